@@ -1,0 +1,27 @@
+/* clock.h - the injectable clock.
+ *
+ * All wall-clock reads go through wg_clock_now_ms so that tests can set time
+ * instead of sleeping. Monotonic time (latency, timeouts) uses
+ * wg_clock_mono_us and is never faked. */
+#ifndef WG_CORE_CLOCK_H
+#define WG_CORE_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Milliseconds since the Unix epoch (UTC), or the fixed test time if set. */
+int64_t wg_clock_now_ms(void);
+
+/* Fix the clock at ms (tests); 0 returns to the real clock. */
+void wg_clock_set_ms(int64_t ms);
+
+/* Monotonic microseconds for measuring durations. */
+int64_t wg_clock_mono_us(void);
+
+/* Format ms as RFC 3339 with the given offset in minutes
+ * ("2026-11-24T09:30:00.123+08:00" when with_ms, else without fraction).
+ * Writes at most len bytes; returns 0, or WG_EBADREQ if len is too small,
+ * the offset is beyond +-23:59 or the local year outside 0000..9999. */
+int wg_clock_format_rfc3339(int64_t ms, int offset_minutes, int with_ms, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,92 @@
+/* config.h - the one settings table.
+ *
+ * WG_SETTINGS lists every setting once: field, dotted name, type, default,
+ * bounds, flags and help. The table drives the config file ("name = value"
+ * lines), WG_* environment variables (WG_ + the name upper-cased with dots as
+ * underscores: http.port -> WG_HTTP_PORT), command-line flags (--http.port=N),
+ * `wangge config` and docs/configuration.md. Later sources win:
+ * defaults < file < environment < flags. */
+#ifndef WG_CORE_CONFIG_H
+#define WG_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum wg_setting_type { WG_SET_STRING, WG_SET_INT, WG_SET_BOOL };
+
+enum wg_setting_flags {
+	WG_SET_SECRET = 1,  /* shown as "<redacted>" */
+	WG_SET_URL_PW = 2,  /* a URL whose password is redacted */
+};
+
+/* X(field, "name", TYPE, default, min, max, flags, "help"); defaults of string
+ * settings are string literals, of the others numbers. */
+#define WG_SETTINGS(X)                                                                                \
+	X(db_url, "db.url", STRING, "sqlite:var/wangge.db", 0, 0, WG_SET_URL_PW,                       \
+	  "Database URL: sqlite:PATH, or a PostgreSQL connection string (postgresql://... or "          \
+	  "key=value form)")                                                                           \
+	X(db_pool, "db.pool", INT, 4, 1, 64, 0,                                                        \
+	  "PostgreSQL connections in the pool (reads and writes); SQLite uses one writer")              \
+	X(db_batch_max, "db.batch_max", INT, 256, 1, 10000, 0,                                        \
+	  "Most writes committed together in one group-commit transaction")                             \
+	X(db_busy_timeout_ms, "db.busy_timeout_ms", INT, 5000, 0, 600000, 0,                           \
+	  "SQLite busy timeout in milliseconds")                                                       \
+	X(http_host, "http.host", STRING, "127.0.0.1", 0, 0, 0, "Address to listen on")              \
+	X(http_port, "http.port", INT, 8080, 0, 65535, 0, "TCP port to listen on (0 picks a free one)") \
+	X(http_threads, "http.threads", INT, 0, 0, 256, 0, "Event loops; 0 means one per CPU core")  \
+	X(http_max_body, "http.max_body", INT, 1048576, 1024, 1073741824, 0,                           \
+	  "Largest request body in bytes; a larger one is refused with 413 before it is read")                                            \
+	X(http_timeout_s, "http.timeout_s", INT, 30, 1, 3600, 0,                                       \
+	  "Seconds a connection may stay idle or take to send a request")                               \
+	X(http_static_dir, "http.static_dir", STRING, "web/dist", 0, 0, 0,                             \
+	  "Built web app served at / (index.html for unknown non-API paths)")                           \
+	X(http_access_log, "http.access_log", BOOL, 1, 0, 1, 0, "Write a JSON line per request to stderr") \
+	X(shutdown_grace_s, "shutdown.grace_s", INT, 10, 0, 600, 0,                                    \
+	  "Seconds to let in-flight requests finish after SIGTERM or SIGINT")                          \
+	X(data_dir, "data.dir", STRING, "data", 0, 0, 0,                                                \
+	  "Folder of shipped data (region codes, holidays, categories)")                               \
+	X(log_level, "log.level", STRING, "info", 0, 0, 0, "Least severe log level: debug, info, warn, error")
+
+typedef struct wg_config {
+#define WG__SET_FIELD_STRING char *
+#define WG__SET_FIELD_INT long long
+#define WG__SET_FIELD_BOOL bool
+#define WG__SET_FIELD(field, name, type, def, min, max, flags, help) WG__SET_FIELD_##type field;
+	WG_SETTINGS(WG__SET_FIELD)
+#undef WG__SET_FIELD
+} wg_config;
+
+/* Fill c with the defaults. Returns 0 or WG_ENOMEM. Free with wg_config_free. */
+int wg_config_defaults(wg_config *c);
+
+/* Set one setting from text, validating type and bounds. On error returns
+ * WG_ECONFIG (or WG_ENOMEM) and writes the reason to err. */
+int wg_config_set(wg_config *c, const char *name, const char *value, char *err, size_t errlen);
+
+/* Apply a config file's text: "name = value" lines, '#' comments, blank lines.
+ * Errors name the line. */
+int wg_config_parse(wg_config *c, const char *text, size_t len, char *err, size_t errlen);
+
+/* Read and apply a config file. */
+int wg_config_load_file(wg_config *c, const char *path, char *err, size_t errlen);
+
+/* Apply WG_* variables found in envp (NULL-terminated). */
+int wg_config_load_env(wg_config *c, char *const *envp, char *err, size_t errlen);
+
+/* Print "name = value" lines, secrets redacted. */
+void wg_config_print(const wg_config *c, FILE *out);
+
+/* Print the settings table as Markdown (docs/configuration.md). */
+void wg_config_print_markdown(FILE *out);
+
+/* Number of settings and the name of the i-th, for tests and flag parsing. */
+size_t wg_config_count(void);
+const char *wg_config_name(size_t i);
+
+/* Text form of a setting's current value into buf (unredacted); returns 0, or
+ * WG_ENOTFOUND for an unknown name. */
+int wg_config_get(const wg_config *c, const char *name, char *buf, size_t len);
+
+void wg_config_free(wg_config *c);
+
+#endif

@@ -1,0 +1,68 @@
+/* loop.h - internals shared by server.c, request.c and static.c: the
+ * server and its per-core loops. Not for use outside src/http/. */
+#ifndef WG_HTTP_LOOP_H
+#define WG_HTTP_LOOP_H
+
+#include "http/metrics.h"
+#include "http/request.h"
+#include "http/server.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+struct event_base;
+struct event;
+struct evhttp;
+struct evhttp_bound_socket;
+
+struct wg_loop {
+	struct wg_server *server;
+	unsigned index;
+	pthread_t thread;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	wg_metrics *metrics;
+
+	/* Completions from store threads (and the stop request). */
+	pthread_mutex_t lock;
+	wg_req *done_head, *done_tail;
+	int wakefd; /* eventfd */
+	struct event *wake;
+	bool stop_requested; /* under lock */
+
+	unsigned inflight;  /* requests dispatched and not yet replied (loop thread only) */
+	bool stopping;      /* loop thread only */
+	struct event *grace_timer;
+};
+
+struct wg_server {
+	const wg_config *cfg;
+	wg_store *store;
+	wg_router *router;
+	unsigned nloops;
+	struct wg_loop *loops;
+	wg_metrics **metrics; /* one per loop, for rendering */
+	int port;
+	char static_root[4096]; /* realpath of http.static_dir, "" if missing */
+};
+
+/* Send req->out with this status and content type, plus the standard
+ * security headers, request id and the given Cache-Control; then finish the
+ * request (request.c). */
+void wg__req_send(wg_req *req, int status, const char *content_type, const char *cache_control);
+
+/* Free a request without answering it (its loop has stopped). */
+void wg__req_discard(wg_req *req);
+
+/* wg_json_out sink appending to an evbuffer (ctx). */
+int wg__evbuffer_sink(void *ctx, const char *data, size_t len);
+
+/* The loop whose thread is running now, NULL on other threads. */
+struct wg_loop *wg__current_loop(void);
+
+/* Serve a static file or the SPA index for GET/HEAD (static.c); replies. */
+void wg__static_serve(wg_req *req);
+
+#endif

@@ -1,0 +1,263 @@
+#include "http/request.h"
+
+#include "core/alloc.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "http/loop.h"
+#include "http/router.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Status";
+	}
+}
+
+int wg__evbuffer_sink(void *ctx, const char *data, size_t len)
+{
+	return evbuffer_add(ctx, data, len) == 0 ? 0 : WG_ENOMEM;
+}
+
+wg_json_out *wg_req_json(wg_req *req)
+{
+	return &req->json;
+}
+
+void wg_req_header(wg_req *req, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req->ev), name, value);
+}
+
+const char *wg_req_query(wg_req *req, const char *name)
+{
+	return req->query ? evhttp_find_header(req->query, name) : NULL;
+}
+
+void wg__req_discard(wg_req *req)
+{
+	json_decref(req->body);
+	if (req->query) {
+		evhttp_clear_headers(req->query);
+		wg_free(req->query);
+	}
+	evbuffer_free(req->out);
+	wg_arena_clear(&req->arena);
+	wg_free(req);
+}
+
+void wg__req_send(wg_req *req, int status, const char *content_type, const char *cache_control)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req->ev);
+	evhttp_add_header(h, "Content-Type", content_type);
+	evhttp_add_header(h, "Cache-Control", cache_control);
+	evhttp_add_header(h, "X-Request-Id", req->request_id);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "Content-Security-Policy",
+	                  "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+	                  "object-src 'none'; base-uri 'self'; frame-ancestors 'none'");
+	req->status = status;
+	evhttp_send_reply(req->ev, status, reason(status), req->out);
+	req->ev = NULL; /* evhttp owns and frees it once sent */
+
+	struct wg_loop *loop = req->loop;
+	int64_t latency = wg_clock_mono_us() - req->start_us;
+	size_t route = req->route ? wg_router_index(loop->server->router, req->route)
+	                          : wg_router_count(loop->server->router);
+	wg_metrics_observe(loop->metrics, route, (unsigned)req->method, status, latency);
+	if (loop->server->cfg->http_access_log) {
+		wg_json_out *w = wg_log_line_begin(WG_LOG_INFO, "request");
+		if (w) {
+			wg_json_kv_string(w, "id", req->request_id);
+			wg_json_kv_string(w, "method", req->method_name);
+			wg_json_kv_string(w, "path", req->path ? req->path : req->raw_path);
+			wg_json_kv_string(w, "route", req->route ? req->route->pattern : NULL);
+			wg_json_kv_int(w, "status", status);
+			wg_json_kv_int(w, "bytes", (int64_t)req->bytes_out);
+			wg_json_kv_int(w, "latency_us", latency);
+			wg_log_line_end(w);
+		}
+	}
+
+	wg__req_discard(req);
+
+	loop->inflight--;
+	if (loop->stopping && loop->inflight == 0)
+		event_base_loopexit(loop->base, NULL);
+}
+
+void wg_req_reply(wg_req *req, int status)
+{
+	int rc = wg_json_finish(&req->json);
+	if (rc != 0 && rc != WG_EBADREQ) {
+		/* The body is incomplete: nothing has been sent yet, so replace it. */
+		evbuffer_drain(req->out, evbuffer_get_length(req->out));
+		wg_log(WG_LOG_ERROR, "response writer failed on %s: %s", req->raw_path, wg_error_name(rc));
+		wg_req_problem(req, rc == WG_ENOMEM ? WG_ENOMEM : WG_EINTERNAL, NULL);
+		return;
+	}
+	req->bytes_out = evbuffer_get_length(req->out);
+	wg__req_send(req, status, "application/json; charset=utf-8", "no-store");
+}
+
+void wg_req_reply_body(wg_req *req, int status, const char *content_type)
+{
+	req->bytes_out = evbuffer_get_length(req->out);
+	wg__req_send(req, status, content_type, "no-store");
+}
+
+void wg_req_problem(wg_req *req, int code, const char *detail)
+{
+	int status = wg_error_http_status(code);
+	evbuffer_drain(req->out, evbuffer_get_length(req->out));
+	wg_json_init(&req->json, wg__evbuffer_sink, req->out);
+	wg_json_out *w = &req->json;
+	char type[64];
+	snprintf(type, sizeof type, "/errors/%s", wg_error_type(code));
+	wg_json_object_begin(w);
+	wg_json_kv_string(w, "type", type);
+	wg_json_kv_string(w, "title", reason(status));
+	wg_json_kv_int(w, "status", status);
+	wg_json_kv_string(w, "detail", detail ? detail : wg_error_message(code));
+	wg_json_kv_string(w, "instance", req->path ? req->path : req->raw_path);
+	wg_json_kv_string(w, "request_id", req->request_id);
+	if (req->nerrors) {
+		wg_json_key(w, "errors");
+		wg_json_array_begin(w);
+		for (unsigned i = 0; i < req->nerrors; i++) {
+			wg_json_object_begin(w);
+			wg_json_kv_string(w, "field", req->errors[i].field);
+			wg_json_kv_string(w, "code", req->errors[i].code);
+			wg_json_kv_string(w, "message", req->errors[i].message);
+			wg_json_object_end(w);
+		}
+		wg_json_array_end(w);
+	}
+	wg_json_object_end(w);
+	wg_json_finish(w);
+	if (status == 503)
+		wg_req_header(req, "Retry-After", "1");
+	req->bytes_out = evbuffer_get_length(req->out);
+	wg__req_send(req, status, "application/problem+json; charset=utf-8", "no-store");
+}
+
+void wg_req_field_error(wg_req *req, const char *field, const char *code, const char *message)
+{
+	if (req->nerrors == WG_MAX_FIELD_ERRORS)
+		return;
+	wg_field_error *e = &req->errors[req->nerrors];
+	e->field = wg_arena_strdup(&req->arena, field);
+	e->code = code;
+	e->message = wg_arena_strdup(&req->arena, message);
+	if (e->field && e->message)
+		req->nerrors++;
+}
+
+bool wg_req_errors_or_reply(wg_req *req)
+{
+	if (!req->nerrors)
+		return false;
+	wg_req_problem(req, WG_EVALIDATION, req->nerrors == 1 ? req->errors[0].message : NULL);
+	return true;
+}
+
+bool wg_req_status_or_reply(wg_req *req, int status)
+{
+	if (status >= 0)
+		return false;
+	if (status == WG_EVALIDATION && wg_req_errors_or_reply(req))
+		return true;
+	wg_req_problem(req, status, NULL);
+	return true;
+}
+
+/* Database work leaves the loop wrapped with its request, so that the
+ * completion finds its way back to the right loop. */
+struct async_work {
+	wg_req *req;
+	wg_store_fn fn;
+	void *arg;
+};
+
+static int run_work(wg_db *db, void *arg)
+{
+	struct async_work *w = arg;
+	return w->fn(db, w->arg);
+}
+
+static void work_done(void *arg, int status)
+{
+	struct async_work *w = arg;
+	wg_req *req = w->req;
+	struct wg_loop *loop = req->loop;
+	req->async_status = status;
+	if (wg__current_loop() == loop) {
+		req->then(req, status);
+		return;
+	}
+	pthread_mutex_lock(&loop->lock);
+	req->next_done = NULL;
+	if (loop->done_tail)
+		loop->done_tail->next_done = req;
+	else
+		loop->done_head = req;
+	loop->done_tail = req;
+	pthread_mutex_unlock(&loop->lock);
+	uint64_t one = 1;
+	ssize_t n = write(loop->wakefd, &one, sizeof one);
+	(void)n; /* an eventfd counter cannot overflow at this rate; a failed wake is retried by the next */
+}
+
+static void submit(wg_req *req, wg_store_fn fn, void *arg, wg_req_then_fn then, bool write)
+{
+	struct async_work *w = wg_arena_alloc(&req->arena, sizeof *w);
+	if (!w) {
+		wg_req_problem(req, WG_ENOMEM, NULL);
+		return;
+	}
+	w->req = req;
+	w->fn = fn;
+	w->arg = arg;
+	req->then = then;
+	wg_store *store = req->loop->server->store;
+	int rc = write ? wg_store_write(store, run_work, work_done, w)
+	               : wg_store_read(store, req->loop->index, run_work, work_done, w);
+	if (rc)
+		wg_req_problem(req, rc, NULL);
+}
+
+void wg_req_read(wg_req *req, wg_store_fn fn, void *arg, wg_req_then_fn then)
+{
+	submit(req, fn, arg, then, false);
+}
+
+void wg_req_write(wg_req *req, wg_store_fn fn, void *arg, wg_req_then_fn then)
+{
+	submit(req, fn, arg, then, true);
+}

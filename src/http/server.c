@@ -1,0 +1,482 @@
+#include "http/server.h"
+
+#include "core/alloc.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/utf8.h"
+#include "http/loop.h"
+#include "http/target.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <sys/queue.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <limits.h>
+#include <netdb.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static _Thread_local struct wg_loop *current_loop;
+static uint32_t request_id_prefix;
+
+struct wg_loop *wg__current_loop(void)
+{
+	return current_loop;
+}
+
+const wg_config *wg_req_config(const wg_req *req)
+{
+	return req->loop->server->cfg;
+}
+
+wg_store *wg_req_store(const wg_req *req)
+{
+	return req->loop->server->store;
+}
+
+int wg_req_render_metrics(wg_req *req)
+{
+	wg_server *s = req->loop->server;
+	return wg_metrics_render(s->metrics, s->nloops, s->router, s->store, req->out);
+}
+
+unsigned wg_server_loop_count(const wg_config *cfg)
+{
+	if (cfg->http_threads > 0)
+		return (unsigned)cfg->http_threads;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* ---- request dispatch ---------------------------------------------------- */
+
+static const struct {
+	enum evhttp_cmd_type cmd;
+	unsigned bit;
+	const char *name;
+} methods[] = {
+	{EVHTTP_REQ_GET, WG_GET, "GET"},         {EVHTTP_REQ_HEAD, WG_HEAD, "HEAD"},
+	{EVHTTP_REQ_POST, WG_POST, "POST"},      {EVHTTP_REQ_PUT, WG_PUT, "PUT"},
+	{EVHTTP_REQ_PATCH, WG_PATCH, "PATCH"},   {EVHTTP_REQ_DELETE, WG_DELETE, "DELETE"},
+	{EVHTTP_REQ_OPTIONS, WG_OPTIONS, "OPTIONS"},
+};
+
+static void set_request_id(wg_req *req, struct evkeyvalq *in)
+{
+	const char *given = evhttp_find_header(in, "X-Request-Id");
+	if (given) {
+		size_t n = strlen(given);
+		bool ok = n > 0 && n < sizeof req->request_id;
+		for (size_t i = 0; ok && i < n; i++) {
+			char c = given[i];
+			ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+			     c == '_' || c == '.';
+		}
+		if (ok) {
+			memcpy(req->request_id, given, n + 1);
+			return;
+		}
+	}
+	static _Thread_local unsigned long long counter;
+	snprintf(req->request_id, sizeof req->request_id, "%08x-%02x-%010llx", request_id_prefix,
+	         req->loop->index & 0xffu, ++counter);
+}
+
+static bool parse_query_or_reply(wg_req *req, const char *raw)
+{
+	if (!raw || !*raw)
+		return true;
+	req->query = wg_calloc(1, sizeof *req->query);
+	if (!req->query) {
+		wg_req_problem(req, WG_ENOMEM, NULL);
+		return false;
+	}
+	TAILQ_INIT(req->query);
+	const char *why = NULL;
+	int rc = wg_target_parse_query(raw, req->query, &why);
+	if (rc)
+		wg_req_problem(req, rc, why);
+	return rc == 0;
+}
+
+static bool is_json_media_type(const char *ct)
+{
+	static const char json[] = "application/json";
+	if (!ct || strncasecmp(ct, json, sizeof json - 1) != 0)
+		return false;
+	char next = ct[sizeof json - 1];
+	return next == '\0' || next == ';' || next == ' ';
+}
+
+/* Checks and parses a JSON object body; replies with the matching problem
+ * and returns false when the body is not acceptable. */
+static bool parse_body_or_reply(wg_req *req, struct evkeyvalq *in)
+{
+	struct evbuffer *body = evhttp_request_get_input_buffer(req->ev);
+	size_t len = evbuffer_get_length(body);
+	if (!is_json_media_type(evhttp_find_header(in, "Content-Type"))) {
+		wg_req_problem(req, WG_EMEDIATYPE, "send the body as application/json");
+		return false;
+	}
+	if (len == 0) {
+		wg_req_problem(req, WG_EBADREQ, "the request body is empty; a JSON object is required");
+		return false;
+	}
+	const char *text = (const char *)evbuffer_pullup(body, -1);
+	if (!text) {
+		wg_req_problem(req, WG_ENOMEM, NULL);
+		return false;
+	}
+	if (!wg_utf8_valid(text, len)) {
+		wg_req_problem(req, WG_EBADREQ, "the request body is not valid UTF-8");
+		return false;
+	}
+	json_error_t jerr;
+	req->body = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (!req->body) {
+		char *detail = wg_arena_printf(&req->arena, "malformed JSON at line %d, column %d: %s", jerr.line,
+		                               jerr.column, jerr.text);
+		wg_req_problem(req, WG_EBADREQ, detail);
+		return false;
+	}
+	if (!json_is_object(req->body)) {
+		wg_req_problem(req, WG_EBADREQ, "the request body must be a JSON object");
+		return false;
+	}
+	return true;
+}
+
+static void dispatch(struct evhttp_request *ev, void *arg)
+{
+	struct wg_loop *loop = arg;
+	wg_req *req = wg_calloc(1, sizeof *req);
+	struct evbuffer *out = evbuffer_new();
+	if (!req || !out) {
+		wg_free(req);
+		if (out)
+			evbuffer_free(out);
+		evhttp_send_error(ev, 503, "Service Unavailable");
+		return;
+	}
+	loop->inflight++;
+	req->ev = ev;
+	req->loop = loop;
+	req->out = out;
+	req->start_us = wg_clock_mono_us();
+	wg_arena_init(&req->arena, 4096);
+	wg_json_init(&req->json, wg__evbuffer_sink, out);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(ev);
+	req->method_name = "OTHER";
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+		if (methods[i].cmd == cmd) {
+			req->method = (int)methods[i].bit;
+			req->method_name = methods[i].name;
+		}
+	struct evkeyvalq *in = evhttp_request_get_input_headers(ev);
+	set_request_id(req, in);
+	const char *uri = evhttp_request_get_uri(ev);
+	req->raw_path = wg_arena_strdup(&req->arena, uri ? uri : "");
+	if (!req->raw_path) {
+		wg_req_problem(req, WG_ENOMEM, NULL);
+		return;
+	}
+	const struct evhttp_uri *parsed = evhttp_request_get_evhttp_uri(ev);
+	int rc = wg_target_decode_path(parsed ? evhttp_uri_get_path(parsed) : NULL, &req->arena, &req->path);
+	if (rc) {
+		wg_req_problem(req, rc, "the path must be absolute, without NUL bytes, in UTF-8");
+		return;
+	}
+	unsigned allowed = 0;
+	req->route = wg_router_match(loop->server->router, (unsigned)req->method, req->path, &req->arena,
+	                             req->params, &req->nparams, &allowed);
+	if (!parse_query_or_reply(req, evhttp_uri_get_query(parsed)))
+		return;
+	if (!req->route) {
+		if (allowed) {
+			char allow[96];
+			wg_router_methods_text(allowed, allow, sizeof allow);
+			wg_req_header(req, "Allow", allow);
+			wg_req_problem(req, WG_EMETHOD, NULL);
+		} else if (strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0 ||
+		           !(req->method & (WG_GET | WG_HEAD))) {
+			wg_req_problem(req, WG_ENOTFOUND, NULL);
+		} else {
+			wg__static_serve(req);
+		}
+		return;
+	}
+	if ((req->route->flags & WG_ROUTE_JSON_BODY) && !parse_body_or_reply(req, in))
+		return;
+	req->route->handler(req);
+}
+
+/* ---- loops --------------------------------------------------------------- */
+
+static void on_grace_expired(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct wg_loop *loop = arg;
+	wg_log(WG_LOG_WARN, "loop %u: %u requests still in flight after the grace period", loop->index,
+	       loop->inflight);
+	event_base_loopexit(loop->base, NULL);
+}
+
+static void begin_stopping(struct wg_loop *loop)
+{
+	loop->stopping = true;
+	if (loop->bound) {
+		evhttp_del_accept_socket(loop->http, loop->bound);
+		loop->bound = NULL;
+	}
+	if (loop->inflight == 0) {
+		event_base_loopexit(loop->base, NULL);
+		return;
+	}
+	struct timeval grace = {.tv_sec = (time_t)loop->server->cfg->shutdown_grace_s};
+	loop->grace_timer = evtimer_new(loop->base, on_grace_expired, loop);
+	if (!loop->grace_timer || evtimer_add(loop->grace_timer, &grace) != 0)
+		event_base_loopexit(loop->base, NULL);
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct wg_loop *loop = arg;
+	uint64_t n;
+	ssize_t rc = read(fd, &n, sizeof n);
+	(void)rc; /* EAGAIN only means another wake already drained it */
+	pthread_mutex_lock(&loop->lock);
+	wg_req *req = loop->done_head;
+	loop->done_head = loop->done_tail = NULL;
+	bool stop = loop->stop_requested;
+	pthread_mutex_unlock(&loop->lock);
+	while (req) {
+		wg_req *next = req->next_done;
+		req->then(req, req->async_status);
+		req = next;
+	}
+	if (stop && !loop->stopping)
+		begin_stopping(loop);
+}
+
+static void *loop_main(void *arg)
+{
+	struct wg_loop *loop = arg;
+	current_loop = loop;
+	event_base_dispatch(loop->base);
+	current_loop = NULL;
+	return NULL;
+}
+
+static int listen_socket(const char *host, int port, int *fd_out, int *bound_port, char *err, size_t errlen)
+{
+	char service[16];
+	snprintf(service, sizeof service, "%d", port);
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+	struct addrinfo *res = NULL;
+	int gai = getaddrinfo(host, service, &hints, &res);
+	if (gai != 0) {
+		snprintf(err, errlen, "http.host '%s': %s", host, gai_strerror(gai));
+		return WG_ECONFIG;
+	}
+	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
+		snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(res);
+		return WG_EIO;
+	}
+	freeaddrinfo(res);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		*bound_port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+		                                       : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	*fd_out = fd;
+	return 0;
+}
+
+static int loop_init(wg_server *s, struct wg_loop *loop, unsigned index, char *err, size_t errlen)
+{
+	const wg_config *cfg = s->cfg;
+	loop->server = s;
+	loop->index = index;
+	loop->wakefd = -1;
+	pthread_mutex_init(&loop->lock, NULL);
+	loop->base = event_base_new();
+	loop->http = loop->base ? evhttp_new(loop->base) : NULL;
+	loop->metrics = wg_metrics_new(wg_router_count(s->router));
+	if (!loop->http || !loop->metrics)
+		return WG_ENOMEM;
+	/* libevent refuses a larger body itself (413) as soon as the headers
+	 * declare it, before reading it. Without lingering close it answers at
+	 * once, which a client waiting on "Expect: 100-continue" needs. */
+	evhttp_set_max_body_size(loop->http, (ev_ssize_t)cfg->http_max_body);
+	evhttp_set_max_headers_size(loop->http, 65536);
+	evhttp_set_timeout(loop->http, (int)cfg->http_timeout_s);
+	evhttp_set_allowed_methods(loop->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	                                           EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
+	evhttp_set_gencb(loop->http, dispatch, loop);
+
+	int fd, port = s->port;
+	int rc = listen_socket(cfg->http_host, s->port ? s->port : (int)cfg->http_port, &fd, &port, err, errlen);
+	if (rc)
+		return rc;
+	s->port = port;
+	loop->bound = evhttp_accept_socket_with_handle(loop->http, fd);
+	if (!loop->bound) {
+		close(fd);
+		snprintf(err, errlen, "cannot accept on port %d", port);
+		return WG_EIO;
+	}
+	loop->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	loop->wake = loop->wakefd >= 0 ? event_new(loop->base, loop->wakefd, EV_READ | EV_PERSIST, on_wake, loop) : NULL;
+	if (!loop->wake || event_add(loop->wake, NULL) != 0) {
+		snprintf(err, errlen, "cannot create the loop's wake-up event: %s", strerror(errno));
+		return WG_EIO;
+	}
+	return 0;
+}
+
+int wg_server_new(const wg_config *cfg, wg_store *store, const wg_route *routes, size_t nroutes,
+                  wg_server **out, char *err, size_t errlen)
+{
+	static bool threads_ready;
+	if (!threads_ready) {
+		if (evthread_use_pthreads() != 0 || sodium_init() < 0) {
+			snprintf(err, errlen, "cannot initialise libevent threads or libsodium");
+			return WG_EINTERNAL;
+		}
+		randombytes_buf(&request_id_prefix, sizeof request_id_prefix);
+		threads_ready = true;
+	}
+	wg_server *s = wg_calloc(1, sizeof *s);
+	if (!s)
+		return WG_ENOMEM;
+	s->cfg = cfg;
+	s->store = store;
+	int rc = wg_router_new(routes, nroutes, &s->router, err, errlen);
+	if (rc) {
+		wg_free(s);
+		return rc;
+	}
+	if (!realpath(cfg->http_static_dir, s->static_root))
+		s->static_root[0] = '\0';
+	s->nloops = wg_server_loop_count(cfg);
+	s->loops = wg_calloc(s->nloops, sizeof *s->loops);
+	s->metrics = wg_calloc(s->nloops, sizeof *s->metrics);
+	if (!s->loops || !s->metrics) {
+		wg_server_free(s);
+		return WG_ENOMEM;
+	}
+	for (unsigned i = 0; i < s->nloops; i++) {
+		rc = loop_init(s, &s->loops[i], i, err, errlen);
+		s->metrics[i] = s->loops[i].metrics;
+		if (rc) {
+			if (rc == WG_ENOMEM)
+				snprintf(err, errlen, "out of memory creating event loop %u", i);
+			wg_server_free(s);
+			return rc;
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+int wg_server_port(const wg_server *s)
+{
+	return s->port;
+}
+
+static pthread_t main_thread;
+
+int wg_server_run(wg_server *s)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	main_thread = pthread_self();
+
+	unsigned started = 0;
+	for (; started < s->nloops; started++)
+		if (pthread_create(&s->loops[started].thread, NULL, loop_main, &s->loops[started]) != 0)
+			break;
+	if (started < s->nloops)
+		wg_log(WG_LOG_ERROR, "could only start %u of %u event loops", started, s->nloops);
+	else {
+		int sig = 0;
+		sigwait(&set, &sig);
+		wg_log(WG_LOG_INFO, "received %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	}
+	for (unsigned i = 0; i < started; i++) {
+		struct wg_loop *loop = &s->loops[i];
+		pthread_mutex_lock(&loop->lock);
+		loop->stop_requested = true;
+		pthread_mutex_unlock(&loop->lock);
+		uint64_t one = 1;
+		ssize_t n = write(loop->wakefd, &one, sizeof one);
+		(void)n;
+	}
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(s->loops[i].thread, NULL);
+	return started == s->nloops ? 0 : WG_EINTERNAL;
+}
+
+void wg_server_stop(wg_server *s)
+{
+	(void)s;
+	pthread_kill(main_thread, SIGTERM);
+}
+
+void wg_server_free(wg_server *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; s->loops && i < s->nloops; i++) {
+		struct wg_loop *loop = &s->loops[i];
+		if (!loop->server)
+			continue; /* never initialised */
+		/* Completions that arrived after the loop stopped: nobody can be
+		 * answered any more, so only free them. */
+		for (wg_req *req = loop->done_head; req;) {
+			wg_req *next = req->next_done;
+			wg__req_discard(req);
+			req = next;
+		}
+		if (loop->grace_timer)
+			event_free(loop->grace_timer);
+		if (loop->wake)
+			event_free(loop->wake);
+		if (loop->wakefd >= 0)
+			close(loop->wakefd);
+		if (loop->http)
+			evhttp_free(loop->http);
+		if (loop->base)
+			event_base_free(loop->base);
+		wg_metrics_free(loop->metrics);
+		pthread_mutex_destroy(&loop->lock);
+	}
+	wg_free(s->loops);
+	wg_free(s->metrics);
+	wg_router_free(s->router);
+	wg_free(s);
+}

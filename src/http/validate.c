@@ -1,0 +1,190 @@
+#include "http/validate.h"
+
+#include "core/utf8.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void field_error(wg_req *req, const char *field, const char *code, const char *fmt, const char *arg)
+{
+	char msg[256];
+	snprintf(msg, sizeof msg, fmt, field, arg);
+	wg_req_field_error(req, field, code, msg);
+}
+
+static json_t *member(wg_req *req, const char *field, bool required)
+{
+	json_t *v = req->body ? json_object_get(req->body, field) : NULL;
+	if ((!v || json_is_null(v)) && required)
+		field_error(req, field, "required", "%s is required%s", "");
+	return v && !json_is_null(v) ? v : NULL;
+}
+
+/* Trims ASCII white space; the result is an arena copy. */
+static const char *trimmed(wg_req *req, const char *s, size_t n)
+{
+	while (n && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return wg_arena_strndup(&req->arena, s, n);
+}
+
+const char *wg_body_string(wg_req *req, const char *field, size_t max_chars, bool required)
+{
+	json_t *v = member(req, field, required);
+	if (!v)
+		return NULL;
+	if (!json_is_string(v)) {
+		field_error(req, field, "type", "%s must be a string%s", "");
+		return NULL;
+	}
+	if (memchr(json_string_value(v), '\0', json_string_length(v))) {
+		field_error(req, field, "pattern", "%s must not contain NUL characters%s", "");
+		return NULL;
+	}
+	const char *s = trimmed(req, json_string_value(v), json_string_length(v));
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	if (n == 0) {
+		if (required)
+			field_error(req, field, "required", "%s must not be empty%s", "");
+		return NULL;
+	}
+	if (wg_utf8_count(s, n) > max_chars) {
+		char limit[32];
+		snprintf(limit, sizeof limit, "%zu", max_chars);
+		field_error(req, field, "too_long", "%s must be at most %s characters", limit);
+		return NULL;
+	}
+	return s;
+}
+
+bool wg_body_int(wg_req *req, const char *field, int64_t min, int64_t max, bool required, int64_t *out)
+{
+	json_t *v = member(req, field, required);
+	if (!v)
+		return false;
+	if (!json_is_integer(v)) {
+		field_error(req, field, "type", "%s must be a whole number%s", "");
+		return false;
+	}
+	json_int_t n = json_integer_value(v);
+	if (n < min || n > max) {
+		char range[64];
+		snprintf(range, sizeof range, "%lld..%lld", (long long)min, (long long)max);
+		field_error(req, field, "range", "%s must be within %s", range);
+		return false;
+	}
+	*out = n;
+	return true;
+}
+
+bool wg_body_bool(wg_req *req, const char *field, bool required, bool *out)
+{
+	json_t *v = member(req, field, required);
+	if (!v)
+		return false;
+	if (!json_is_boolean(v)) {
+		field_error(req, field, "type", "%s must be true or false%s", "");
+		return false;
+	}
+	*out = json_is_true(v);
+	return true;
+}
+
+void wg_body_only(wg_req *req, const char *const *known)
+{
+	const char *key;
+	json_t *value;
+	json_object_foreach(req->body, key, value)
+	{
+		bool ok = false;
+		for (const char *const *k = known; *k && !ok; k++)
+			ok = strcmp(*k, key) == 0;
+		if (!ok)
+			field_error(req, key, "unknown", "%s is not a field of this resource%s", "");
+	}
+}
+
+bool wg_query_int(wg_req *req, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out)
+{
+	const char *v = wg_req_query(req, name);
+	*out = def;
+	if (!v)
+		return true;
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (errno || end == v || *end || n < min || n > max || !isdigit((unsigned char)v[v[0] == '-'])) {
+		char range[64];
+		snprintf(range, sizeof range, "%lld..%lld", (long long)min, (long long)max);
+		field_error(req, name, "range", "%s must be a whole number within %s", range);
+		return false;
+	}
+	*out = n;
+	return true;
+}
+
+bool wg_query_limit(wg_req *req, int64_t *out)
+{
+	return wg_query_int(req, "limit", 50, 1, 200, out);
+}
+
+const char *wg_query_string(wg_req *req, const char *name, size_t max_chars)
+{
+	const char *v = wg_req_query(req, name);
+	if (!v || !*v)
+		return NULL;
+	if (wg_utf8_count(v, strlen(v)) > max_chars) {
+		char limit[32];
+		snprintf(limit, sizeof limit, "%zu", max_chars);
+		field_error(req, name, "too_long", "%s must be at most %s characters", limit);
+		return NULL;
+	}
+	return v;
+}
+
+/* A cursor is "c1." + base64url(key): opaque to clients, cheap to check. */
+static const char cursor_prefix[] = "c1.";
+
+const char *wg_cursor_encode(wg_req *req, const char *key)
+{
+	size_t n = strlen(key);
+	size_t b64 = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *out = wg_arena_alloc(&req->arena, sizeof cursor_prefix - 1 + b64);
+	if (!out)
+		return NULL;
+	memcpy(out, cursor_prefix, sizeof cursor_prefix - 1);
+	sodium_bin2base64(out + sizeof cursor_prefix - 1, b64, (const unsigned char *)key, n,
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return out;
+}
+
+const char *wg_query_cursor(wg_req *req, bool *bad)
+{
+	*bad = false;
+	const char *v = wg_req_query(req, "cursor");
+	if (!v || !*v)
+		return NULL;
+	size_t n = strlen(v);
+	char *key = n < 512 ? wg_arena_alloc(&req->arena, n + 1) : NULL;
+	size_t keylen = 0;
+	if (!key || strncmp(v, cursor_prefix, sizeof cursor_prefix - 1) != 0 ||
+	    sodium_base642bin((unsigned char *)key, n, v + sizeof cursor_prefix - 1, n - (sizeof cursor_prefix - 1),
+	                      NULL, &keylen, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    !wg_utf8_valid(key, keylen) || memchr(key, '\0', keylen)) {
+		*bad = true;
+		field_error(req, "cursor", "pattern", "%s is not a cursor returned by this list%s", "");
+		return NULL;
+	}
+	key[keylen] = '\0';
+	return key;
+}

@@ -1,0 +1,49 @@
+/* validate.h - typed access to the JSON body and the query, collecting
+ * field errors.
+ *
+ * Each getter checks presence, type and bounds; on a problem it records a
+ * field error on the request (see wg_req_field_error) and returns NULL or
+ * false, so a handler reads every field first and then calls
+ * wg_req_errors_or_reply once to answer 422 with all the problems at once.
+ * Strings returned are owned by the request (jansson body or arena). */
+#ifndef WG_HTTP_VALIDATE_H
+#define WG_HTTP_VALIDATE_H
+
+#include "http/request.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A string field of at most max_chars code points (trimmed of surrounding
+ * white space). Missing or null: NULL, and an error when required. An
+ * empty string counts as missing. */
+const char *wg_body_string(wg_req *req, const char *field, size_t max_chars, bool required);
+
+/* An integer field within [min, max]. Returns true with *out set when
+ * present and valid; false when missing (error if required) or invalid. */
+bool wg_body_int(wg_req *req, const char *field, int64_t min, int64_t max, bool required, int64_t *out);
+
+/* A boolean field; false when missing (error if required) or invalid. */
+bool wg_body_bool(wg_req *req, const char *field, bool required, bool *out);
+
+/* Record an "unknown" error for each body member not in known (NULL-ended). */
+void wg_body_only(wg_req *req, const char *const *known);
+
+/* ?name= as an integer in [min, max], def when absent. false (and an error)
+ * when present and invalid. */
+bool wg_query_int(wg_req *req, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out);
+
+/* ?limit= by API.md: default 50, 1..200. */
+bool wg_query_limit(wg_req *req, int64_t *out);
+
+/* ?name= of at most max_chars code points, or NULL when absent or empty. */
+const char *wg_query_string(wg_req *req, const char *name, size_t max_chars);
+
+/* ?cursor=: the key it encodes (arena string), NULL when absent; records an
+ * error and sets *bad for a cursor this server did not make. */
+const char *wg_query_cursor(wg_req *req, bool *bad);
+
+/* Opaque cursor for a key (arena string), NULL when memory runs out. */
+const char *wg_cursor_encode(wg_req *req, const char *key);
+
+#endif

@@ -1,0 +1,392 @@
+/* sqlite.c - the SQLite driver behind db.h. */
+#include "core/alloc.h"
+#include "core/error.h"
+#include "store/driver.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Statements run by wg_db_exec are kept prepared, most recent few: the
+ * writer runs SAVEPOINT and RELEASE around every job, and sqlite3_exec would
+ * parse them each time (2 us against 0.25 us per job, measured). */
+#define EXEC_CACHE 8
+
+struct exec_entry {
+	char *sql; /* key, owned */
+	sqlite3_stmt *st;
+};
+
+struct sqlite_db {
+	struct wg_db base;
+	sqlite3 *conn;
+	struct exec_entry cache[EXEC_CACHE];
+	unsigned victim; /* next slot to replace */
+};
+
+struct sqlite_stmt {
+	struct wg_stmt base;
+	sqlite3_stmt *st;
+};
+
+static sqlite3 *conn_of(const wg_db *db)
+{
+	return ((const struct sqlite_db *)db)->conn;
+}
+
+static sqlite3_stmt *stmt_of(wg_stmt *st)
+{
+	return ((struct sqlite_stmt *)st)->st;
+}
+
+/* Unique and foreign-key violations are the caller's business (a duplicate
+ * key, a missing parent: 409); every other failure means the store itself
+ * is in trouble. Needs extended result codes, which open turns on. */
+static int map_error(wg_db *db, int rc)
+{
+	wg__db_set_error(db, "%s", sqlite3_errmsg(conn_of(db)));
+	switch (rc) {
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+	case SQLITE_CONSTRAINT_FOREIGNKEY: return WG_ECONFLICT;
+	default: return (rc & 0xff) == SQLITE_NOMEM ? WG_ENOMEM : WG_ESTORE;
+	}
+}
+
+/* mkdir -p for the folder holding path, so that a fresh install can point
+ * at var/wangge.db without preparing var/ first. */
+static int make_parent_dirs(const char *path, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return 0;
+	char *dir = wg_strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return WG_ENOMEM;
+	int rc = 0;
+	for (char *p = dir + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+			if (err && errlen)
+				snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+			rc = WG_ESTORE;
+			break;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	wg_free(dir);
+	return rc;
+}
+
+static void sqlite_close(wg_db *db)
+{
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	for (unsigned i = 0; i < EXEC_CACHE; i++) {
+		sqlite3_finalize(d->cache[i].st);
+		wg_free(d->cache[i].sql);
+	}
+	sqlite3_close(d->conn);
+	wg_free(d);
+}
+
+/* Run a prepared statement to its end, ignoring rows (PRAGMAs return some),
+ * and leave it reset so that it holds no lock or snapshot. */
+static int run_to_end(wg_db *db, sqlite3_stmt *st)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	int result = rc == SQLITE_DONE ? 0 : map_error(db, rc);
+	sqlite3_reset(st);
+	return result;
+}
+
+/* Whether the text after a statement holds no other one (the same rule as
+ * pg.c's rewriter: blanks, semicolons and comments only). */
+static bool only_blanks(const char *s)
+{
+	for (;;) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == ';') {
+			s++;
+		} else if (s[0] == '-' && s[1] == '-') {
+			s += strcspn(s, "\n");
+		} else if (s[0] == '/' && s[1] == '*') {
+			const char *end = strstr(s + 2, "*/");
+			if (!end)
+				return false;
+			s = end + 2;
+		} else {
+			return *s == '\0';
+		}
+	}
+}
+
+static int sqlite_exec(wg_db *db, const char *sql)
+{
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	for (unsigned i = 0; i < EXEC_CACHE; i++)
+		if (d->cache[i].sql && strcmp(d->cache[i].sql, sql) == 0)
+			return run_to_end(db, d->cache[i].st);
+	sqlite3_stmt *st;
+	const char *tail;
+	int rc = sqlite3_prepare_v2(d->conn, sql, -1, &st, &tail);
+	if (rc != SQLITE_OK)
+		return map_error(db, rc);
+	if (!st)
+		return 0; /* nothing but blanks and comments */
+	if (!only_blanks(tail)) {
+		/* Several statements (a migration): run them once, uncached. */
+		sqlite3_finalize(st);
+		rc = sqlite3_exec(d->conn, sql, NULL, NULL, NULL);
+		return rc == SQLITE_OK ? 0 : map_error(db, rc);
+	}
+	rc = run_to_end(db, st);
+	char *key = wg_strdup(sql);
+	if (!key) {
+		/* The statement ran; only the cache goes without. */
+		sqlite3_finalize(st);
+		return rc;
+	}
+	struct exec_entry *e = &d->cache[d->victim];
+	d->victim = (d->victim + 1) % EXEC_CACHE;
+	sqlite3_finalize(e->st);
+	wg_free(e->sql);
+	*e = (struct exec_entry){key, st};
+	return rc;
+}
+
+/* Both pragmas answer "ok" / no rows when all is well; the first row
+ * otherwise describes the first problem. */
+static int check_pragma(wg_db *db, const char *sql, bool ok_row, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(conn_of(db), sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = map_error(db, rc);
+		wg__db_copy_error(err, errlen, db->errmsg);
+		return rc;
+	}
+	rc = sqlite3_step(st);
+	int result = 0;
+	if (rc == SQLITE_ROW) {
+		const char *first = (const char *)sqlite3_column_text(st, 0);
+		if (!ok_row || !first || strcmp(first, "ok") != 0) {
+			if (err && errlen)
+				snprintf(err, errlen, "%s: %s", sql, first ? first : "(null)");
+			result = WG_ESTORE;
+		}
+	} else if (rc != SQLITE_DONE) {
+		result = map_error(db, rc);
+		wg__db_copy_error(err, errlen, db->errmsg);
+	}
+	sqlite3_finalize(st);
+	return result;
+}
+
+static int sqlite_integrity_check(wg_db *db, char *err, size_t errlen)
+{
+	int rc = check_pragma(db, "PRAGMA integrity_check", true, err, errlen);
+	return rc ? rc : check_pragma(db, "PRAGMA foreign_key_check", false, err, errlen);
+}
+
+static int sqlite_reconnect(wg_db *db)
+{
+	(void)db;
+	return 0;
+}
+
+static bool sqlite_in_transaction(const wg_db *db)
+{
+	return !sqlite3_get_autocommit(conn_of(db));
+}
+
+static int sqlite_prepare(wg_db *db, const char *sql, wg_stmt **out)
+{
+	struct sqlite_stmt *s = wg_malloc(sizeof *s);
+	if (!s) {
+		wg__db_set_error(db, "out of memory");
+		return WG_ENOMEM;
+	}
+	const char *tail = NULL;
+	int rc = sqlite3_prepare_v2(conn_of(db), sql, -1, &s->st, &tail);
+	if (rc != SQLITE_OK) {
+		wg_free(s);
+		return map_error(db, rc);
+	}
+	/* sqlite3_prepare silently ignores a second statement; PostgreSQL
+	 * refuses it, so refuse it here too. An empty string prepares nothing. */
+	if (!s->st || !only_blanks(tail)) {
+		sqlite3_finalize(s->st);
+		wg_free(s);
+		wg__db_set_error(db, "prepare takes exactly one statement");
+		return WG_EINTERNAL;
+	}
+	s->base = (struct wg_stmt){.db = db, .nparams = sqlite3_bind_parameter_count(s->st)};
+	*out = &s->base;
+	return 0;
+}
+
+static int bind_result(wg_stmt *st, int rc)
+{
+	return rc == SQLITE_OK ? 0 : map_error(st->db, rc);
+}
+
+static int sqlite_bind_int(wg_stmt *st, int idx, int64_t v)
+{
+	return bind_result(st, sqlite3_bind_int64(stmt_of(st), idx, v));
+}
+
+static int sqlite_bind_text(wg_stmt *st, int idx, const char *s, size_t len)
+{
+	return bind_result(st, sqlite3_bind_text64(stmt_of(st), idx, s, len, SQLITE_TRANSIENT, SQLITE_UTF8));
+}
+
+static int sqlite_bind_null(wg_stmt *st, int idx)
+{
+	return bind_result(st, sqlite3_bind_null(stmt_of(st), idx));
+}
+
+static int sqlite_step(wg_stmt *st)
+{
+	sqlite3_stmt *s = stmt_of(st);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		return WG_DB_ROW;
+	if (rc == SQLITE_DONE) {
+		/* sqlite3_changes64 keeps the count of the last writing statement,
+		 * so a SELECT must not report it as its own. */
+		st->changes = sqlite3_stmt_readonly(s) ? 0 : sqlite3_changes64(conn_of(st->db));
+		return WG_DB_DONE;
+	}
+	return map_error(st->db, rc);
+}
+
+static bool sqlite_is_null(wg_stmt *st, int col)
+{
+	return sqlite3_column_type(stmt_of(st), col) == SQLITE_NULL;
+}
+
+static int64_t sqlite_get_int(wg_stmt *st, int col)
+{
+	return sqlite3_column_int64(stmt_of(st), col);
+}
+
+static const char *sqlite_get_text(wg_stmt *st, int col, size_t *len)
+{
+	sqlite3_stmt *s = stmt_of(st);
+	const char *text = (const char *)sqlite3_column_text(s, col);
+	if (len)
+		*len = text ? (size_t)sqlite3_column_bytes(s, col) : 0;
+	return text;
+}
+
+static int sqlite_columns(wg_stmt *st)
+{
+	return sqlite3_column_count(stmt_of(st));
+}
+
+static void sqlite_reset(wg_stmt *st)
+{
+	sqlite3_reset(stmt_of(st));
+}
+
+static void sqlite_finalize(wg_stmt *st)
+{
+	sqlite3_finalize(stmt_of(st));
+	wg_free(st);
+}
+
+static const struct wg__db_ops sqlite_ops = {
+	.name = "sqlite",
+	/* IMMEDIATE takes the write lock up front, where the busy timeout
+	 * applies; a deferred transaction upgrading later in WAL mode can fail
+	 * with SQLITE_BUSY_SNAPSHOT without waiting. */
+	.begin_sql = "BEGIN IMMEDIATE",
+	.close = sqlite_close,
+	.exec = sqlite_exec,
+	.integrity_check = sqlite_integrity_check,
+	.reconnect = sqlite_reconnect,
+	.in_transaction = sqlite_in_transaction,
+	.prepare = sqlite_prepare,
+	.bind_int = sqlite_bind_int,
+	.bind_text = sqlite_bind_text,
+	.bind_null = sqlite_bind_null,
+	.step = sqlite_step,
+	.is_null = sqlite_is_null,
+	.get_int = sqlite_get_int,
+	.get_text = sqlite_get_text,
+	.columns = sqlite_columns,
+	.reset = sqlite_reset,
+	.finalize = sqlite_finalize,
+};
+
+/* journal_mode=WAL quietly keeps the old mode where WAL is impossible (some
+ * network file systems); readers would then block the writer, so say so. */
+static int enable_wal(wg_db *db, const char *path)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(conn_of(db), "PRAGMA journal_mode=WAL", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return map_error(db, rc);
+	rc = sqlite3_step(st);
+	int result = 0;
+	if (rc != SQLITE_ROW) {
+		result = map_error(db, rc);
+	} else {
+		const char *mode = (const char *)sqlite3_column_text(st, 0);
+		const char *want = strcmp(path, ":memory:") == 0 ? "memory" : "wal";
+		if (!mode || strcmp(mode, want) != 0) {
+			wg__db_set_error(db, "journal_mode is %s, not WAL", mode ? mode : "unknown");
+			result = WG_ESTORE;
+		}
+	}
+	sqlite3_finalize(st);
+	return result;
+}
+
+int wg__sqlite_open(const char *path, int busy_timeout_ms, wg_db **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	int rc = strcmp(path, ":memory:") == 0 ? 0 : make_parent_dirs(path, err, errlen);
+	if (rc)
+		return rc;
+	struct sqlite_db *db = wg_calloc(1, sizeof *db);
+	if (!db)
+		return WG_ENOMEM;
+	db->base = (struct wg_db){.ops = &sqlite_ops, .kind = WG_DB_SQLITE};
+	/* NOMUTEX: a connection is used by one thread at a time (db.h), so
+	 * SQLite's per-connection lock would only cost time. */
+	int src = sqlite3_open_v2(path, &db->conn,
+	                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (src != SQLITE_OK) {
+		if (err && errlen)
+			snprintf(err, errlen, "cannot open %s: %s", path,
+			         db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(src));
+		sqlite3_close(db->conn);
+		wg_free(db);
+		return src == SQLITE_NOMEM ? WG_ENOMEM : WG_ESTORE;
+	}
+	sqlite3_extended_result_codes(db->conn, 1);
+	if (busy_timeout_ms > 0)
+		sqlite3_busy_timeout(db->conn, busy_timeout_ms);
+	/* synchronous=FULL: a write is acknowledged only once the WAL is synced
+	 * (group commit makes this cheap, DESIGN.md "Request execution"). */
+	rc = enable_wal(&db->base, path);
+	if (rc == 0)
+		rc = sqlite_exec(&db->base, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON");
+	if (rc) {
+		if (err && errlen)
+			snprintf(err, errlen, "cannot set up %s: %s", path, db->base.errmsg);
+		sqlite_close(&db->base);
+		return rc;
+	}
+	*out = &db->base;
+	return 0;
+}

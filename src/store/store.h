@@ -1,0 +1,99 @@
+/* store.h - the executor between request loops and the database.
+ *
+ * The store owns every database connection and the threads that use them.
+ * Callers never hold a connection: they hand a function to run.
+ *
+ * Writes (wg_store_write) are queued. SQLite has one writer thread that takes
+ * everything queued (up to db.batch_max), runs it in ONE transaction with each
+ * write inside its own SAVEPOINT (a failing write rolls back only itself),
+ * commits with synchronous=FULL, and only then calls each write's done
+ * callback: one fsync acknowledges many requests (group commit). If the
+ * commit fails, every write of the batch is reported WG_ESTORE and none is
+ * acknowledged. PostgreSQL runs the same loop on each of its db.pool
+ * connection threads.
+ *
+ * Reads (wg_store_read) on SQLite run inline on the calling loop thread with
+ * that loop's own read connection (done is called before wg_store_read
+ * returns); on PostgreSQL they are queued to the pool so that no loop ever
+ * blocks on the network (done is called from a pool thread).
+ *
+ * done callbacks from store threads must not block; the HTTP layer posts them
+ * back to the request's loop. A fn runs on a store thread (or inline for
+ * SQLite reads) and may queue more work with wg_store_write, but must not
+ * call wg_store_run (the connection it would need is the one it holds) nor
+ * end the transaction it runs in.
+ *
+ * Shutting down: wg_store_shutdown drains and stops while the loops still
+ * run (so they can answer with what the done callbacks bring, and new work
+ * is refused with WG_ESHUTDOWN); wg_store_close frees the store once nothing
+ * can call it any more. */
+#ifndef WG_STORE_STORE_H
+#define WG_STORE_STORE_H
+
+#include "store/db.h"
+
+typedef struct wg_store wg_store;
+
+/* Work to run on a connection. For writes it runs inside a savepoint of the
+ * batch transaction; returning non-zero rolls back to that savepoint and the
+ * value is passed to done. For reads the return value is passed to done. */
+typedef int (*wg_store_fn)(wg_db *db, void *arg);
+
+/* Called once per submitted job with fn's result, or WG_ESTORE when the batch
+ * could not commit, or WG_ESHUTDOWN if the store closed first. */
+typedef void (*wg_store_done_fn)(void *arg, int status);
+
+typedef struct wg_store_options {
+	const char *url;
+	int busy_timeout_ms;
+	int pool;         /* PostgreSQL connections; ignored for SQLite */
+	int batch_max;    /* most writes in one transaction */
+	unsigned readers; /* SQLite read connections: one per event loop */
+} wg_store_options;
+
+/* Open connections and start threads. Returns 0, WG_ECONFIG, WG_ESTORE (with
+ * the reason in err) or WG_ENOMEM. Close with wg_store_close. */
+int wg_store_open(const wg_store_options *opt, wg_store **out, char *err, size_t errlen);
+
+/* Refuse new work from now on (WG_ESHUTDOWN), finish every queued write and
+ * read (their done callbacks run) and stop the threads. Other threads may
+ * keep calling the store meanwhile; call it from one thread only. Safe to
+ * call again, and wg_store_close calls it. */
+void wg_store_shutdown(wg_store *s);
+
+/* Shut down (above) if not done yet, then close all connections and free s.
+ * No other thread may use s during or after this. NULL is ignored. */
+void wg_store_close(wg_store *s);
+
+enum wg_db_kind wg_store_kind(const wg_store *s);
+const char *wg_store_kind_name(const wg_store *s);
+
+/* Queue a write. Returns 0 (done will be called exactly once, from the writer
+ * thread) or WG_ESHUTDOWN / WG_ENOMEM (done is not called). */
+int wg_store_write(wg_store *s, wg_store_fn fn, wg_store_done_fn done, void *arg);
+
+/* Run a read for loop number reader (0 <= reader < readers; each loop uses
+ * only its own number). Returns 0 (done called exactly once, possibly before
+ * this returns) or WG_ESHUTDOWN / WG_ENOMEM / WG_EINTERNAL for a reader out of
+ * range (done is not called). SQLite read connections are query_only: a
+ * read that writes fails. */
+int wg_store_read(wg_store *s, unsigned reader, wg_store_fn fn, wg_store_done_fn done, void *arg);
+
+/* Run fn synchronously on the writer connection (PostgreSQL: the first pool
+ * connection) in one transaction, committed when fn returns 0 (used by the
+ * CLI: migrate, check, import). Safe while the store threads run: it takes
+ * the connection between two batches. Returns fn's non-zero result (rolled
+ * back), the commit's error, WG_ESTORE when no transaction could begin, or
+ * WG_ESHUTDOWN after wg_store_shutdown. */
+int wg_store_run(wg_store *s, wg_store_fn fn, void *arg);
+
+/* Statistics for /metrics. */
+typedef struct wg_store_stats {
+	unsigned long long commits; /* batch transactions committed */
+	unsigned long long writes;  /* writes acknowledged */
+	unsigned long long errors;  /* failed commits or connection errors */
+	unsigned long queue_depth;  /* writes waiting now */
+} wg_store_stats;
+void wg_store_get_stats(wg_store *s, wg_store_stats *out);
+
+#endif

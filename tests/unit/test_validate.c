@@ -1,0 +1,215 @@
+/* test_validate.c - typed body and query getters and the field errors they
+ * record; opaque list cursors. Requests are built without a server. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <event2/http.h>
+#include <sys/queue.h>
+#include <event2/keyvalq_struct.h>
+
+#include "http/validate.h"
+
+static wg_req *make_req(const char *body, const char *query)
+{
+	wg_req *req = calloc(1, sizeof *req);
+	wg_arena_init(&req->arena, 1024);
+	if (body) {
+		req->body = json_loads(body, JSON_ALLOW_NUL, NULL); /* the server refuses NUL earlier */
+		assert_non_null(req->body);
+	}
+	if (query) {
+		req->query = calloc(1, sizeof *req->query);
+		TAILQ_INIT(req->query);
+		assert_int_equal(evhttp_parse_query_str(query, req->query), 0);
+	}
+	return req;
+}
+
+static void free_req(wg_req *req)
+{
+	json_decref(req->body);
+	if (req->query) {
+		evhttp_clear_headers(req->query);
+		free(req->query);
+	}
+	wg_arena_clear(&req->arena);
+	free(req);
+}
+
+static void assert_error(const wg_req *req, unsigned i, const char *field, const char *code)
+{
+	assert_true(i < req->nerrors);
+	assert_string_equal(req->errors[i].field, field);
+	assert_string_equal(req->errors[i].code, code);
+	assert_non_null(strstr(req->errors[i].message, field));
+}
+
+static void test_strings(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *body;
+		bool required;
+		const char *want; /* NULL: no value */
+		const char *code; /* NULL: no error */
+	} t[] = {
+		{"{\"name\":\"横渠镇\"}", true, "横渠镇", NULL},
+		{"{\"name\":\"  pad \\t\"}", true, "pad", NULL},
+		{"{\"name\":\"一二三四五\"}", true, "一二三四五", NULL}, /* 5 characters, 15 bytes */
+		{"{\"name\":\"一二三四五六\"}", true, NULL, "too_long"},
+		{"{}", true, NULL, "required"},
+		{"{}", false, NULL, NULL},
+		{"{\"name\":null}", true, NULL, "required"},
+		{"{\"name\":\"   \"}", true, NULL, "required"},
+		{"{\"name\":\"   \"}", false, NULL, NULL},
+		{"{\"name\":5}", false, NULL, "type"},
+		{"{\"name\":[\"x\"]}", true, NULL, "type"},
+		{"{\"name\":\"a\\u0000b\"}", true, NULL, "pattern"},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		wg_req *req = make_req(t[i].body, NULL);
+		const char *v = wg_body_string(req, "name", 5, t[i].required);
+		if (t[i].want)
+			assert_string_equal(v, t[i].want);
+		else
+			assert_null(v);
+		assert_int_equal(req->nerrors, t[i].code != NULL);
+		if (t[i].code)
+			assert_error(req, 0, "name", t[i].code);
+		free_req(req);
+	}
+}
+
+static void test_ints_and_bools(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *body;
+		bool ok;
+		int64_t want;
+		const char *code;
+	} t[] = {
+		{"{\"n\":3}", true, 3, NULL},      {"{\"n\":-5}", true, -5, NULL},     {"{\"n\":6}", false, 0, "range"},
+		{"{\"n\":1.5}", false, 0, "type"}, {"{\"n\":\"3\"}", false, 0, "type"}, {"{}", false, 0, "required"},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		wg_req *req = make_req(t[i].body, NULL);
+		int64_t v = 99;
+		assert_int_equal(wg_body_int(req, "n", -5, 5, true, &v), t[i].ok);
+		if (t[i].ok)
+			assert_int_equal(v, t[i].want);
+		if (t[i].code)
+			assert_error(req, 0, "n", t[i].code);
+		else
+			assert_int_equal(req->nerrors, 0);
+		free_req(req);
+	}
+	wg_req *req = make_req("{\"a\":true,\"b\":\"yes\"}", NULL);
+	bool b = false;
+	assert_true(wg_body_bool(req, "a", true, &b));
+	assert_true(b);
+	assert_false(wg_body_bool(req, "b", true, &b));
+	assert_false(wg_body_bool(req, "c", false, &b));
+	assert_int_equal(req->nerrors, 1);
+	assert_error(req, 0, "b", "type");
+	free_req(req);
+}
+
+static void test_unknown_fields(void **state)
+{
+	(void)state;
+	static const char *const known[] = {"code", "name", NULL};
+	wg_req *req = make_req("{\"code\":\"1\",\"nmae\":\"typo\",\"extra\":1}", NULL);
+	wg_body_only(req, known);
+	assert_int_equal(req->nerrors, 2);
+	assert_string_equal(req->errors[0].code, "unknown");
+	assert_string_equal(req->errors[1].code, "unknown");
+	free_req(req);
+}
+
+static void test_error_cap(void **state)
+{
+	(void)state;
+	wg_req *req = make_req("{}", NULL);
+	for (int i = 0; i < 2 * WG_MAX_FIELD_ERRORS; i++)
+		wg_body_string(req, "missing", 5, true);
+	assert_int_equal(req->nerrors, WG_MAX_FIELD_ERRORS);
+	free_req(req);
+}
+
+static void test_query(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *query;
+		bool ok;
+		int64_t limit;
+	} t[] = {
+		{"", true, 50},          {"limit=1", true, 1},      {"limit=200", true, 200},
+		{"limit=0", false, 50},  {"limit=201", false, 50},  {"limit=x", false, 50},
+		{"limit=5x", false, 50}, {"limit=-1", false, 50},   {"limit=%2B5", false, 50},
+		{"limit= 5", false, 50}, {"limit=", false, 50},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		wg_req *req = make_req(NULL, t[i].query);
+		int64_t limit = -1;
+		assert_int_equal(wg_query_limit(req, &limit), t[i].ok);
+		assert_int_equal(limit, t[i].ok ? t[i].limit : 50);
+		assert_int_equal(req->nerrors, !t[i].ok);
+		free_req(req);
+	}
+	wg_req *req = make_req(NULL, "q=%E7%BD%91%E6%A0%BC&empty=&long=abcdef");
+	assert_string_equal(wg_query_string(req, "q", 2), "网格");
+	assert_null(wg_query_string(req, "empty", 2));
+	assert_null(wg_query_string(req, "absent", 2));
+	assert_null(wg_query_string(req, "long", 5));
+	assert_int_equal(req->nerrors, 1);
+	assert_error(req, 0, "long", "too_long");
+	free_req(req);
+}
+
+static void test_cursor(void **state)
+{
+	(void)state;
+	wg_req *req = make_req(NULL, NULL);
+	const char *c = wg_cursor_encode(req, "610326102000");
+	assert_non_null(c);
+	assert_null(strchr(c, '=')); /* URL-safe, unpadded */
+	char query[128];
+	snprintf(query, sizeof query, "cursor=%s", c);
+	wg_req *next = make_req(NULL, query);
+	bool bad = true;
+	assert_string_equal(wg_query_cursor(next, &bad), "610326102000");
+	assert_false(bad);
+	free_req(next);
+	free_req(req);
+
+	static const char *const garbage[] = {"cursor=zzz", "cursor=c1.!!", "cursor=c2.NjEw", "cursor=c1.AA"};
+	for (size_t i = 0; i < sizeof garbage / sizeof garbage[0]; i++) {
+		wg_req *g = make_req(NULL, garbage[i]);
+		assert_null(wg_query_cursor(g, &bad));
+		assert_true(bad);
+		assert_error(g, 0, "cursor", "pattern");
+		free_req(g);
+	}
+	wg_req *none = make_req(NULL, "limit=3");
+	assert_null(wg_query_cursor(none, &bad));
+	assert_false(bad);
+	free_req(none);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strings),     cmocka_unit_test(test_ints_and_bools),
+		cmocka_unit_test(test_unknown_fields), cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_query),       cmocka_unit_test(test_cursor),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
