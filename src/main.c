@@ -75,7 +75,8 @@ static int load_settings(wg_config *cfg, int *argc, char **argv)
 	}
 	*argc = kept;
 	if (wg_log_set_level(cfg->log_level) != 0) {
-		snprintf(err, sizeof err, "log.level: '%s' is not one of debug, info, warn, error", cfg->log_level);
+		snprintf(err, sizeof err, "log.level: '%s' is not one of debug, info, warn, error",
+		         cfg->log_level);
 		rc = WG_ECONFIG;
 		goto fail;
 	}
@@ -90,7 +91,8 @@ static int open_db(const wg_config *cfg, wg_db **db)
 	char err[512] = "";
 	int rc = wg_db_open(cfg->db_url, (int)cfg->db_busy_timeout_ms, db, err, sizeof err);
 	if (rc)
-		fprintf(stderr, "wangge: cannot open the database: %s\n", err[0] ? err : wg_error_message(rc));
+		fprintf(stderr, "wangge: cannot open the database: %s\n",
+		        err[0] ? err : wg_error_message(rc));
 	return rc;
 }
 
@@ -141,7 +143,8 @@ static int cmd_check(wg_config *cfg, int argc, char **argv)
 	problems += rc != 0;
 	int pending = wg_migrate_status(db, stdout);
 	if (pending != 0)
-		printf("migrations: %s\n", pending > 0 ? "pending (run `wangge migrate`)" : wg_error_message(pending));
+		printf("migrations: %s\n",
+		       pending > 0 ? "pending (run `wangge migrate`)" : wg_error_message(pending));
 	else
 		printf("migrations: up to date\n");
 	problems += pending != 0;
@@ -214,11 +217,8 @@ static int cmd_serve(wg_config *cfg, int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{"serve", cmd_serve},
-	{"migrate", cmd_migrate},
-	{"check", cmd_check},
-	{"config", cmd_config},
-	{"version", cmd_version},
+	{"serve", cmd_serve},   {"migrate", cmd_migrate}, {"check", cmd_check},
+	{"config", cmd_config}, {"version", cmd_version},
 };
 
 static const struct command *find_command(const char *name)

@@ -48,6 +48,16 @@ if ! ninja -C "$TEST_BUILD" >"$logdir/build.log" 2>&1; then
 	exit 1
 fi
 
+step "generated docs are current"
+if "$TEST_BUILD/wangge" config --markdown | diff -u docs/configuration.md - >"$logdir/docs.log"; then
+	echo "1 passed, 0 failed" >>"$logdir/docs.log"
+else
+	cat "$logdir/docs.log"
+	echo "docs/configuration.md is stale: run make docs"
+	echo "0 passed, 1 failed" >>"$logdir/docs.log"
+fi
+count "docs" "$logdir/docs.log"
+
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/wangge-pg.XXXXXX")
 cleanup() { tests/api/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1; }
 trap cleanup EXIT
@@ -88,6 +98,15 @@ for store in sqlite postgres; do
 	grep -E '^not ok|^# (pass|fail)' "$logdir/api-$store.log" | head -n 40
 	count "api-$store" "$logdir/api-$store.log"
 done
+
+step "lint (format, banned functions, clang-tidy, cppcheck)"
+if BUILD_DIR="$TEST_BUILD" tools/lint.sh >"$logdir/lint.log" 2>&1; then
+	echo "1 passed, 0 failed" >>"$logdir/lint.log"
+else
+	grep -vE '^ok' "$logdir/lint.log" | tail -n 30
+	echo "0 passed, 1 failed" >>"$logdir/lint.log"
+fi
+count "lint" "$logdir/lint.log"
 
 step "summary (logs in $logdir)"
 if ((${#missing[@]})); then

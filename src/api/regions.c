@@ -186,7 +186,8 @@ static void create_then(wg_req *req, int status)
 		char parent[WG_REGION_CODE_LEN + 1];
 		wg_region_parent_code(a->get.code, parent);
 		char *msg = wg_arena_printf(&req->arena, "the parent region %s does not exist", parent);
-		wg_req_field_error(req, "code", "parent_missing", msg ? msg : "the parent region does not exist");
+		wg_req_field_error(req, "code", "parent_missing",
+		                   msg ? msg : "the parent region does not exist");
 		wg_req_errors_or_reply(req);
 		return;
 	}

@@ -15,36 +15,36 @@
 enum wg_setting_type { WG_SET_STRING, WG_SET_INT, WG_SET_BOOL };
 
 enum wg_setting_flags {
-	WG_SET_SECRET = 1,  /* shown as "<redacted>" */
-	WG_SET_URL_PW = 2,  /* a URL whose password is redacted */
+	WG_SET_SECRET = 1, /* shown as "<redacted>" */
+	WG_SET_URL_PW = 2, /* a URL whose password is redacted */
 };
 
 /* X(field, "name", TYPE, default, min, max, flags, "help"); defaults of string
  * settings are string literals, of the others numbers. */
-#define WG_SETTINGS(X)                                                                                \
-	X(db_url, "db.url", STRING, "sqlite:var/wangge.db", 0, 0, WG_SET_URL_PW,                       \
-	  "Database URL: sqlite:PATH, or a PostgreSQL connection string (postgresql://... or "          \
-	  "key=value form)")                                                                           \
-	X(db_pool, "db.pool", INT, 4, 1, 64, 0,                                                        \
-	  "PostgreSQL connections in the pool (reads and writes); SQLite uses one writer")              \
-	X(db_batch_max, "db.batch_max", INT, 256, 1, 10000, 0,                                        \
-	  "Most writes committed together in one group-commit transaction")                             \
-	X(db_busy_timeout_ms, "db.busy_timeout_ms", INT, 5000, 0, 600000, 0,                           \
-	  "SQLite busy timeout in milliseconds")                                                       \
-	X(http_host, "http.host", STRING, "127.0.0.1", 0, 0, 0, "Address to listen on")              \
-	X(http_port, "http.port", INT, 8080, 0, 65535, 0, "TCP port to listen on (0 picks a free one)") \
-	X(http_threads, "http.threads", INT, 0, 0, 256, 0, "Event loops; 0 means one per CPU core")  \
-	X(http_max_body, "http.max_body", INT, 1048576, 1024, 1073741824, 0,                           \
-	  "Largest request body in bytes; a larger one is refused with 413 before it is read")                                            \
-	X(http_timeout_s, "http.timeout_s", INT, 30, 1, 3600, 0,                                       \
-	  "Seconds a connection may stay idle or take to send a request")                               \
-	X(http_static_dir, "http.static_dir", STRING, "web/dist", 0, 0, 0,                             \
-	  "Built web app served at / (index.html for unknown non-API paths)")                           \
+#define WG_SETTINGS(X)                                                                                     \
+	X(db_url, "db.url", STRING, "sqlite:var/wangge.db", 0, 0, WG_SET_URL_PW,                           \
+	  "Database URL: sqlite:PATH, or a PostgreSQL connection string (postgresql://... or "             \
+	  "key=value form)")                                                                               \
+	X(db_pool, "db.pool", INT, 4, 1, 64, 0,                                                            \
+	  "PostgreSQL connections in the pool (reads and writes); SQLite uses one writer")                 \
+	X(db_batch_max, "db.batch_max", INT, 256, 1, 10000, 0,                                             \
+	  "Most writes committed together in one group-commit transaction")                                \
+	X(db_busy_timeout_ms, "db.busy_timeout_ms", INT, 5000, 0, 600000, 0,                               \
+	  "SQLite busy timeout in milliseconds")                                                           \
+	X(http_host, "http.host", STRING, "127.0.0.1", 0, 0, 0, "Address to listen on")                    \
+	X(http_port, "http.port", INT, 8080, 0, 65535, 0, "TCP port to listen on (0 picks a free one)")    \
+	X(http_threads, "http.threads", INT, 0, 0, 256, 0, "Event loops; 0 means one per CPU core")        \
+	X(http_max_body, "http.max_body", INT, 1048576, 1024, 1073741824, 0,                               \
+	  "Largest request body in bytes; a larger one is refused with 413 before it is read")             \
+	X(http_timeout_s, "http.timeout_s", INT, 30, 1, 3600, 0,                                           \
+	  "Seconds a connection may stay idle or take to send a request")                                  \
+	X(http_static_dir, "http.static_dir", STRING, "web/dist", 0, 0, 0,                                 \
+	  "Built web app served at / (index.html for unknown non-API paths)")                              \
 	X(http_access_log, "http.access_log", BOOL, 1, 0, 1, 0, "Write a JSON line per request to stderr") \
-	X(shutdown_grace_s, "shutdown.grace_s", INT, 10, 0, 600, 0,                                    \
-	  "Seconds to let in-flight requests finish after SIGTERM or SIGINT")                          \
-	X(data_dir, "data.dir", STRING, "data", 0, 0, 0,                                                \
-	  "Folder of shipped data (region codes, holidays, categories)")                               \
+	X(shutdown_grace_s, "shutdown.grace_s", INT, 10, 0, 600, 0,                                        \
+	  "Seconds to let in-flight requests finish after SIGTERM or SIGINT")                              \
+	X(data_dir, "data.dir", STRING, "data", 0, 0, 0,                                                   \
+	  "Folder of shipped data (region codes, holidays, categories)")                                   \
 	X(log_level, "log.level", STRING, "info", 0, 0, 0, "Least severe log level: debug, info, warn, error")
 
 typedef struct wg_config {

@@ -8,7 +8,7 @@
 #define WG_CORE_ERROR_H
 
 /* X(NAME, value, http status, problem type slug, message) */
-#define WG_ERROR_MAP(X)                                                                  \
+#define WG_ERROR_MAP(X)                                                                 \
 	X(NOMEM, -1, 503, "unavailable", "out of memory")                               \
 	X(BADREQ, -2, 400, "bad-request", "malformed request")                          \
 	X(VALIDATION, -3, 422, "validation", "one or more fields are invalid")          \

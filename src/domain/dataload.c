@@ -79,10 +79,11 @@ static int recorded_hash(wg_db *db, const char *name, char hex[65])
 static int record_hash(wg_db *db, const char *name, const char *hex)
 {
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db,
-	                       "INSERT INTO data_loads (name, sha256, loaded_at) VALUES (?, ?, ?) "
-	                       "ON CONFLICT (name) DO UPDATE SET sha256 = excluded.sha256, loaded_at = excluded.loaded_at",
-	                       &st);
+	int rc = wg_db_prepare_cached(
+		db,
+		"INSERT INTO data_loads (name, sha256, loaded_at) VALUES (?, ?, ?) "
+		"ON CONFLICT (name) DO UPDATE SET sha256 = excluded.sha256, loaded_at = excluded.loaded_at",
+		&st);
 	if (rc)
 		return rc;
 	rc = wg_stmt_bind_text(st, 1, name, strlen(name));
@@ -96,8 +97,8 @@ static int record_hash(wg_db *db, const char *name, const char *hex)
 	return rc == WG_DB_DONE ? 0 : rc;
 }
 
-static int load_file(wg_db *db, const char *dir, const char *folder, const char *file, loader_fn load, FILE *log,
-                     char *err, size_t errlen)
+static int load_file(wg_db *db, const char *dir, const char *folder, const char *file, loader_fn load,
+                     FILE *log, char *err, size_t errlen)
 {
 	char path[4096], name[512];
 	snprintf(path, sizeof path, "%s/%s/%s", dir, folder, file);
@@ -147,8 +148,10 @@ int wg_dataload_all(wg_db *db, const char *dir, FILE *log, char *err, size_t err
 		for (int i = 0; i < n; i++) {
 			const char *file = entries[i]->d_name;
 			size_t fl = strlen(file), sl = strlen(datasets[d].suffix);
-			if (!rc && file[0] != '.' && fl > sl && strcmp(file + fl - sl, datasets[d].suffix) == 0)
-				rc = load_file(db, dir, datasets[d].folder, file, datasets[d].load, log, err, errlen);
+			if (!rc && file[0] != '.' && fl > sl &&
+			    strcmp(file + fl - sl, datasets[d].suffix) == 0)
+				rc = load_file(db, dir, datasets[d].folder, file, datasets[d].load, log, err,
+				               errlen);
 			free(entries[i]);
 		}
 		free(entries);

@@ -96,9 +96,9 @@ static int count_children(wg_db *db, const char *parent, int64_t *total)
 {
 	wg_stmt *st;
 	int rc = wg_db_prepare_cached(db,
-	                       parent ? "SELECT count(*) FROM regions WHERE parent = ?"
-	                              : "SELECT count(*) FROM regions WHERE parent IS NULL",
-	                       &st);
+	                              parent ? "SELECT count(*) FROM regions WHERE parent = ?"
+	                                     : "SELECT count(*) FROM regions WHERE parent IS NULL",
+	                              &st);
 	if (rc)
 		return rc;
 	if (parent)
@@ -115,8 +115,8 @@ static int count_children(wg_db *db, const char *parent, int64_t *total)
 	return rc;
 }
 
-int wg_region_children(wg_db *db, const char *parent, const char *after, int64_t limit, wg_region_fn fn, void *ctx,
-                       int64_t *total)
+int wg_region_children(wg_db *db, const char *parent, const char *after, int64_t limit, wg_region_fn fn,
+                       void *ctx, int64_t *total)
 {
 	if (parent) {
 		bool found;
@@ -130,12 +130,13 @@ int wg_region_children(wg_db *db, const char *parent, const char *after, int64_t
 	if (rc)
 		return rc;
 	wg_stmt *st;
-	rc = wg_db_prepare_cached(db,
-	                   parent ? "SELECT " REGION_COLUMNS " FROM regions r WHERE r.parent = ? AND r.code > ? "
-	                            "ORDER BY r.code LIMIT ?"
-	                          : "SELECT " REGION_COLUMNS " FROM regions r WHERE r.parent IS NULL AND r.code > ? "
-	                            "ORDER BY r.code LIMIT ?",
-	                   &st);
+	rc = wg_db_prepare_cached(
+		db,
+		parent ? "SELECT " REGION_COLUMNS " FROM regions r WHERE r.parent = ? AND r.code > ? "
+			 "ORDER BY r.code LIMIT ?"
+		       : "SELECT " REGION_COLUMNS " FROM regions r WHERE r.parent IS NULL AND r.code > ? "
+			 "ORDER BY r.code LIMIT ?",
+		&st);
 	if (rc)
 		return rc;
 	int idx = 1;
@@ -238,13 +239,14 @@ static int upsert(wg_db *db, const char *code, const char *name, bool rename)
 	}
 	strncat(path, code, sizeof path - strlen(path) - 1);
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db,
-	                       rename ? "INSERT INTO regions (code, parent, level, name, path, created_at, updated_at) "
-	                                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
-	                                "name = excluded.name, updated_at = excluded.updated_at"
-	                              : "INSERT INTO regions (code, parent, level, name, path, created_at, updated_at) "
-	                                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-	                       &st);
+	int rc = wg_db_prepare_cached(
+		db,
+		rename ? "INSERT INTO regions (code, parent, level, name, path, created_at, updated_at) "
+			 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+			 "name = excluded.name, updated_at = excluded.updated_at"
+		       : "INSERT INTO regions (code, parent, level, name, path, created_at, updated_at) "
+			 "VALUES (?, ?, ?, ?, ?, ?, ?)",
+		&st);
 	if (rc)
 		return rc;
 	int64_t now = wg_clock_now_ms();
@@ -288,7 +290,8 @@ static int load_record(void *ctx, unsigned line, const wg_csv_field *f, size_t n
 	enum wg_region_level level;
 	char parent[WG_REGION_CODE_LEN + 1];
 	if (n != 3) {
-		snprintf(l->err, l->errlen, "line %u: expected 3 columns (code,parent,name), found %zu", line, n);
+		snprintf(l->err, l->errlen, "line %u: expected 3 columns (code,parent,name), found %zu", line,
+		         n);
 		return WG_EVALIDATION;
 	}
 	if (!wg_region_code_level(f[0].s, &level)) {
@@ -302,12 +305,14 @@ static int load_record(void *ctx, unsigned line, const wg_csv_field *f, size_t n
 		return WG_EVALIDATION;
 	}
 	if (f[2].n == 0 || wg_utf8_count(f[2].s, f[2].n) > WG_REGION_NAME_MAX) {
-		snprintf(l->err, l->errlen, "line %u: name must be 1 to %d characters", line, WG_REGION_NAME_MAX);
+		snprintf(l->err, l->errlen, "line %u: name must be 1 to %d characters", line,
+		         WG_REGION_NAME_MAX);
 		return WG_EVALIDATION;
 	}
 	int rc = upsert(l->db, f[0].s, f[2].s, true);
 	if (rc == WG_ENOTFOUND) {
-		snprintf(l->err, l->errlen, "line %u: parent %s is not loaded before %s", line, parent, f[0].s);
+		snprintf(l->err, l->errlen, "line %u: parent %s is not loaded before %s", line, parent,
+		         f[0].s);
 		return WG_EVALIDATION;
 	}
 	if (rc) {

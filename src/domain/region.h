@@ -54,8 +54,8 @@ typedef int (*wg_region_fn)(void *ctx, const wg_region *r);
  * code `after` (NULL: from the first), at most limit of them. *total gets
  * the number of all children. Returns 0, WG_ENOTFOUND if parent does not
  * exist, the callback's non-zero value, or WG_ESTORE / WG_ENOMEM. */
-int wg_region_children(wg_db *db, const char *parent, const char *after, int64_t limit, wg_region_fn fn, void *ctx,
-                       int64_t *total);
+int wg_region_children(wg_db *db, const char *parent, const char *after, int64_t limit, wg_region_fn fn,
+                       void *ctx, int64_t *total);
 
 /* One region: fn is called for each region on the path from the top down
  * (ancestors first), then self_fn for the region itself. Returns 0,

@@ -32,8 +32,8 @@ struct wg_loop {
 	struct event *wake;
 	bool stop_requested; /* under lock */
 
-	unsigned inflight;  /* requests dispatched and not yet replied (loop thread only) */
-	bool stopping;      /* loop thread only */
+	unsigned inflight; /* requests dispatched and not yet replied (loop thread only) */
+	bool stopping;     /* loop thread only */
 	struct event *grace_timer;
 };
 

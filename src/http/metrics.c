@@ -9,15 +9,16 @@
 #include <stdatomic.h>
 
 /* Statuses counted individually; anything else lands in "other". */
-static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
-                               409, 413, 415, 422, 429, 500, 503};
+static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404,
+                               405, 409, 413, 415, 422, 429, 500, 503};
 enum { NSTATUS = sizeof statuses / sizeof statuses[0] + 1 };
 
 static const char *const method_names[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
 enum { NMETHOD = sizeof method_names / sizeof method_names[0] };
 
 /* Upper bounds in microseconds of the latency buckets. */
-static const int64_t bucket_us[] = {500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000};
+static const int64_t bucket_us[] = {500,   1000,   2500,   5000,   10000,   25000,
+                                    50000, 100000, 250000, 500000, 1000000, 2500000};
 enum { NBUCKET = sizeof bucket_us / sizeof bucket_us[0] };
 
 struct route_metrics {
@@ -86,7 +87,8 @@ static uint64_t sum(wg_metrics *const *loops, size_t nloops, size_t route, size_
 {
 	uint64_t total = 0;
 	for (size_t l = 0; l < nloops; l++) {
-		const _Atomic uint64_t *c = (const _Atomic uint64_t *)(const void *)((const char *)&loops[l]->r[route] + off);
+		const _Atomic uint64_t *c =
+			(const _Atomic uint64_t *)(const void *)((const char *)&loops[l]->r[route] + off);
 		total += atomic_load_explicit(c, memory_order_relaxed);
 	}
 	return total;
@@ -102,12 +104,14 @@ int wg_metrics_render(wg_metrics *const *loops, size_t nloops, const wg_router *
                       struct evbuffer *out)
 {
 	size_t nroutes = wg_router_count(router);
-	evbuffer_add_printf(out, "# HELP wg_http_requests_total HTTP requests by route pattern, method and status.\n"
-	                         "# TYPE wg_http_requests_total counter\n");
+	evbuffer_add_printf(
+		out, "# HELP wg_http_requests_total HTTP requests by route pattern, method and status.\n"
+		     "# TYPE wg_http_requests_total counter\n");
 	for (size_t i = 0; i <= nroutes; i++)
 		for (size_t mth = 0; mth < NMETHOD; mth++)
 			for (size_t s = 0; s < NSTATUS; s++) {
-				size_t off = offsetof(struct route_metrics, count) + (mth * NSTATUS + s) * sizeof(uint64_t);
+				size_t off = offsetof(struct route_metrics, count) +
+				             (mth * NSTATUS + s) * sizeof(uint64_t);
 				uint64_t v = sum(loops, nloops, i, off);
 				if (!v)
 					continue;
@@ -116,11 +120,15 @@ int wg_metrics_render(wg_metrics *const *loops, size_t nloops, const wg_router *
 					snprintf(status, sizeof status, "%d", statuses[s]);
 				else
 					snprintf(status, sizeof status, "other");
-				evbuffer_add_printf(out, "wg_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %llu\n",
-				                    route_label(router, i), method_names[mth], status, (unsigned long long)v);
+				evbuffer_add_printf(out,
+				                    "wg_http_requests_total{route=\"%s\",method=\"%s\","
+				                    "status=\"%s\"} %llu\n",
+				                    route_label(router, i), method_names[mth], status,
+				                    (unsigned long long)v);
 			}
-	evbuffer_add_printf(out, "# HELP wg_http_request_duration_seconds Time from request parsed to reply sent.\n"
-	                         "# TYPE wg_http_request_duration_seconds histogram\n");
+	evbuffer_add_printf(
+		out, "# HELP wg_http_request_duration_seconds Time from request parsed to reply sent.\n"
+		     "# TYPE wg_http_request_duration_seconds histogram\n");
 	for (size_t i = 0; i <= nroutes; i++) {
 		uint64_t observed = sum(loops, nloops, i, offsetof(struct route_metrics, observed));
 		if (!observed)
@@ -128,14 +136,18 @@ int wg_metrics_render(wg_metrics *const *loops, size_t nloops, const wg_router *
 		const char *label = route_label(router, i);
 		uint64_t cumulative = 0;
 		for (size_t b = 0; b < NBUCKET; b++) {
-			cumulative += sum(loops, nloops, i, offsetof(struct route_metrics, bucket) + b * sizeof(uint64_t));
-			evbuffer_add_printf(out, "wg_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n", label,
-			                    (double)bucket_us[b] / 1e6, (unsigned long long)cumulative);
+			cumulative += sum(loops, nloops, i,
+			                  offsetof(struct route_metrics, bucket) + b * sizeof(uint64_t));
+			evbuffer_add_printf(
+				out, "wg_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+				label, (double)bucket_us[b] / 1e6, (unsigned long long)cumulative);
 		}
-		evbuffer_add_printf(out, "wg_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n", label,
-		                    (unsigned long long)observed);
+		evbuffer_add_printf(
+			out, "wg_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+			label, (unsigned long long)observed);
 		evbuffer_add_printf(out, "wg_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", label,
-		                    (double)sum(loops, nloops, i, offsetof(struct route_metrics, sum_us)) / 1e6);
+		                    (double)sum(loops, nloops, i, offsetof(struct route_metrics, sum_us)) /
+		                            1e6);
 		evbuffer_add_printf(out, "wg_http_request_duration_seconds_count{route=\"%s\"} %llu\n", label,
 		                    (unsigned long long)observed);
 	}

@@ -45,29 +45,29 @@ struct wg_req {
 	struct wg_loop *loop;
 	wg_arena arena;
 	const struct wg_route *route;
-	int method;                /* enum wg_method bit of the request */
-	const char *method_name;   /* "GET", ... */
-	const char *raw_path;      /* as received, for logs when decoding failed */
-	const char *path;          /* percent-decoded, NUL-free, valid UTF-8; NULL until decoded */
+	int method;              /* enum wg_method bit of the request */
+	const char *method_name; /* "GET", ... */
+	const char *raw_path;    /* as received, for logs when decoding failed */
+	const char *path;        /* percent-decoded, NUL-free, valid UTF-8; NULL until decoded */
 	const char *params[WG_MAX_PATH_PARAMS]; /* path parameters in pattern order */
 	unsigned nparams;
-	struct evkeyvalq *query;   /* decoded query parameters, NULL if none */
-	json_t *body;              /* parsed JSON object for routes that take one */
+	struct evkeyvalq *query; /* decoded query parameters, NULL if none */
+	json_t *body;            /* parsed JSON object for routes that take one */
 	char request_id[65];
 	int64_t start_us;
-	int status;                /* set by the reply */
-	struct evbuffer *out;      /* response body */
-	size_t bytes_out;          /* body bytes sent, for the access log */
-	wg_json_out json;          /* writes into out */
+	int status;           /* set by the reply */
+	struct evbuffer *out; /* response body */
+	size_t bytes_out;     /* body bytes sent, for the access log */
+	wg_json_out json;     /* writes into out */
 	wg_field_error errors[WG_MAX_FIELD_ERRORS];
 	unsigned nerrors;
 
-	void *user;                /* the handler's state across a suspension (arena) */
+	void *user; /* the handler's state across a suspension (arena) */
 
 	/* Suspended database work. */
 	wg_req_then_fn then;
 	int async_status;
-	wg_req *next_done;         /* link in the loop's completion mailbox */
+	wg_req *next_done; /* link in the loop's completion mailbox */
 };
 
 /* Start the JSON response body; returns the writer (req->json). */

@@ -115,7 +115,8 @@ const wg_route *wg_router_match(const wg_router *r, unsigned method, const char 
 			continue;
 		unsigned k = 0;
 		for (; k < nseg; k++)
-			if (c->seg[k] && (c->seglen[k] != seglen[k] || memcmp(c->seg[k], seg[k], seglen[k]) != 0))
+			if (c->seg[k] &&
+			    (c->seglen[k] != seglen[k] || memcmp(c->seg[k], seg[k], seglen[k]) != 0))
 				break;
 		if (k < nseg)
 			continue;
@@ -178,4 +179,3 @@ void wg_router_methods_text(unsigned methods, char *buf, size_t len)
 		used += (size_t)n;
 	}
 }
-

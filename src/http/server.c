@@ -12,7 +12,6 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
 #include <limits.h>
@@ -24,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/eventfd.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -66,9 +66,12 @@ static const struct {
 	unsigned bit;
 	const char *name;
 } methods[] = {
-	{EVHTTP_REQ_GET, WG_GET, "GET"},         {EVHTTP_REQ_HEAD, WG_HEAD, "HEAD"},
-	{EVHTTP_REQ_POST, WG_POST, "POST"},      {EVHTTP_REQ_PUT, WG_PUT, "PUT"},
-	{EVHTTP_REQ_PATCH, WG_PATCH, "PATCH"},   {EVHTTP_REQ_DELETE, WG_DELETE, "DELETE"},
+	{EVHTTP_REQ_GET, WG_GET, "GET"},
+	{EVHTTP_REQ_HEAD, WG_HEAD, "HEAD"},
+	{EVHTTP_REQ_POST, WG_POST, "POST"},
+	{EVHTTP_REQ_PUT, WG_PUT, "PUT"},
+	{EVHTTP_REQ_PATCH, WG_PATCH, "PATCH"},
+	{EVHTTP_REQ_DELETE, WG_DELETE, "DELETE"},
 	{EVHTTP_REQ_OPTIONS, WG_OPTIONS, "OPTIONS"},
 };
 
@@ -80,8 +83,8 @@ static void set_request_id(wg_req *req, struct evkeyvalq *in)
 		bool ok = n > 0 && n < sizeof req->request_id;
 		for (size_t i = 0; ok && i < n; i++) {
 			char c = given[i];
-			ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-			     c == '_' || c == '.';
+			ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			     c == '-' || c == '_' || c == '.';
 		}
 		if (ok) {
 			memcpy(req->request_id, given, n + 1);
@@ -145,8 +148,8 @@ static bool parse_body_or_reply(wg_req *req, struct evkeyvalq *in)
 	json_error_t jerr;
 	req->body = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!req->body) {
-		char *detail = wg_arena_printf(&req->arena, "malformed JSON at line %d, column %d: %s", jerr.line,
-		                               jerr.column, jerr.text);
+		char *detail = wg_arena_printf(&req->arena, "malformed JSON at line %d, column %d: %s",
+		                               jerr.line, jerr.column, jerr.text);
 		wg_req_problem(req, WG_EBADREQ, detail);
 		return false;
 	}
@@ -303,11 +306,15 @@ static int listen_socket(const char *host, int port, int *fd_out, int *bound_por
 		return WG_EIO;
 	}
 	freeaddrinfo(res);
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-		*bound_port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-		                                       : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} addr;
+	memset(&addr, 0, sizeof addr);
+	socklen_t sl = sizeof addr;
+	if (getsockname(fd, &addr.sa, &sl) == 0)
+		*bound_port = ntohs(addr.sa.sa_family == AF_INET6 ? addr.in6.sin6_port : addr.in.sin_port);
 	*fd_out = fd;
 	return 0;
 }
@@ -330,12 +337,14 @@ static int loop_init(wg_server *s, struct wg_loop *loop, unsigned index, char *e
 	evhttp_set_max_body_size(loop->http, (ev_ssize_t)cfg->http_max_body);
 	evhttp_set_max_headers_size(loop->http, 65536);
 	evhttp_set_timeout(loop->http, (int)cfg->http_timeout_s);
-	evhttp_set_allowed_methods(loop->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	                                           EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
+	evhttp_set_allowed_methods(loop->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+	                                               EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
+	                                               EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(loop->http, dispatch, loop);
 
 	int fd, port = s->port;
-	int rc = listen_socket(cfg->http_host, s->port ? s->port : (int)cfg->http_port, &fd, &port, err, errlen);
+	int rc = listen_socket(cfg->http_host, s->port ? s->port : (int)cfg->http_port, &fd, &port, err,
+	                       errlen);
 	if (rc)
 		return rc;
 	s->port = port;
@@ -346,7 +355,9 @@ static int loop_init(wg_server *s, struct wg_loop *loop, unsigned index, char *e
 		return WG_EIO;
 	}
 	loop->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	loop->wake = loop->wakefd >= 0 ? event_new(loop->base, loop->wakefd, EV_READ | EV_PERSIST, on_wake, loop) : NULL;
+	loop->wake = loop->wakefd >= 0
+	                     ? event_new(loop->base, loop->wakefd, EV_READ | EV_PERSIST, on_wake, loop)
+	                     : NULL;
 	if (!loop->wake || event_add(loop->wake, NULL) != 0) {
 		snprintf(err, errlen, "cannot create the loop's wake-up event: %s", strerror(errno));
 		return WG_EIO;
@@ -380,7 +391,7 @@ int wg_server_new(const wg_config *cfg, wg_store *store, const wg_route *routes,
 		s->static_root[0] = '\0';
 	s->nloops = wg_server_loop_count(cfg);
 	s->loops = wg_calloc(s->nloops, sizeof *s->loops);
-	s->metrics = wg_calloc(s->nloops, sizeof *s->metrics);
+	s->metrics = wg_calloc(s->nloops, sizeof(wg_metrics *));
 	if (!s->loops || !s->metrics) {
 		wg_server_free(s);
 		return WG_ENOMEM;
@@ -425,7 +436,8 @@ int wg_server_run(wg_server *s)
 	else {
 		int sig = 0;
 		sigwait(&set, &sig);
-		wg_log(WG_LOG_INFO, "received %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		wg_log(WG_LOG_INFO, "received %s: finishing in-flight requests",
+		       sig == SIGINT ? "SIGINT" : "SIGTERM");
 	}
 	for (unsigned i = 0; i < started; i++) {
 		struct wg_loop *loop = &s->loops[i];
@@ -444,7 +456,9 @@ int wg_server_run(wg_server *s)
 void wg_server_stop(wg_server *s)
 {
 	(void)s;
-	pthread_kill(main_thread, SIGTERM);
+	/* The main thread waits in sigwait for exactly this signal; it is not
+	 * a request to kill the process. */
+	pthread_kill(main_thread, SIGTERM); /* NOLINT(bugprone-bad-signal-to-kill-thread) */
 }
 
 void wg_server_free(wg_server *s)

@@ -60,7 +60,8 @@ static bool safe_path(const char *path)
 			p++;
 		const char *end = strchr(p, '/');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.') || memchr(p, '\\', len))
+		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.') ||
+		    memchr(p, '\\', len))
 			return false;
 		p += len;
 	}
@@ -108,7 +109,8 @@ void wg__static_serve(wg_req *req)
 	const char *cache = immutable ? "public, max-age=31536000, immutable" : "no-cache";
 	char etag[64];
 	snprintf(etag, sizeof etag, "\"%llx-%llx\"", (unsigned long long)st.st_size,
-	         (unsigned long long)st.st_mtim.tv_sec * 1000000000ull + (unsigned long long)st.st_mtim.tv_nsec);
+	         (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
+	                 (unsigned long long)st.st_mtim.tv_nsec);
 	wg_req_header(req, "ETag", etag);
 	const char *inm = evhttp_find_header(evhttp_request_get_input_headers(req->ev), "If-None-Match");
 	if (inm && strcmp(inm, etag) == 0) {

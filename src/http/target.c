@@ -4,10 +4,10 @@
 #include "core/utf8.h"
 
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <event2/keyvalq_struct.h>
 
 static bool hex(char c)
 {
@@ -59,9 +59,9 @@ int wg_target_parse_query(const char *raw, struct evkeyvalq *q, const char **why
 		return WG_EBADREQ;
 	}
 	struct evkeyval *kv;
-	TAILQ_FOREACH(kv, q, next)
-	{
-		if (!wg_utf8_valid(kv->key, strlen(kv->key)) || !wg_utf8_valid(kv->value, strlen(kv->value))) {
+	TAILQ_FOREACH(kv, q, next) {
+		if (!wg_utf8_valid(kv->key, strlen(kv->key)) ||
+		    !wg_utf8_valid(kv->value, strlen(kv->value))) {
 			*why = "the query contains invalid UTF-8";
 			return WG_EBADREQ;
 		}

@@ -104,8 +104,7 @@ void wg_body_only(wg_req *req, const char *const *known)
 {
 	const char *key;
 	json_t *value;
-	json_object_foreach(req->body, key, value)
-	{
+	json_object_foreach(req->body, key, value) {
 		bool ok = false;
 		for (const char *const *k = known; *k && !ok; k++)
 			ok = strcmp(*k, key) == 0;
@@ -178,8 +177,9 @@ const char *wg_query_cursor(wg_req *req, bool *bad)
 	char *key = n < 512 ? wg_arena_alloc(&req->arena, n + 1) : NULL;
 	size_t keylen = 0;
 	if (!key || strncmp(v, cursor_prefix, sizeof cursor_prefix - 1) != 0 ||
-	    sodium_base642bin((unsigned char *)key, n, v + sizeof cursor_prefix - 1, n - (sizeof cursor_prefix - 1),
-	                      NULL, &keylen, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    sodium_base642bin((unsigned char *)key, n, v + sizeof cursor_prefix - 1,
+	                      n - (sizeof cursor_prefix - 1), NULL, &keylen, NULL,
+	                      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    !wg_utf8_valid(key, keylen) || memchr(key, '\0', keylen)) {
 		*bad = true;
 		field_error(req, "cursor", "pattern", "%s is not a cursor returned by this list%s", "");

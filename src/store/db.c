@@ -99,14 +99,36 @@ int wg_db_exec(wg_db *db, const char *sql)
 	return db->ops->exec(db, sql);
 }
 
+static int exec_cached(wg_db *db, const char *sql);
+
 int wg_db_begin(wg_db *db)
 {
-	return db->ops->exec(db, db->ops->begin_sql);
+	return exec_cached(db, db->ops->begin_sql);
 }
+
+/* Transaction control on the hot path (every read, every batch) runs from
+ * statements prepared once per connection instead of being parsed again. */
+static int exec_cached(wg_db *db, const char *sql)
+{
+	wg_stmt *st;
+	int rc = wg_db_prepare_cached(db, sql, &st);
+	if (rc)
+		return rc;
+	rc = wg_stmt_step(st);
+	wg_stmt_finalize(st);
+	return rc == WG_DB_DONE ? 0 : rc < 0 ? rc : WG_EINTERNAL;
+}
+
+int wg_db_begin_read(wg_db *db)
+{
+	return exec_cached(db, db->ops->begin_read_sql);
+}
+
+static const char commit_sql[] = "COMMIT";
 
 int wg_db_commit(wg_db *db)
 {
-	return db->ops->exec(db, "COMMIT");
+	return exec_cached(db, commit_sql);
 }
 
 int wg_db_rollback(wg_db *db)

@@ -54,6 +54,10 @@ int wg_db_exec(wg_db *db, const char *sql);
  * ON CONFLICT. */
 int wg_db_begin(wg_db *db);
 int wg_db_commit(wg_db *db);
+/* A read-only transaction: every statement until COMMIT sees one snapshot
+ * (SQLite: a deferred transaction, which also takes the WAL read lock once
+ * instead of per statement; PostgreSQL: REPEATABLE READ READ ONLY). */
+int wg_db_begin_read(wg_db *db);
 int wg_db_rollback(wg_db *db);
 int wg_db_savepoint(wg_db *db, const char *name);
 int wg_db_release(wg_db *db, const char *name);

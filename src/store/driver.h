@@ -12,8 +12,9 @@
 #include <stdarg.h>
 
 struct wg__db_ops {
-	const char *name;      /* "sqlite" or "postgresql" */
-	const char *begin_sql; /* opens a transaction that will write */
+	const char *name;           /* "sqlite" or "postgresql" */
+	const char *begin_sql;      /* opens a transaction that will write */
+	const char *begin_read_sql; /* opens a read-only snapshot */
 	/* Frees the connection; statements are already finalized. */
 	void (*close)(wg_db *db);
 	int (*exec)(wg_db *db, const char *sql);

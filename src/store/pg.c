@@ -443,6 +443,7 @@ static void pg_finalize(wg_stmt *st)
 static const struct wg__db_ops pg_ops = {
 	.name = "postgresql",
 	.begin_sql = "BEGIN",
+	.begin_read_sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 	.close = pg_close,
 	.exec = pg_exec,
 	.integrity_check = pg_integrity_check,

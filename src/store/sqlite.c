@@ -309,6 +309,7 @@ static const struct wg__db_ops sqlite_ops = {
 	 * applies; a deferred transaction upgrading later in WAL mode can fail
 	 * with SQLITE_BUSY_SNAPSHOT without waiting. */
 	.begin_sql = "BEGIN IMMEDIATE",
+	.begin_read_sql = "BEGIN",
 	.close = sqlite_close,
 	.exec = sqlite_exec,
 	.integrity_check = sqlite_integrity_check,

@@ -222,6 +222,20 @@ static void run_batch(struct wg_store *s, wg_db *db, struct job *head, unsigned 
 	atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
 }
 
+/* A read sees one snapshot from its first statement to its last, so that a
+ * count and the page it describes agree. */
+static int read_in_snapshot(wg_db *db, wg_store_fn fn, void *arg)
+{
+	int rc = wg_db_begin_read(db);
+	if (rc == 0) {
+		rc = fn(db, arg);
+		int end = rc == 0 ? wg_db_commit(db) : 0;
+		rc = rc ? rc : end;
+	}
+	end_stray_transaction(db);
+	return rc;
+}
+
 static void run_read(struct wg_store *s, wg_db *db, struct job *j)
 {
 	int rc = wg__db_reconnect(db);
@@ -231,8 +245,7 @@ static void run_read(struct wg_store *s, wg_db *db, struct job *j)
 		j->status = rc;
 		return;
 	}
-	j->status = j->fn(db, j->arg);
-	end_stray_transaction(db);
+	j->status = read_in_snapshot(db, j->fn, j->arg);
 }
 
 static void *worker_main(void *arg)
@@ -436,10 +449,7 @@ int wg_store_read(wg_store *s, unsigned reader, wg_store_fn fn, wg_store_done_fn
 		return WG_ESHUTDOWN;
 	if (reader >= s->nreaders)
 		return WG_EINTERNAL;
-	wg_db *db = s->readers[reader];
-	int rc = fn(db, arg);
-	end_stray_transaction(db);
-	done(arg, rc);
+	done(arg, read_in_snapshot(s->readers[reader], fn, arg));
 	return 0;
 }
 

@@ -15,7 +15,9 @@
  * Reads (wg_store_read) on SQLite run inline on the calling loop thread with
  * that loop's own read connection (done is called before wg_store_read
  * returns); on PostgreSQL they are queued to the pool so that no loop ever
- * blocks on the network (done is called from a pool thread).
+ * blocks on the network (done is called from a pool thread). Either way a
+ * read runs in one read-only transaction: all its statements see one
+ * snapshot.
  *
  * done callbacks from store threads must not block; the HTTP layer posts them
  * back to the request's loop. A fn runs on a store thread (or inline for

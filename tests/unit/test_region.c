@@ -24,12 +24,18 @@ static void test_code_level(void **state)
 		bool ok;
 		enum wg_region_level level;
 	} t[] = {
-		{"610000000000", true, WG_REGION_PROVINCE}, {"610300000000", true, WG_REGION_CITY},
-		{"610326000000", true, WG_REGION_COUNTY},   {"610326101000", true, WG_REGION_TOWN},
-		{"610326101201", true, WG_REGION_VILLAGE},  {"610326000001", true, WG_REGION_VILLAGE},
-		{"000000000000", false, 0},                 {"61032610120", false, 0},
-		{"6103261012010", false, 0},                {"61032610120x", false, 0},
-		{"", false, 0},                             {"-10326101201", false, 0},
+		{"610000000000", true, WG_REGION_PROVINCE},
+		{"610300000000", true, WG_REGION_CITY},
+		{"610326000000", true, WG_REGION_COUNTY},
+		{"610326101000", true, WG_REGION_TOWN},
+		{"610326101201", true, WG_REGION_VILLAGE},
+		{"610326000001", true, WG_REGION_VILLAGE},
+		{"000000000000", false, 0},
+		{"61032610120", false, 0},
+		{"6103261012010", false, 0},
+		{"61032610120x", false, 0},
+		{"", false, 0},
+		{"-10326101201", false, 0},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		enum wg_region_level level = WG_REGION_PROVINCE;
@@ -46,12 +52,9 @@ static void test_parent_code(void **state)
 	static const struct {
 		const char *code, *parent;
 	} t[] = {
-		{"610326101201", "610326101000"},
-		{"610326101000", "610326000000"},
-		{"610326000000", "610300000000"},
-		{"610300000000", "610000000000"},
-		{"610000000000", NULL},
-		{"bad", NULL},
+		{"610326101201", "610326101000"}, {"610326101000", "610326000000"},
+		{"610326000000", "610300000000"}, {"610300000000", "610000000000"},
+		{"610000000000", NULL},           {"bad", NULL},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		char parent[13];
@@ -64,13 +67,13 @@ static void test_parent_code(void **state)
 }
 
 static const char tree[] = "code,parent,name\n"
-                           "610000000000,,陕西省\n"
-                           "610300000000,610000000000,宝鸡市\n"
-                           "610326000000,610300000000,眉县\n"
-                           "610326101000,610326000000,横渠镇\n"
-                           "610326102000,610326000000,槐芽镇\n"
-                           "610326103000,610326000000,汤峪镇\n"
-                           "610326101201,610326101000,\"横渠村, 一组\"\n";
+			   "610000000000,,陕西省\n"
+			   "610300000000,610000000000,宝鸡市\n"
+			   "610326000000,610300000000,眉县\n"
+			   "610326101000,610326000000,横渠镇\n"
+			   "610326102000,610326000000,槐芽镇\n"
+			   "610326103000,610326000000,汤峪镇\n"
+			   "610326101201,610326101000,\"横渠村, 一组\"\n";
 
 struct fixture {
 	wg_db *db;
@@ -83,8 +86,8 @@ static int open_db(void **state, const char *url)
 	char err[256] = "";
 	char buf[512];
 	if (!url) {
-		snprintf(f->path, sizeof f->path, "%s/wg-region-%d.db", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
-		         (int)getpid());
+		snprintf(f->path, sizeof f->path, "%s/wg-region-%d.db",
+		         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
 		unlink(f->path);
 		snprintf(buf, sizeof buf, "sqlite:%s", f->path);
 		url = buf;
@@ -191,7 +194,8 @@ static void test_children_and_paging(void **state)
 	assert_int_equal(top.n, 1);
 	assert_string_equal(top.names[0], "陕西省");
 	struct collect none = {0};
-	assert_int_equal(wg_region_children(db, "610326999000", NULL, 50, collect, &none, &total), WG_ENOTFOUND);
+	assert_int_equal(wg_region_children(db, "610326999000", NULL, 50, collect, &none, &total),
+	                 WG_ENOTFOUND);
 }
 
 static void test_get_with_path(void **state)
@@ -233,7 +237,8 @@ static void test_load_errors(void **state)
 	} t[] = {
 		{"code,parent,name\n610326101201,610326101000\n", "line 2: expected 3 columns"},
 		{"code,parent,name\n61032610120,610326101000,x\n", "line 2: '61032610120' is not"},
-		{"code,parent,name\n610326101201,610326000000,x\n", "line 2: parent of 610326101201 must be 610326101000"},
+		{"code,parent,name\n610326101201,610326000000,x\n",
+	         "line 2: parent of 610326101201 must be 610326101000"},
 		{"610326101201,610326101000,\n", "line 1: name must be"},
 		{"610326105201,610326105000,x\n", "line 1: parent 610326105000 is not loaded"},
 		{"code,parent,name\n\"unterminated\n", "line 2"},
@@ -241,7 +246,8 @@ static void test_load_errors(void **state)
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		char err[256] = "";
 		int loaded = -1;
-		assert_int_not_equal(wg_region_load_csv(db, t[i].csv, strlen(t[i].csv), &loaded, err, sizeof err), 0);
+		assert_int_not_equal(
+			wg_region_load_csv(db, t[i].csv, strlen(t[i].csv), &loaded, err, sizeof err), 0);
 		if (!strstr(err, t[i].needle))
 			fail_msg("case %zu: '%s' lacks '%s'", i, err, t[i].needle);
 	}
@@ -249,7 +255,8 @@ static void test_load_errors(void **state)
 	static const char rename_csv[] = "610326103000,610326000000,汤峪镇(新)\n";
 	char err[256];
 	int loaded;
-	assert_int_equal(wg_region_load_csv(db, rename_csv, sizeof rename_csv - 1, &loaded, err, sizeof err), 0);
+	assert_int_equal(wg_region_load_csv(db, rename_csv, sizeof rename_csv - 1, &loaded, err, sizeof err),
+	                 0);
 	assert_int_equal(loaded, 1);
 	struct collect c = {0};
 	int64_t total;
@@ -259,10 +266,10 @@ static void test_load_errors(void **state)
 }
 
 #define STORE_TESTS(setup)                                                            \
-	cmocka_unit_test_setup_teardown(test_children_and_paging, setup, teardown), \
-	cmocka_unit_test_setup_teardown(test_get_with_path, setup, teardown),       \
-	cmocka_unit_test_setup_teardown(test_create, setup, teardown),              \
-	cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown)
+	cmocka_unit_test_setup_teardown(test_children_and_paging, setup, teardown),   \
+		cmocka_unit_test_setup_teardown(test_get_with_path, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_create, setup, teardown),        \
+		cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown)
 
 int main(void)
 {

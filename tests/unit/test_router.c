@@ -9,18 +9,30 @@
 #include <cmocka.h>
 
 #include <event2/http.h>
-#include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "http/router.h"
 #include "http/target.h"
 
-static void h_list(wg_req *req) { (void)req; }
-static void h_create(wg_req *req) { (void)req; }
-static void h_one(wg_req *req) { (void)req; }
-static void h_nested(wg_req *req) { (void)req; }
+static void h_list(wg_req *req)
+{
+	(void)req;
+}
+static void h_create(wg_req *req)
+{
+	(void)req;
+}
+static void h_one(wg_req *req)
+{
+	(void)req;
+}
+static void h_nested(wg_req *req)
+{
+	(void)req;
+}
 
 static const wg_route routes[] = {
 	{WG_GET, "/api/v1/regions", h_list, 0},
@@ -198,9 +210,12 @@ static void test_parse_query(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_match),          cmocka_unit_test(test_bad_patterns),
-		cmocka_unit_test(test_router_out_of_memory), cmocka_unit_test(test_methods_text),
-		cmocka_unit_test(test_decode_path),    cmocka_unit_test(test_parse_query),
+		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_bad_patterns),
+		cmocka_unit_test(test_router_out_of_memory),
+		cmocka_unit_test(test_methods_text),
+		cmocka_unit_test(test_decode_path),
+		cmocka_unit_test(test_parse_query),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 #include <event2/http.h>
-#include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
 
 #include "http/validate.h"
 
@@ -95,8 +95,9 @@ static void test_ints_and_bools(void **state)
 		int64_t want;
 		const char *code;
 	} t[] = {
-		{"{\"n\":3}", true, 3, NULL},      {"{\"n\":-5}", true, -5, NULL},     {"{\"n\":6}", false, 0, "range"},
-		{"{\"n\":1.5}", false, 0, "type"}, {"{\"n\":\"3\"}", false, 0, "type"}, {"{}", false, 0, "required"},
+		{"{\"n\":3}", true, 3, NULL},        {"{\"n\":-5}", true, -5, NULL},
+		{"{\"n\":6}", false, 0, "range"},    {"{\"n\":1.5}", false, 0, "type"},
+		{"{\"n\":\"3\"}", false, 0, "type"}, {"{}", false, 0, "required"},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		wg_req *req = make_req(t[i].body, NULL);
@@ -151,9 +152,9 @@ static void test_query(void **state)
 		bool ok;
 		int64_t limit;
 	} t[] = {
-		{"", true, 50},          {"limit=1", true, 1},      {"limit=200", true, 200},
-		{"limit=0", false, 50},  {"limit=201", false, 50},  {"limit=x", false, 50},
-		{"limit=5x", false, 50}, {"limit=-1", false, 50},   {"limit=%2B5", false, 50},
+		{"", true, 50},          {"limit=1", true, 1},     {"limit=200", true, 200},
+		{"limit=0", false, 50},  {"limit=201", false, 50}, {"limit=x", false, 50},
+		{"limit=5x", false, 50}, {"limit=-1", false, 50},  {"limit=%2B5", false, 50},
 		{"limit= 5", false, 50}, {"limit=", false, 50},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -207,9 +208,9 @@ static void test_cursor(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_strings),     cmocka_unit_test(test_ints_and_bools),
+		cmocka_unit_test(test_strings),        cmocka_unit_test(test_ints_and_bools),
 		cmocka_unit_test(test_unknown_fields), cmocka_unit_test(test_error_cap),
-		cmocka_unit_test(test_query),       cmocka_unit_test(test_cursor),
+		cmocka_unit_test(test_query),          cmocka_unit_test(test_cursor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
