@@ -18,9 +18,18 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
+DEMO_CONF = data/demo/wangge.conf
+
 run: deps build
 	@mkdir -p var
-	$(BUILD)/wangge serve
+	@if [ ! -s var/demo-accounts.txt ]; then \
+		$(BUILD)/wangge migrate --config=$(DEMO_CONF) && \
+		(umask 077; $(BUILD)/wangge demo --config=$(DEMO_CONF) > var/demo-accounts.txt) || exit 1; \
+	fi
+	@echo "Demo accounts of Mei county (眉县), from var/demo-accounts.txt:"
+	@cat var/demo-accounts.txt
+	@echo "Serving on http://127.0.0.1:8080 (Ctrl-C stops)"
+	$(BUILD)/wangge serve --config=$(DEMO_CONF)
 
 test: deps
 	@tools/test.sh

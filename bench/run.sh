@@ -58,16 +58,9 @@ if ldd "$BIN" 2>/dev/null | grep -q -e libasan -e libubsan -e libtsan; then
 fi
 
 # fetch URL FILE: body into FILE, prints the HTTP status.
-if command -v curl >/dev/null; then
-	fetch() { curl -s -o "$2" -w '%{http_code}' --max-time 5 "$1" || true; }
-elif command -v wget >/dev/null; then
-	fetch()
-	{
-		wget -q -S -O "$2" -T 5 "$1" 2>&1 | awk '/^  HTTP\//{s=$2} END{print s+0}' || true
-	}
-else
-	die "need curl or wget"
-fi
+command -v curl >/dev/null || die "curl is not installed: apt-get install curl"
+AUTH=() # curl -H arguments; the session header once signed in
+fetch() { curl -s -o "$2" -w '%{http_code}' --max-time 5 "${AUTH[@]}" "$1" || true; }
 
 # A free TCP port on 127.0.0.1 (the kernel picks it; the small race with
 # another program taking it before the server does is accepted).
@@ -149,10 +142,24 @@ WG_PORT=$(free_port)
 		cat "$DIR/migrate.log" >&2
 		die "migrate failed"
 	}
+# The API needs a session: the demo accounts, and a token for the county
+# centre operator, who sees the whole county. nginx gets the same header, so
+# both servers parse requests of the same size.
+BENCH_PASSWORD='Bench#2026-pass'
+"$BIN" demo --db.url="$DB_URL" --password="$BENCH_PASSWORD" >"$DIR/demo.log" 2>&1 ||
+	{
+		cat "$DIR/demo.log" >&2
+		die "demo accounts failed"
+	}
 "$BIN" serve --db.url="$DB_URL" --http.port="$WG_PORT" --http.host=127.0.0.1 --http.access_log=false \
-	>"$DIR/wangge.log" 2>&1 &
+	--security.key_file="$DIR/wangge.key" --security.login_per_minute=100000 >"$DIR/wangge.log" 2>&1 &
 WG_PID=$!
 wait_http "http://127.0.0.1:$WG_PORT/healthz" "$WG_PID" "$DIR/wangge.log"
+TOKEN=$(curl -s --max-time 5 -H 'Content-Type: application/json' \
+	-d "{\"username\":\"county\",\"password\":\"$BENCH_PASSWORD\"}" \
+	"http://127.0.0.1:$WG_PORT/api/v1/session" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+[ -n "$TOKEN" ] || die "cannot sign in as county"
+AUTH=(-H "Authorization: Bearer $TOKEN")
 
 # --- the bodies nginx will serve ------------------------------------------
 mkdir -p "$DIR/html" "$DIR/tmp"
@@ -213,7 +220,7 @@ wait_http "http://127.0.0.1:$NGINX_PORT/e0.json" "$NGINX_PID" "$DIR/nginx-error.
 run_wrk()
 {
 	local out
-	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$2"s --latency "$1" 2>&1) || {
+	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$2"s --latency "${AUTH[@]}" "$1" 2>&1) || {
 		echo "bench: wrk failed on $1:" >&2
 		echo "$out" >&2
 		return 1

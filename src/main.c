@@ -4,9 +4,11 @@
  * reads the settings the same way (defaults < --config file < WG_*
  * environment < --name=value flags) and then calls into store/ and domain/. */
 #include "api/api.h"
+#include "cli/cli.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "domain/audit.h"
 #include "domain/dataload.h"
 #include "http/server.h"
 #include "store/migrate.h"
@@ -31,6 +33,8 @@ static void usage(FILE *out)
 	      "  migrate    apply pending migrations and load changed data files\n"
 	      "  check      verify database integrity and migration state\n"
 	      "  config     print the effective settings (secrets redacted); --markdown for the table\n"
+	      "  user       add|passwd|roles|list: accounts from the console (the first admin)\n"
+	      "  demo       create the demo accounts of Mei county [--password=P]\n"
 	      "  version    print the version\n\n"
 	      "settings: `wangge config` lists them; docs/configuration.md explains them.\n",
 	      out);
@@ -148,6 +152,20 @@ static int cmd_check(wg_config *cfg, int argc, char **argv)
 	else
 		printf("migrations: up to date\n");
 	problems += pending != 0;
+	if (pending == 0) {
+		int64_t rows = 0, first_bad = 0;
+		rc = wg_audit_verify(db, &rows, &first_bad);
+		if (rc)
+			printf("audit chain: cannot be read: %s\n", wg_db_errmsg(db));
+		else if (first_bad)
+			printf("audit chain: BROKEN at row %lld (of %lld rows): that row or the one before "
+			       "it was "
+			       "changed or removed\n",
+			       (long long)first_bad, (long long)rows);
+		else
+			printf("audit chain: intact, %lld rows\n", (long long)rows);
+		problems += rc != 0 || first_bad != 0;
+	}
 	wg_db_close(db);
 	return problems ? WG_ESTORE : 0;
 }
@@ -217,8 +235,8 @@ static int cmd_serve(wg_config *cfg, int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{"serve", cmd_serve},   {"migrate", cmd_migrate}, {"check", cmd_check},
-	{"config", cmd_config}, {"version", cmd_version},
+	{"serve", cmd_serve},     {"migrate", cmd_migrate}, {"check", cmd_check},  {"config", cmd_config},
+	{"version", cmd_version}, {"user", wg_cli_user},    {"demo", wg_cli_demo},
 };
 
 static const struct command *find_command(const char *name)

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
 	# build
 	gcc make meson ninja-build pkg-config python3
-	libevent-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
+	libevent-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libssl-dev
 	# tests: unit, fuzz, PostgreSQL server, API tests
 	libcmocka-dev clang libclang-rt-14-dev postgresql curl
 	# benchmark and lint

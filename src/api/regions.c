@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "domain/region.h"
+#include "domain/scope.h"
 #include "http/validate.h"
 
 #include <stdio.h>
@@ -56,7 +57,9 @@ static int list_run(wg_db *db, void *arg)
 	wg_json_object_begin(w);
 	wg_json_key(w, "items");
 	wg_json_array_begin(w);
-	int rc = wg_region_children(db, a->parent, a->after, a->limit + 1, list_item, a, &a->total);
+	wg_scope scope;
+	wg_scope_of(a->req->caller, &scope);
+	int rc = wg_region_children(db, &scope, a->parent, a->after, a->limit + 1, list_item, a, &a->total);
 	wg_json_array_end(w);
 	return rc;
 }
@@ -144,7 +147,9 @@ static int self_item(void *ctx, const wg_region *r)
 static int get_run(wg_db *db, void *arg)
 {
 	struct get_args *a = arg;
-	return wg_region_get(db, a->code, path_item, self_item, a);
+	wg_scope scope;
+	wg_scope_of(a->req->caller, &scope);
+	return wg_region_get(db, &scope, a->code, path_item, self_item, a);
 }
 
 static void get_then(wg_req *req, int status)
@@ -175,7 +180,9 @@ struct create_args {
 static int create_run(wg_db *db, void *arg)
 {
 	struct create_args *a = arg;
-	int rc = wg_region_create(db, a->get.code, a->name);
+	wg_scope scope;
+	wg_scope_of(a->get.req->caller, &scope);
+	int rc = wg_region_create(db, &scope, a->get.code, a->name);
 	return rc ? rc : get_run(db, &a->get);
 }
 
@@ -185,9 +192,11 @@ static void create_then(wg_req *req, int status)
 	if (status == WG_ENOTFOUND) {
 		char parent[WG_REGION_CODE_LEN + 1];
 		wg_region_parent_code(a->get.code, parent);
-		char *msg = wg_arena_printf(&req->arena, "the parent region %s does not exist", parent);
+		/* Outside the caller's area reads exactly like absent: no hint
+		 * about what exists elsewhere. */
+		char *msg = wg_arena_printf(&req->arena, "no parent region %s in your area", parent);
 		wg_req_field_error(req, "code", "parent_missing",
-		                   msg ? msg : "the parent region does not exist");
+		                   msg ? msg : "no parent region in your area");
 		wg_req_errors_or_reply(req);
 		return;
 	}

@@ -45,7 +45,41 @@ enum wg_setting_flags {
 	  "Seconds to let in-flight requests finish after SIGTERM or SIGINT")                              \
 	X(data_dir, "data.dir", STRING, "data", 0, 0, 0,                                                   \
 	  "Folder of shipped data (region codes, holidays, categories)")                                   \
-	X(log_level, "log.level", STRING, "info", 0, 0, 0, "Least severe log level: debug, info, warn, error")
+	X(log_level, "log.level", STRING, "info", 0, 0, 0,                                                 \
+	  "Least severe log level: debug, info, warn, error")                                              \
+	X(security_key_file, "security.key_file", STRING, "var/wangge.key", 0, 0, 0,                       \
+	  "File with the 32-byte key that encrypts secrets at rest; created (mode 0600) if missing")       \
+	X(security_admin_2fa, "security.admin_2fa", BOOL, 1, 0, 1, 0,                                      \
+	  "Require a TOTP second factor for sysadmin, secadmin and auditor")                               \
+	X(security_password_min_length, "security.password_min_length", INT, 8, 8, 128, 0,                 \
+	  "Shortest password accepted")                                                                    \
+	X(security_password_min_classes, "security.password_min_classes", INT, 3, 1, 4, 0,                 \
+	  "Character classes (lower, upper, digit, other) a password must mix")                            \
+	X(security_password_max_age_days, "security.password_max_age_days", INT, 90, 0, 3650, 0,           \
+	  "Days after which a password must be changed (0: never)")                                        \
+	X(security_password_history, "security.password_history", INT, 5, 0, 24, 0,                        \
+	  "Earlier passwords that may not be reused")                                                      \
+	X(security_argon2_memory_kib, "security.argon2_memory_kib", INT, 19456, 19456, 4194304, 0,         \
+	  "argon2id memory per password hash in KiB")                                                      \
+	X(security_argon2_passes, "security.argon2_passes", INT, 2, 2, 16, 0, "argon2id passes")           \
+	X(security_session_idle_s, "security.session_idle_s", INT, 1800, 60, 86400, 0,                     \
+	  "Seconds of inactivity after which a session ends")                                              \
+	X(security_session_absolute_s, "security.session_absolute_s", INT, 43200, 300, 604800, 0,          \
+	  "Seconds after sign-in at which a session ends regardless of activity")                          \
+	X(security_lockout_failures, "security.lockout_failures", INT, 5, 1, 100, 0,                       \
+	  "Wrong passwords within the window that lock an account")                                        \
+	X(security_lockout_window_s, "security.lockout_window_s", INT, 300, 10, 86400, 0,                  \
+	  "Window in seconds in which failures are counted")                                               \
+	X(security_lockout_s, "security.lockout_s", INT, 300, 10, 86400, 0,                                \
+	  "Seconds an account stays locked")                                                               \
+	X(security_login_per_minute, "security.login_per_minute", INT, 30, 1, 100000, 0,                   \
+	  "Sign-in attempts allowed per client address per minute")                                        \
+	X(security_cookie_secure, "security.cookie_secure", BOOL, 0, 0, 1, 0,                              \
+	  "Mark the session cookie Secure (turn on when served over HTTPS)")                               \
+	X(time_offset_minutes, "time.offset_minutes", INT, 480, -720, 840, 0,                              \
+	  "Offset from UTC of the times in responses, in minutes (480: Asia/Shanghai)")                    \
+	X(security_audit_hash, "security.audit_hash", STRING, "sha256", 0, 0, 0,                           \
+	  "Hash of the audit chain: sha256 or sm3")
 
 typedef struct wg_config {
 #define WG__SET_FIELD_STRING char *

@@ -393,6 +393,12 @@ void wg_json_null(wg_json_out *w)
 		put_bytes(w, "null", 4);
 }
 
+void wg_json_raw(wg_json_out *w, const char *json)
+{
+	if (value_begins(w))
+		put_bytes(w, json, strlen(json));
+}
+
 void wg_json_kv_string(wg_json_out *w, const char *key, const char *s)
 {
 	wg_json_key(w, key);

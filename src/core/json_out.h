@@ -65,6 +65,11 @@ void wg_json_double(wg_json_out *w, double v);
 void wg_json_bool(wg_json_out *w, bool v);
 void wg_json_null(wg_json_out *w);
 
+/* A value already serialised as JSON, written verbatim. Only for text this
+ * program produced or validated (for example a JSON column checked on the
+ * way in): nothing is escaped or checked here. */
+void wg_json_raw(wg_json_out *w, const char *json);
+
 /* Key followed by a value, the common case in handlers. */
 void wg_json_kv_string(wg_json_out *w, const char *key, const char *s);
 void wg_json_kv_int(wg_json_out *w, const char *key, int64_t v);

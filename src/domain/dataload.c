@@ -67,7 +67,7 @@ static int recorded_hash(wg_db *db, const char *name, char hex[65])
 	if (rc)
 		return rc;
 	hex[0] = '\0';
-	rc = wg_stmt_bind_text(st, 1, name, strlen(name));
+	rc = wg_stmt_bindf(st, "t", name);
 	if (!rc)
 		rc = wg_stmt_step(st);
 	if (rc == WG_DB_ROW)
@@ -78,23 +78,11 @@ static int recorded_hash(wg_db *db, const char *name, char hex[65])
 
 static int record_hash(wg_db *db, const char *name, const char *hex)
 {
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(
+	return wg_db_execf(
 		db,
 		"INSERT INTO data_loads (name, sha256, loaded_at) VALUES (?, ?, ?) "
 		"ON CONFLICT (name) DO UPDATE SET sha256 = excluded.sha256, loaded_at = excluded.loaded_at",
-		&st);
-	if (rc)
-		return rc;
-	rc = wg_stmt_bind_text(st, 1, name, strlen(name));
-	if (!rc)
-		rc = wg_stmt_bind_text(st, 2, hex, 64);
-	if (!rc)
-		rc = wg_stmt_bind_int(st, 3, wg_clock_now_ms());
-	if (!rc)
-		rc = wg_stmt_step(st);
-	wg_stmt_finalize(st);
-	return rc == WG_DB_DONE ? 0 : rc;
+		NULL, "tti", name, hex, wg_clock_now_ms());
 }
 
 static int load_file(wg_db *db, const char *dir, const char *folder, const char *file, loader_fn load,

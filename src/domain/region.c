@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/utf8.h"
+#include "domain/scope.h"
 #include "io/csv.h"
 
 #include <stdio.h>
@@ -78,75 +79,114 @@ static int row_to_region(wg_stmt *st, wg_region *r)
 	return WG_ESTORE;
 }
 
-static int exists(wg_db *db, const char *code, bool *found)
+/* What a scope may see of the tree: its own range, and the regions above
+ * it, so that the path from the province down stays navigable. */
+struct visible {
+	const wg_scope *scope;
+	int n;
+	char above[WG_REGION_VILLAGE + 1][WG_REGION_CODE_LEN + 1];
+};
+
+#define VISIBLE_SQL "((r.code >= ? AND r.code < ?) OR r.code IN (?, ?, ?, ?, ?))"
+
+static void visible_of(const wg_scope *scope, struct visible *v)
+{
+	v->scope = scope;
+	v->n = 0;
+	size_t len = strlen(scope->lo);
+	for (int l = WG_REGION_PROVINCE; l <= WG_REGION_VILLAGE; l++) {
+		size_t keep = prefix_lens[l];
+		if (keep >= len || !scope->lo[0])
+			break;
+		memcpy(v->above[v->n], scope->lo, keep);
+		memset(v->above[v->n] + keep, '0', WG_REGION_CODE_LEN - keep);
+		v->above[v->n][WG_REGION_CODE_LEN] = '\0';
+		v->n++;
+	}
+}
+
+static int bind_visible(wg_stmt *st, int idx, const struct visible *v)
+{
+	int rc = wg_scope_bind(v->scope, st, idx);
+	if (rc < 0)
+		return rc;
+	idx = rc;
+	for (int i = 0; i <= WG_REGION_VILLAGE; i++) {
+		rc = i < v->n ? wg_stmt_bind_text(st, idx + i, v->above[i], WG_REGION_CODE_LEN)
+		              : wg_stmt_bind_null(st, idx + i);
+		if (rc)
+			return rc;
+	}
+	return idx + WG_REGION_VILLAGE + 1;
+}
+
+static int exists(wg_db *db, const struct visible *v, const char *code, bool *found)
 {
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db, "SELECT 1 FROM regions WHERE code = ?", &st);
+	int rc = wg_db_prepare_cached(db, "SELECT 1 FROM regions r WHERE r.code = ? AND " VISIBLE_SQL, &st);
 	if (rc)
 		return rc;
-	rc = wg_stmt_bind_text(st, 1, code, strlen(code));
-	if (!rc)
+	rc = wg_stmt_bindf(st, "t", code);
+	if (!rc && (rc = bind_visible(st, 2, v)) > 0)
 		rc = wg_stmt_step(st);
 	*found = rc == WG_DB_ROW;
 	wg_stmt_finalize(st);
 	return rc < 0 ? rc : 0;
 }
 
-static int count_children(wg_db *db, const char *parent, int64_t *total)
+static int count_children(wg_db *db, const struct visible *v, const char *parent, int64_t *total)
 {
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db,
-	                              parent ? "SELECT count(*) FROM regions WHERE parent = ?"
-	                                     : "SELECT count(*) FROM regions WHERE parent IS NULL",
-	                              &st);
+	int rc = wg_db_prepare_cached(
+		db,
+		parent ? "SELECT count(*) FROM regions r WHERE r.parent = ? AND " VISIBLE_SQL
+		       : "SELECT count(*) FROM regions r WHERE r.parent IS NULL AND " VISIBLE_SQL,
+		&st);
 	if (rc)
 		return rc;
-	if (parent)
-		rc = wg_stmt_bind_text(st, 1, parent, strlen(parent));
-	if (!rc)
+	rc = parent ? wg_stmt_bindf(st, "t", parent) : 0;
+	if (!rc && (rc = bind_visible(st, parent ? 2 : 1, v)) > 0)
 		rc = wg_stmt_step(st);
 	if (rc == WG_DB_ROW) {
 		*total = wg_stmt_int(st, 0);
 		rc = 0;
-	} else if (rc == WG_DB_DONE) {
+	} else if (rc >= 0) {
 		rc = WG_ESTORE;
 	}
 	wg_stmt_finalize(st);
 	return rc;
 }
 
-int wg_region_children(wg_db *db, const char *parent, const char *after, int64_t limit, wg_region_fn fn,
-                       void *ctx, int64_t *total)
+int wg_region_children(wg_db *db, const wg_scope *scope, const char *parent, const char *after, int64_t limit,
+                       wg_region_fn fn, void *ctx, int64_t *total)
 {
+	struct visible v;
+	visible_of(scope, &v);
 	if (parent) {
 		bool found;
-		int rc = exists(db, parent, &found);
+		int rc = exists(db, &v, parent, &found);
 		if (rc)
 			return rc;
 		if (!found)
 			return WG_ENOTFOUND;
 	}
-	int rc = count_children(db, parent, total);
+	int rc = count_children(db, &v, parent, total);
 	if (rc)
 		return rc;
 	wg_stmt *st;
 	rc = wg_db_prepare_cached(
 		db,
 		parent ? "SELECT " REGION_COLUMNS " FROM regions r WHERE r.parent = ? AND r.code > ? "
-			 "ORDER BY r.code LIMIT ?"
-		       : "SELECT " REGION_COLUMNS " FROM regions r WHERE r.parent IS NULL AND r.code > ? "
-			 "ORDER BY r.code LIMIT ?",
+			 "AND " VISIBLE_SQL " ORDER BY r.code LIMIT ?"
+		       : "SELECT " REGION_COLUMNS " FROM regions r WHERE r.parent IS NULL AND "
+			 "r.code > ? AND " VISIBLE_SQL " ORDER BY r.code LIMIT ?",
 		&st);
 	if (rc)
 		return rc;
-	int idx = 1;
-	if (parent)
-		rc = wg_stmt_bind_text(st, idx++, parent, strlen(parent));
 	const char *from = after ? after : "";
-	if (!rc)
-		rc = wg_stmt_bind_text(st, idx++, from, strlen(from));
-	if (!rc)
-		rc = wg_stmt_bind_int(st, idx, limit);
+	rc = parent ? wg_stmt_bindf(st, "tt", parent, from) : wg_stmt_bindf(st, "t", from);
+	if (!rc && (rc = bind_visible(st, parent ? 3 : 2, &v)) > 0)
+		rc = wg_stmt_bind_int(st, rc, limit);
 	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
 		wg_region r;
 		rc = row_to_region(st, &r);
@@ -157,40 +197,53 @@ int wg_region_children(wg_db *db, const char *parent, const char *after, int64_t
 	return rc == WG_DB_DONE ? 0 : rc;
 }
 
+/* Prepare sql, a string literal (the statement is cached) with one text
+ * parameter, and step it for code to its first row: 0 when on it (the
+ * caller reads it), WG_ENOTFOUND when there is none, else the error. The
+ * caller finalizes *st unless preparing failed (then *st is NULL). */
+static int row_by_code(wg_db *db, const char *sql, const char *code, wg_stmt **st)
+{
+	*st = NULL;
+	int rc = wg_db_prepare_cached(db, sql, st);
+	if (rc)
+		return rc;
+	rc = wg_stmt_bindf(*st, "t", code);
+	if (!rc)
+		rc = wg_stmt_step(*st);
+	return rc == WG_DB_ROW ? 0 : rc == WG_DB_DONE ? WG_ENOTFOUND : rc;
+}
+
 static int load_one(wg_db *db, const char *code, wg_region_fn fn, void *ctx)
 {
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db, "SELECT " REGION_COLUMNS " FROM regions r WHERE r.code = ?", &st);
-	if (rc)
-		return rc;
-	rc = wg_stmt_bind_text(st, 1, code, strlen(code));
-	if (!rc)
-		rc = wg_stmt_step(st);
-	if (rc == WG_DB_ROW) {
+	int rc = row_by_code(db, "SELECT " REGION_COLUMNS " FROM regions r WHERE r.code = ?", code, &st);
+	if (!rc) {
 		wg_region r;
 		rc = row_to_region(st, &r);
 		if (!rc)
 			rc = fn(ctx, &r);
-	} else if (rc == WG_DB_DONE) {
-		rc = WG_ENOTFOUND;
 	}
 	wg_stmt_finalize(st);
 	return rc;
 }
 
-int wg_region_get(wg_db *db, const char *code, wg_region_fn path_fn, wg_region_fn self_fn, void *ctx)
+int wg_region_get(wg_db *db, const wg_scope *scope, const char *code, wg_region_fn path_fn,
+                  wg_region_fn self_fn, void *ctx)
 {
 	enum wg_region_level level;
 	if (!wg_region_code_level(code, &level))
 		return WG_ENOTFOUND;
-	/* Ancestors follow from the code itself: one point query per level. */
+	/* Ancestors follow from the code itself: one point query per level.
+	 * Everything above a visible region is visible too. */
 	char chain[WG_REGION_VILLAGE + 1][WG_REGION_CODE_LEN + 1];
 	int n = 0;
 	snprintf(chain[0], sizeof chain[0], "%s", code);
 	while (n < (int)level && wg_region_parent_code(chain[n], chain[n + 1]))
 		n++;
+	struct visible v;
+	visible_of(scope, &v);
 	bool found;
-	int rc = exists(db, code, &found);
+	int rc = exists(db, &v, code, &found);
 	if (rc)
 		return rc;
 	if (!found)
@@ -206,18 +259,9 @@ int wg_region_get(wg_db *db, const char *code, wg_region_fn path_fn, wg_region_f
 static int parent_path(wg_db *db, const char *parent, char *path, size_t len)
 {
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db, "SELECT path FROM regions WHERE code = ?", &st);
-	if (rc)
-		return rc;
-	rc = wg_stmt_bind_text(st, 1, parent, strlen(parent));
+	int rc = row_by_code(db, "SELECT path FROM regions WHERE code = ?", parent, &st);
 	if (!rc)
-		rc = wg_stmt_step(st);
-	if (rc == WG_DB_ROW) {
 		snprintf(path, len, "%s", wg_stmt_text(st, 0, NULL));
-		rc = 0;
-	} else if (rc == WG_DB_DONE) {
-		rc = WG_ENOTFOUND;
-	}
 	wg_stmt_finalize(st);
 	return rc;
 }
@@ -238,40 +282,22 @@ static int upsert(wg_db *db, const char *code, const char *name, bool rename)
 		strncat(path, "/", sizeof path - strlen(path) - 1);
 	}
 	strncat(path, code, sizeof path - strlen(path) - 1);
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(
+	int64_t now = wg_clock_now_ms();
+	/* Either SQL is a literal, so each is cached on its own. */
+	return wg_db_execf(
 		db,
 		rename ? "INSERT INTO regions (code, parent, level, name, path, created_at, updated_at) "
 			 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
 			 "name = excluded.name, updated_at = excluded.updated_at"
 		       : "INSERT INTO regions (code, parent, level, name, path, created_at, updated_at) "
 			 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-		&st);
-	if (rc)
-		return rc;
-	int64_t now = wg_clock_now_ms();
-	const char *level_name = level_names[level];
-	rc = wg_stmt_bind_text(st, 1, code, strlen(code));
-	if (!rc)
-		rc = has_parent ? wg_stmt_bind_text(st, 2, parent, strlen(parent)) : wg_stmt_bind_null(st, 2);
-	if (!rc)
-		rc = wg_stmt_bind_text(st, 3, level_name, strlen(level_name));
-	if (!rc)
-		rc = wg_stmt_bind_text(st, 4, name, strlen(name));
-	if (!rc)
-		rc = wg_stmt_bind_text(st, 5, path, strlen(path));
-	if (!rc)
-		rc = wg_stmt_bind_int(st, 6, now);
-	if (!rc)
-		rc = wg_stmt_bind_int(st, 7, now);
-	if (!rc)
-		rc = wg_stmt_step(st);
-	wg_stmt_finalize(st);
-	return rc == WG_DB_DONE ? 0 : rc;
+		NULL, "tttttii", code, has_parent ? parent : NULL, level_names[level], name, path, now, now);
 }
 
-int wg_region_create(wg_db *db, const char *code, const char *name)
+int wg_region_create(wg_db *db, const wg_scope *scope, const char *code, const char *name)
 {
+	if (wg_region_code_level(code, &(enum wg_region_level){0}) && !wg_scope_contains(scope, code))
+		return WG_ENOTFOUND;
 	return upsert(db, code, name, false);
 }
 

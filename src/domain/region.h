@@ -50,22 +50,30 @@ size_t wg_region_prefix_len(enum wg_region_level level);
 
 typedef int (*wg_region_fn)(void *ctx, const wg_region *r);
 
-/* Children of parent (NULL: the top level), ordered by code, starting after
- * code `after` (NULL: from the first), at most limit of them. *total gets
- * the number of all children. Returns 0, WG_ENOTFOUND if parent does not
- * exist, the callback's non-zero value, or WG_ESTORE / WG_ENOMEM. */
-int wg_region_children(wg_db *db, const char *parent, const char *after, int64_t limit, wg_region_fn fn,
-                       void *ctx, int64_t *total);
+/* What a scope sees of the tree: the regions in its range and those above
+ * it (so a town operator sees the province, city and county on the way
+ * down to the town, but no other town). */
+struct wg_scope;
 
-/* One region: fn is called for each region on the path from the top down
+/* Children of parent (NULL: the top level) visible in scope, ordered by
+ * code, starting after code `after` (NULL: from the first), at most limit
+ * of them. *total gets the number of all visible children. Returns 0,
+ * WG_ENOTFOUND if parent does not exist or is not visible, the callback's
+ * non-zero value, or WG_ESTORE / WG_ENOMEM. */
+int wg_region_children(wg_db *db, const struct wg_scope *scope, const char *parent, const char *after,
+                       int64_t limit, wg_region_fn fn, void *ctx, int64_t *total);
+
+/* One region visible in scope: fn is called for each region on the path from the top down
  * (ancestors first), then self_fn for the region itself. Returns 0,
  * WG_ENOTFOUND, a callback's value, or WG_ESTORE. */
-int wg_region_get(wg_db *db, const char *code, wg_region_fn path_fn, wg_region_fn self_fn, void *ctx);
+int wg_region_get(wg_db *db, const struct wg_scope *scope, const char *code, wg_region_fn path_fn,
+                  wg_region_fn self_fn, void *ctx);
 
-/* Create a region under the parent its code implies. Returns 0,
- * WG_ECONFLICT if the code exists, WG_ENOTFOUND if the parent does not,
+/* Create a region under the parent its code implies, within scope.
+ * Returns 0, WG_ECONFLICT if the code exists, WG_ENOTFOUND if the parent
+ * does not exist or the code lies outside scope,
  * WG_EVALIDATION for a code that is not a region code, or WG_ESTORE. */
-int wg_region_create(wg_db *db, const char *code, const char *name);
+int wg_region_create(wg_db *db, const struct wg_scope *scope, const char *code, const char *name);
 
 /* Load region rows from CSV text (columns code,parent,name with a header
  * line; parents before children), inserting new codes and renaming

@@ -45,7 +45,10 @@ struct wg_server {
 	struct wg_loop *loops;
 	wg_metrics **metrics; /* one per loop, for rendering */
 	int port;
-	char static_root[4096]; /* realpath of http.static_dir, "" if missing */
+	char static_root[4096];           /* realpath of http.static_dir, "" if missing */
+	struct wg_workpool *workpool;     /* CPU-heavy work: password hashing */
+	struct wg_secret_key *key;        /* secrets at rest (TOTP) */
+	struct wg_ratelimit *login_limit; /* sign-in attempts per address */
 };
 
 /* Send req->out with this status and content type, plus the standard
@@ -61,6 +64,11 @@ int wg__evbuffer_sink(void *ctx, const char *data, size_t len);
 
 /* The loop whose thread is running now, NULL on other threads. */
 struct wg_loop *wg__current_loop(void);
+
+/* Authenticate the request (session token from the Authorization header
+ * or the cookie, CSRF for cookie sessions, session state, route roles), then
+ * call next; or answer 401/403 (auth.c). */
+void wg__authenticate(wg_req *req, void (*next)(wg_req *req));
 
 /* Serve a static file or the SPA index for GET/HEAD (static.c); replies. */
 void wg__static_serve(wg_req *req);

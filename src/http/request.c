@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/workpool.h"
 #include "http/loop.h"
 #include "http/router.h"
 
@@ -147,14 +148,14 @@ void wg_req_problem(wg_req *req, int code, const char *detail)
 	wg_json_kv_string(w, "detail", detail ? detail : wg_error_message(code));
 	wg_json_kv_string(w, "instance", req->path ? req->path : req->raw_path);
 	wg_json_kv_string(w, "request_id", req->request_id);
-	if (req->nerrors) {
+	if (req->errors.n) {
 		wg_json_key(w, "errors");
 		wg_json_array_begin(w);
-		for (unsigned i = 0; i < req->nerrors; i++) {
+		for (unsigned i = 0; i < req->errors.n; i++) {
 			wg_json_object_begin(w);
-			wg_json_kv_string(w, "field", req->errors[i].field);
-			wg_json_kv_string(w, "code", req->errors[i].code);
-			wg_json_kv_string(w, "message", req->errors[i].message);
+			wg_json_kv_string(w, "field", req->errors.e[i].field);
+			wg_json_kv_string(w, "code", req->errors.e[i].code);
+			wg_json_kv_string(w, "message", req->errors.e[i].message);
 			wg_json_object_end(w);
 		}
 		wg_json_array_end(w);
@@ -169,21 +170,14 @@ void wg_req_problem(wg_req *req, int code, const char *detail)
 
 void wg_req_field_error(wg_req *req, const char *field, const char *code, const char *message)
 {
-	if (req->nerrors == WG_MAX_FIELD_ERRORS)
-		return;
-	wg_field_error *e = &req->errors[req->nerrors];
-	e->field = wg_arena_strdup(&req->arena, field);
-	e->code = code;
-	e->message = wg_arena_strdup(&req->arena, message);
-	if (e->field && e->message)
-		req->nerrors++;
+	wg_field_errors_add(&req->errors, field, code, "%s", message);
 }
 
 bool wg_req_errors_or_reply(wg_req *req)
 {
-	if (!req->nerrors)
+	if (!req->errors.n)
 		return false;
-	wg_req_problem(req, WG_EVALIDATION, req->nerrors == 1 ? req->errors[0].message : NULL);
+	wg_req_problem(req, WG_EVALIDATION, req->errors.n == 1 ? req->errors.e[0].message : NULL);
 	return true;
 }
 
@@ -201,7 +195,8 @@ bool wg_req_status_or_reply(wg_req *req, int status)
  * completion finds its way back to the right loop. */
 struct async_work {
 	wg_req *req;
-	wg_store_fn fn;
+	wg_store_fn fn;         /* database work, or */
+	int (*compute)(void *); /* work for the worker pool */
 	void *arg;
 };
 
@@ -234,7 +229,16 @@ static void work_done(void *arg, int status)
 	(void)n; /* an eventfd counter cannot overflow at this rate; a failed wake is retried by the next */
 }
 
-static void submit(wg_req *req, wg_store_fn fn, void *arg, wg_req_then_fn then, bool write)
+static int run_compute(void *arg)
+{
+	struct async_work *w = arg;
+	return w->compute(w->arg);
+}
+
+enum work_kind { WORK_READ, WORK_WRITE, WORK_COMPUTE };
+
+static void submit(wg_req *req, enum work_kind kind, wg_store_fn fn, int (*compute)(void *), void *arg,
+                   wg_req_then_fn then)
 {
 	struct async_work *w = wg_arena_alloc(&req->arena, sizeof *w);
 	if (!w) {
@@ -243,21 +247,31 @@ static void submit(wg_req *req, wg_store_fn fn, void *arg, wg_req_then_fn then, 
 	}
 	w->req = req;
 	w->fn = fn;
+	w->compute = compute;
 	w->arg = arg;
 	req->then = then;
-	wg_store *store = req->loop->server->store;
-	int rc = write ? wg_store_write(store, run_work, work_done, w)
-	               : wg_store_read(store, req->loop->index, run_work, work_done, w);
+	wg_server *server = req->loop->server;
+	int rc;
+	switch (kind) {
+	case WORK_READ: rc = wg_store_read(server->store, req->loop->index, run_work, work_done, w); break;
+	case WORK_WRITE: rc = wg_store_write(server->store, run_work, work_done, w); break;
+	default: rc = wg_workpool_submit(server->workpool, run_compute, work_done, w); break;
+	}
 	if (rc)
 		wg_req_problem(req, rc, NULL);
 }
 
 void wg_req_read(wg_req *req, wg_store_fn fn, void *arg, wg_req_then_fn then)
 {
-	submit(req, fn, arg, then, false);
+	submit(req, WORK_READ, fn, NULL, arg, then);
 }
 
 void wg_req_write(wg_req *req, wg_store_fn fn, void *arg, wg_req_then_fn then)
 {
-	submit(req, fn, arg, then, true);
+	submit(req, WORK_WRITE, fn, NULL, arg, then);
+}
+
+void wg_req_compute(wg_req *req, int (*fn)(void *arg), void *arg, wg_req_then_fn then)
+{
+	submit(req, WORK_COMPUTE, NULL, fn, arg, then);
 }

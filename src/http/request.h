@@ -13,6 +13,7 @@
 #define WG_HTTP_REQUEST_H
 
 #include "core/arena.h"
+#include "core/fielderr.h"
 #include "core/json_out.h"
 #include "store/store.h"
 
@@ -27,14 +28,6 @@ struct wg_loop;
 struct wg_route;
 
 #define WG_MAX_PATH_PARAMS 8
-#define WG_MAX_FIELD_ERRORS 32
-
-typedef struct wg_field_error {
-	const char *field;   /* JSON name or query parameter */
-	const char *code;    /* machine code: required, type, too_long, range, pattern, ... */
-	const char *message; /* English sentence for developers; clients localise by code */
-} wg_field_error;
-
 typedef struct wg_req wg_req;
 
 /* Continuation after database work, on the request's loop thread. */
@@ -55,14 +48,21 @@ struct wg_req {
 	json_t *body;            /* parsed JSON object for routes that take one */
 	char request_id[65];
 	int64_t start_us;
-	int status;           /* set by the reply */
-	struct evbuffer *out; /* response body */
-	size_t bytes_out;     /* body bytes sent, for the access log */
-	wg_json_out json;     /* writes into out */
-	wg_field_error errors[WG_MAX_FIELD_ERRORS];
-	unsigned nerrors;
+	int status;             /* set by the reply */
+	struct evbuffer *out;   /* response body */
+	size_t bytes_out;       /* body bytes sent, for the access log */
+	wg_json_out json;       /* writes into out */
+	wg_field_errors errors; /* collected by validators and the domain */
 
 	void *user; /* the handler's state across a suspension (arena) */
+
+	/* Who is asking: set by the auth step before the handler of every
+	 * route that is not public. */
+	const struct wg_caller *caller;
+	struct wg_session_info *session;
+	char token_hash[65];
+	bool cookie_auth; /* the token came from the cookie: CSRF applies */
+	char address[64]; /* client address */
 
 	/* Suspended database work. */
 	wg_req_then_fn then;
@@ -103,6 +103,11 @@ const char *wg_req_query(wg_req *req, const char *name);
  * after this call and not touch req. */
 void wg_req_read(wg_req *req, wg_store_fn fn, void *arg, wg_req_then_fn then);
 void wg_req_write(wg_req *req, wg_store_fn fn, void *arg, wg_req_then_fn then);
+
+/* Run fn(arg) on the worker pool (CPU-heavy work such as password
+ * hashing), then then(req, status) on this loop. Same rules as
+ * wg_req_read. */
+void wg_req_compute(wg_req *req, int (*fn)(void *arg), void *arg, wg_req_then_fn then);
 
 /* A reply for status codes returned by domain functions: 0 is not an error;
  * returns true after replying with a problem for a negative code. */

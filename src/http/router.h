@@ -24,7 +24,10 @@ enum wg_method {
 };
 
 enum wg_route_flags {
-	WG_ROUTE_JSON_BODY = 1, /* parse a JSON object body (415/413/400 before the handler) */
+	WG_ROUTE_JSON_BODY = 1, /* parse a JSON object body (415/400 before the handler) */
+	WG_ROUTE_PUBLIC = 2,    /* no session needed */
+	WG_ROUTE_ANY_STATE = 4, /* open to a session that must first change its
+	                         * password or enrol a second factor */
 };
 
 typedef void (*wg_handler_fn)(wg_req *req);
@@ -34,6 +37,7 @@ typedef struct wg_route {
 	const char *pattern;
 	wg_handler_fn handler;
 	unsigned flags;
+	unsigned roles; /* enum wg_role bits that may call it; 0: anyone signed in */
 } wg_route;
 
 typedef struct wg_router wg_router;

@@ -4,7 +4,10 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/ratelimit.h"
+#include "core/secret.h"
 #include "core/utf8.h"
+#include "core/workpool.h"
 #include "http/loop.h"
 #include "http/target.h"
 
@@ -43,6 +46,16 @@ const wg_config *wg_req_config(const wg_req *req)
 wg_store *wg_req_store(const wg_req *req)
 {
 	return req->loop->server->store;
+}
+
+struct wg_secret_key *wg_req_secret_key(const wg_req *req)
+{
+	return req->loop->server->key;
+}
+
+struct wg_ratelimit *wg_req_login_limit(const wg_req *req)
+{
+	return req->loop->server->login_limit;
 }
 
 int wg_req_render_metrics(wg_req *req)
@@ -124,8 +137,9 @@ static bool is_json_media_type(const char *ct)
 
 /* Checks and parses a JSON object body; replies with the matching problem
  * and returns false when the body is not acceptable. */
-static bool parse_body_or_reply(wg_req *req, struct evkeyvalq *in)
+static bool parse_body_or_reply(wg_req *req)
 {
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req->ev);
 	struct evbuffer *body = evhttp_request_get_input_buffer(req->ev);
 	size_t len = evbuffer_get_length(body);
 	if (!is_json_media_type(evhttp_find_header(in, "Content-Type"))) {
@@ -160,6 +174,24 @@ static bool parse_body_or_reply(wg_req *req, struct evkeyvalq *in)
 	return true;
 }
 
+/* After authentication: the body, then the handler. */
+static void proceed(wg_req *req)
+{
+	if ((req->route->flags & WG_ROUTE_JSON_BODY) && !parse_body_or_reply(req))
+		return;
+	req->route->handler(req);
+}
+
+static void set_address(wg_req *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req->ev);
+	char *host = NULL;
+	ev_uint16_t port = 0;
+	if (conn)
+		evhttp_connection_get_peer(conn, &host, &port);
+	snprintf(req->address, sizeof req->address, "%s", host ? host : "");
+}
+
 static void dispatch(struct evhttp_request *ev, void *arg)
 {
 	struct wg_loop *loop = arg;
@@ -178,6 +210,7 @@ static void dispatch(struct evhttp_request *ev, void *arg)
 	req->out = out;
 	req->start_us = wg_clock_mono_us();
 	wg_arena_init(&req->arena, 4096);
+	wg_field_errors_init(&req->errors, &req->arena);
 	wg_json_init(&req->json, wg__evbuffer_sink, out);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(ev);
 	req->method_name = "OTHER";
@@ -188,6 +221,7 @@ static void dispatch(struct evhttp_request *ev, void *arg)
 		}
 	struct evkeyvalq *in = evhttp_request_get_input_headers(ev);
 	set_request_id(req, in);
+	set_address(req);
 	const char *uri = evhttp_request_get_uri(ev);
 	req->raw_path = wg_arena_strdup(&req->arena, uri ? uri : "");
 	if (!req->raw_path) {
@@ -219,9 +253,10 @@ static void dispatch(struct evhttp_request *ev, void *arg)
 		}
 		return;
 	}
-	if ((req->route->flags & WG_ROUTE_JSON_BODY) && !parse_body_or_reply(req, in))
-		return;
-	req->route->handler(req);
+	if (req->route->flags & WG_ROUTE_PUBLIC)
+		proceed(req);
+	else
+		wg__authenticate(req, proceed);
 }
 
 /* ---- loops --------------------------------------------------------------- */
@@ -389,6 +424,17 @@ int wg_server_new(const wg_config *cfg, wg_store *store, const wg_route *routes,
 	}
 	if (!realpath(cfg->http_static_dir, s->static_root))
 		s->static_root[0] = '\0';
+	rc = wg_secret_key_load(cfg->security_key_file, &s->key, err, errlen);
+	if (rc) {
+		wg_server_free(s);
+		return rc;
+	}
+	s->workpool = wg_workpool_new(wg_server_loop_count(cfg));
+	s->login_limit = wg_ratelimit_new((unsigned)cfg->security_login_per_minute);
+	if (!s->workpool || !s->login_limit) {
+		wg_server_free(s);
+		return WG_ENOMEM;
+	}
 	s->nloops = wg_server_loop_count(cfg);
 	s->loops = wg_calloc(s->nloops, sizeof *s->loops);
 	s->metrics = wg_calloc(s->nloops, sizeof(wg_metrics *));
@@ -492,5 +538,11 @@ void wg_server_free(wg_server *s)
 	wg_free(s->loops);
 	wg_free(s->metrics);
 	wg_router_free(s->router);
+	if (s->workpool)
+		wg_workpool_free(s->workpool);
+	if (s->login_limit)
+		wg_ratelimit_free(s->login_limit);
+	if (s->key)
+		wg_secret_key_free(s->key);
 	wg_free(s);
 }

@@ -1,9 +1,11 @@
 #include "http/validate.h"
 
+#include "core/error.h"
 #include "core/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <event2/http.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,31 @@ const char *wg_body_string(wg_req *req, const char *field, size_t max_chars, boo
 	return s;
 }
 
+const char *wg_body_raw_string(wg_req *req, const char *field, size_t max_chars, bool required)
+{
+	json_t *v = member(req, field, required);
+	if (!v)
+		return NULL;
+	if (!json_is_string(v)) {
+		field_error(req, field, "type", "%s must be a string%s", "");
+		return NULL;
+	}
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	if (n == 0 || memchr(s, '\0', n)) {
+		field_error(req, field, n ? "pattern" : "required",
+		            n ? "%s must not contain NUL characters%s" : "%s must not be empty%s", "");
+		return NULL;
+	}
+	if (wg_utf8_count(s, n) > max_chars) {
+		char limit[32];
+		snprintf(limit, sizeof limit, "%zu", max_chars);
+		field_error(req, field, "too_long", "%s must be at most %s characters", limit);
+		return NULL;
+	}
+	return s;
+}
+
 bool wg_body_int(wg_req *req, const char *field, int64_t min, int64_t max, bool required, int64_t *out)
 {
 	json_t *v = member(req, field, required);
@@ -111,6 +138,24 @@ void wg_body_only(wg_req *req, const char *const *known)
 		if (!ok)
 			field_error(req, key, "unknown", "%s is not a field of this resource%s", "");
 	}
+}
+
+/* If-Match: "7" (or 7) is the version the client last saw; absent: 0. */
+bool wg_req_version_or_reply(wg_req *req, int64_t *version)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req->ev), "If-Match");
+	*version = 0;
+	if (!h)
+		return true;
+	char *end;
+	long long v = strtoll(h + (h[0] == '"'), &end, 10);
+	if (v <= 0 || (*end != '\0' && !(*end == '"' && end[1] == '\0'))) {
+		wg_req_problem(req, WG_EBADREQ,
+		               "If-Match must be the version number of the record, e.g. \"3\"");
+		return false;
+	}
+	*version = v;
+	return true;
 }
 
 bool wg_query_int(wg_req *req, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out)

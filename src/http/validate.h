@@ -19,6 +19,10 @@
  * empty string counts as missing. */
 const char *wg_body_string(wg_req *req, const char *field, size_t max_chars, bool required);
 
+/* A string taken exactly as sent (passwords: white space counts), 1 to
+ * max_chars code points, without NUL. */
+const char *wg_body_raw_string(wg_req *req, const char *field, size_t max_chars, bool required);
+
 /* An integer field within [min, max]. Returns true with *out set when
  * present and valid; false when missing (error if required) or invalid. */
 bool wg_body_int(wg_req *req, const char *field, int64_t min, int64_t max, bool required, int64_t *out);
@@ -28,6 +32,11 @@ bool wg_body_bool(wg_req *req, const char *field, bool required, bool *out);
 
 /* Record an "unknown" error for each body member not in known (NULL-ended). */
 void wg_body_only(wg_req *req, const char *const *known);
+
+/* If-Match: "7" (or 7), the version the client last saw, for optimistic
+ * concurrency; *version = 0 when absent. Replies 400 and returns false for
+ * anything else. */
+bool wg_req_version_or_reply(wg_req *req, int64_t *version);
 
 /* ?name= as an integer in [min, max], def when absent. false (and an error)
  * when present and invalid. */

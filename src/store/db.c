@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -117,6 +118,23 @@ static int exec_cached(wg_db *db, const char *sql)
 	rc = wg_stmt_step(st);
 	wg_stmt_finalize(st);
 	return rc == WG_DB_DONE ? 0 : rc < 0 ? rc : WG_EINTERNAL;
+}
+
+int wg_db_lock(wg_db *db, const char *name)
+{
+	if (!db->ops->lock_sql)
+		return 0; /* SQLite: the one writer already excludes every other */
+	wg_stmt *st;
+	int rc = wg_db_prepare_cached(db, db->ops->lock_sql, &st);
+	if (rc)
+		return rc;
+	rc = wg_stmt_bind_text(st, 1, name, strlen(name));
+	if (rc == 0)
+		do
+			rc = wg_stmt_step(st);
+		while (rc == WG_DB_ROW);
+	wg_stmt_finalize(st);
+	return rc == WG_DB_DONE ? 0 : rc;
 }
 
 int wg_db_begin_read(wg_db *db)
@@ -240,6 +258,54 @@ int wg_stmt_bind_text(wg_stmt *st, int idx, const char *s, size_t len)
 		return WG_EVALIDATION;
 	}
 	return st->db->ops->bind_text(st, idx, s, len);
+}
+
+static int bind_va(wg_stmt *st, const char *fmt, va_list ap)
+{
+	int rc = 0;
+	for (int i = 0; fmt[i] && rc == 0; i++) {
+		switch (fmt[i]) {
+		case 't': {
+			const char *s = va_arg(ap, const char *);
+			rc = wg_stmt_bind_text(st, i + 1, s, s ? strlen(s) : 0);
+			break;
+		}
+		case 'i': rc = wg_stmt_bind_int(st, i + 1, va_arg(ap, int64_t)); break;
+		case 'b': rc = wg_stmt_bind_int(st, i + 1, va_arg(ap, int) != 0); break;
+		case 'n': rc = wg_stmt_bind_null(st, i + 1); break;
+		default: wg__db_set_error(st->db, "bad bind format letter '%c'", fmt[i]); rc = WG_EINTERNAL;
+		}
+	}
+	return rc;
+}
+
+int wg_stmt_bindf(wg_stmt *st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = bind_va(st, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int wg_db_execf(wg_db *db, const char *sql, int64_t *changes, const char *fmt, ...)
+{
+	wg_stmt *st;
+	int rc = wg_db_prepare_cached(db, sql, &st);
+	if (rc)
+		return rc;
+	va_list ap;
+	va_start(ap, fmt);
+	rc = bind_va(st, fmt, ap);
+	va_end(ap);
+	if (rc == 0)
+		do
+			rc = wg_stmt_step(st);
+		while (rc == WG_DB_ROW);
+	if (rc == WG_DB_DONE && changes)
+		*changes = wg_stmt_changes(st);
+	wg_stmt_finalize(st);
+	return rc == WG_DB_DONE ? 0 : rc;
 }
 
 int wg_stmt_bind_null(wg_stmt *st, int idx)

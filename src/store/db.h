@@ -54,6 +54,12 @@ int wg_db_exec(wg_db *db, const char *sql);
  * ON CONFLICT. */
 int wg_db_begin(wg_db *db);
 int wg_db_commit(wg_db *db);
+/* Serialise writers on a name until the transaction ends (PostgreSQL: a
+ * transaction-scoped advisory lock; SQLite: nothing to do, its one writer
+ * already excludes the others). For chains such as the audit trail, where
+ * each row depends on the last. Returns 0 or WG_ESTORE. */
+int wg_db_lock(wg_db *db, const char *name);
+
 /* A read-only transaction: every statement until COMMIT sees one snapshot
  * (SQLite: a deferred transaction, which also takes the WAL read lock once
  * instead of per statement; PostgreSQL: REPEATABLE READ READ ONLY). */
@@ -95,6 +101,19 @@ int wg_db_prepare_cached(wg_db *db, const char *sql, wg_stmt **out);
 int wg_stmt_bind_int(wg_stmt *st, int idx, int64_t v);
 int wg_stmt_bind_text(wg_stmt *st, int idx, const char *s, size_t len);
 int wg_stmt_bind_null(wg_stmt *st, int idx);
+
+/* Bind parameters 1, 2, ... from a format, one letter per parameter:
+ *   't' const char * text (NULL binds NULL)   'i' int64_t
+ *   'b' int as a 0/1 flag                    'n' NULL (takes no argument)
+ * Returns 0 or the first binding error (WG_EINTERNAL for a bad letter). */
+int wg_stmt_bindf(wg_stmt *st, const char *fmt, ...);
+
+/* One statement that returns no rows (INSERT, UPDATE, DELETE): prepared
+ * once per connection (sql must be a string literal, as for
+ * wg_db_prepare_cached), bound by fmt as wg_stmt_bindf, run to completion.
+ * *changes (may be NULL) gets the rows changed. Returns 0, WG_ECONFLICT on
+ * a unique or foreign-key violation, or another WG_E code. */
+int wg_db_execf(wg_db *db, const char *sql, int64_t *changes, const char *fmt, ...);
 
 /* Run or advance: WG_DB_ROW when a row is available, WG_DB_DONE at the end,
  * WG_ECONFLICT on a unique or foreign-key violation, WG_ESTORE otherwise.

@@ -15,6 +15,7 @@ struct wg__db_ops {
 	const char *name;           /* "sqlite" or "postgresql" */
 	const char *begin_sql;      /* opens a transaction that will write */
 	const char *begin_read_sql; /* opens a read-only snapshot */
+	const char *lock_sql;       /* takes a named transaction lock (one text parameter), or NULL */
 	/* Frees the connection; statements are already finalized. */
 	void (*close)(wg_db *db);
 	int (*exec)(wg_db *db, const char *sql);

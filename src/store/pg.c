@@ -444,6 +444,7 @@ static const struct wg__db_ops pg_ops = {
 	.name = "postgresql",
 	.begin_sql = "BEGIN",
 	.begin_read_sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	.lock_sql = "SELECT pg_advisory_xact_lock(hashtext(?))",
 	.close = pg_close,
 	.exec = pg_exec,
 	.integrity_check = pg_integrity_check,

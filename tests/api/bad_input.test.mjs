@@ -2,12 +2,19 @@
 // server keeps serving afterwards.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { assertNoStore, assertProblem, assertSecurityHeaders, assertStatus, assertTooLarge, call, get, raw } from './lib/http.mjs';
+import { as, assertNoStore, assertProblem, assertSecurityHeaders, assertStatus, assertTooLarge, bearerLine, get, login, raw } from './lib/http.mjs';
 import { startServer } from './lib/server.mjs';
 
+// Every request is made as `sysadmin` (who may create regions), so that
+// what answers is the check under test, not the session check.
 let srv;
+let api;
+let AUTH; // the Authorization header line for raw requests
 before(async () => {
 	srv = await startServer();
+	const s = await login(srv, 'sysadmin');
+	api = as(srv, s);
+	AUTH = bearerLine(s);
 });
 after(async () => {
 	await srv?.stop();
@@ -23,7 +30,7 @@ const P = '/api/v1/regions';
 const JSON_CT = { 'Content-Type': 'application/json' };
 
 function head(method, path, headers) {
-	return `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers.map((h) => `${h}\r\n`).join('')}Connection: close\r\n\r\n`;
+	return `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${AUTH}\r\n${headers.map((h) => `${h}\r\n`).join('')}Connection: close\r\n\r\n`;
 }
 
 describe('request bodies', () => {
@@ -44,10 +51,10 @@ describe('request bodies', () => {
 	];
 	for (const [what, body] of malformed) {
 		it(`malformed JSON (${what}) is 400`, async () => {
-			const res = await call(srv, 'POST', P, { body, headers: JSON_CT });
+			const res = await api.call('POST', P, { body, headers: JSON_CT });
 			assertProblem(res, 400, 'bad-request', { instance: P });
 			assertNoStore(res);
-			assertStatus(await get(srv, '/api/v1/regions/610326101279'), 404);
+			assertStatus(await api.get('/api/v1/regions/610326101279'), 404);
 		});
 	}
 
@@ -59,27 +66,27 @@ describe('request bodies', () => {
 		['true', 'true'],
 	]) {
 		it(`a JSON ${what} as the body is 400 saying an object is required`, async () => {
-			const res = await call(srv, 'POST', P, { body, headers: JSON_CT });
+			const res = await api.call('POST', P, { body, headers: JSON_CT });
 			const b = assertProblem(res, 400, 'bad-request');
 			assert.match(b.detail, /object/i, `detail should say a JSON object is required:\n${res}`);
 		});
 	}
 
 	it('a field of the wrong type is 422 naming it', async () => {
-		const res = await call(srv, 'POST', P, { body: '{"code":610326101279,"name":"x"}', headers: JSON_CT });
+		const res = await api.call('POST', P, { body: '{"code":610326101279,"name":"x"}', headers: JSON_CT });
 		assertProblem(res, 422, 'validation', { field: 'code' });
-		const res2 = await call(srv, 'POST', P, { body: '{"code":"610326101279","name":["x"]}', headers: JSON_CT });
+		const res2 = await api.call('POST', P, { body: '{"code":"610326101279","name":["x"]}', headers: JSON_CT });
 		assertProblem(res2, 422, 'validation', { field: 'name' });
 	});
 
 	for (const ct of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', 'json']) {
 		it(`Content-Type ${ct} is 415`, async () => {
-			const res = await call(srv, 'POST', P, {
+			const res = await api.call('POST', P, {
 				body: '{"code":"610326101279","name":"x"}',
 				headers: { 'Content-Type': ct },
 			});
 			assertProblem(res, 415, 'unsupported-media-type', { instance: P });
-			assertStatus(await get(srv, '/api/v1/regions/610326101279'), 404);
+			assertStatus(await api.get('/api/v1/regions/610326101279'), 404);
 		});
 	}
 
@@ -87,7 +94,7 @@ describe('request bodies', () => {
 		const body = '{"code":"610326101279","name":"x"}';
 		const res = await raw(srv.port, head('POST', P, [`Content-Length: ${Buffer.byteLength(body)}`]) + body);
 		assertProblem(res, 415, 'unsupported-media-type');
-		assertStatus(await get(srv, '/api/v1/regions/610326101279'), 404);
+		assertStatus(await api.get('/api/v1/regions/610326101279'), 404);
 	});
 
 	it('a body over 1 MiB (2 MiB of JSON) is 413', async (t) => {
@@ -147,9 +154,9 @@ describe('request bodies', () => {
 				Buffer.from(bytes),
 				Buffer.from('b"}'),
 			]);
-			const res = await call(srv, 'POST', P, { body, headers: JSON_CT });
+			const res = await api.call('POST', P, { body, headers: JSON_CT });
 			assertProblem(res, 400, 'bad-request');
-			assertStatus(await get(srv, '/api/v1/regions/610326101279'), 404);
+			assertStatus(await api.get('/api/v1/regions/610326101279'), 404);
 		});
 	}
 
@@ -160,7 +167,7 @@ describe('request bodies', () => {
 		});
 		// The server may wait for the rest (timeout here) or answer 400/408.
 		if (res.status !== undefined) assert.ok(res.status >= 400 && res.status < 500, `${res}`);
-		assertStatus(await get(srv, '/api/v1/regions/610326101279'), 404);
+		assertStatus(await api.get('/api/v1/regions/610326101279'), 404);
 	});
 
 	for (const cl of ['abc', '-1', '1, 2', '99999999999999999999999']) {
@@ -195,7 +202,7 @@ describe('query strings', () => {
 describe('routes and methods', () => {
 	for (const p of ['/api/v1/nope', '/api/v1', '/api/', '/api/v2/regions', '/api/v1/regionsx', '/api/v1/regions.json']) {
 		it(`unknown API route ${p} is a 404 problem, also with Accept: text/html`, async () => {
-			const res = await get(srv, p, { headers: { Accept: 'text/html' } });
+			const res = await api.get(p, { headers: { Accept: 'text/html' } });
 			assertProblem(res, 404, 'not-found');
 			assertNoStore(res);
 			assert.ok(!res.text.includes('wangge-test-index'), 'served the SPA for an API path');
@@ -203,7 +210,7 @@ describe('routes and methods', () => {
 	}
 
 	it('DELETE /api/v1/regions is 405 with Allow: GET, HEAD, POST', async () => {
-		const res = await call(srv, 'DELETE', P);
+		const res = await api.call('DELETE', P);
 		assertProblem(res, 405, 'method-not-allowed', { instance: P });
 		const allow = (res.header('allow') || '').split(',').map((s) => s.trim());
 		for (const m of ['GET', 'HEAD', 'POST']) assert.ok(allow.includes(m), `Allow lacks ${m}:\n${res}`);
@@ -211,7 +218,7 @@ describe('routes and methods', () => {
 	});
 
 	it('PUT /api/v1/regions/{code} is 405 with an Allow header listing GET', async () => {
-		const res = await call(srv, 'PUT', '/api/v1/regions/610326001002', { json: { name: 'x' } });
+		const res = await api.call('PUT', '/api/v1/regions/610326001002', { json: { name: 'x' } });
 		assertProblem(res, 405, 'method-not-allowed');
 		const allow = (res.header('allow') || '').split(',').map((s) => s.trim());
 		assert.ok(allow.includes('GET'), `Allow lacks GET:\n${res}`);
@@ -223,7 +230,7 @@ describe('routes and methods', () => {
 	});
 
 	it('HEAD of a list: 200, no body', async () => {
-		const res = await call(srv, 'HEAD', `${P}?parent=610326000000`);
+		const res = await api.call('HEAD', `${P}?parent=610326000000`);
 		assertStatus(res, 200);
 		assert.equal(res.body.length, 0);
 		assertSecurityHeaders(res);
@@ -238,7 +245,7 @@ describe('routes and methods', () => {
 
 describe('headers', () => {
 	it('a 10 kB header line: answered (200 or 4xx), server unharmed', async () => {
-		const res = await get(srv, '/api/v1/regions/610326001002', { headers: { 'X-Long': 'a'.repeat(10 * 1024) } });
+		const res = await api.get('/api/v1/regions/610326001002', { headers: { 'X-Long': 'a'.repeat(10 * 1024) } });
 		assert.ok(res.status === 200 || (res.status >= 400 && res.status < 500), `${res}`);
 		if (res.status !== 200) assertSecurityHeaders(res);
 	});
@@ -262,5 +269,66 @@ describe('headers', () => {
 	it('HTTP/1.0 without Host is answered', async () => {
 		const res = await raw(srv.port, 'GET /healthz HTTP/1.0\r\n\r\n');
 		assertStatus(res, 200);
+	});
+});
+
+describe('credentials', () => {
+	const badAuth = [
+		['an empty bearer token', 'Authorization: Bearer '],
+		['"Bearer" alone', 'Authorization: Bearer'],
+		['a 4 kB bearer token', `Authorization: Bearer ${'A'.repeat(4096)}`],
+		['a token with spaces and quotes', 'Authorization: Bearer a b "c"'],
+		['a token of NUL-like escapes', 'Authorization: Bearer %00%00'],
+		['Basic credentials', 'Authorization: Basic c3lzYWRtaW46VGVzdCMyMDI2cGFzcw=='],
+		['a garbage bearer token', 'Authorization: Bearer garbage'],
+		['an empty session cookie', 'Cookie: wg_session='],
+		['a 4 kB session cookie', `Cookie: wg_session=${'B'.repeat(4096)}`],
+		['a cookie header of separators', 'Cookie: ;;;=;wg_session'],
+	];
+	for (const [what, line] of badAuth) {
+		it(`${what}: 401 with WWW-Authenticate, never a 5xx`, async () => {
+			const req = `GET /api/v1/regions/610326001002 HTTP/1.1\r\nHost: 127.0.0.1\r\n${line}\r\nConnection: close\r\n\r\n`;
+			const res = await raw(srv.port, req);
+			assertProblem(res, 401, 'unauthorized');
+			assert.match(res.header('www-authenticate') || '', /^Bearer\b/, `${res}`);
+		});
+	}
+
+	it('non-ASCII bytes in the bearer token: 401 or 400, never a 5xx', async () => {
+		const req = Buffer.concat([
+			Buffer.from('GET /api/v1/regions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer '),
+			Buffer.from('网格\xff', 'latin1'),
+			Buffer.from('\r\nConnection: close\r\n\r\n'),
+		]);
+		const res = await raw(srv.port, req);
+		assert.ok(res.status === 401 || res.status === 400, `${res}`);
+	});
+
+	const badSignIns = [
+		['a truncated object', '{"username":"sysadmin",', 400],
+		['an array', '[]', 400],
+		['a number as username', '{"username":1,"password":"x"}', 422],
+		['no password', '{"username":"sysadmin"}', 422],
+		['no username', '{"password":"x"}', 422],
+		['an unknown member', '{"username":"sysadmin","password":"x","remember":true}', 422],
+		['a 100 kB username', JSON.stringify({ username: 'u'.repeat(100000), password: 'x' }), 422],
+		['a 100 kB password', JSON.stringify({ username: 'sysadmin', password: 'p'.repeat(100000) }), 422],
+	];
+	for (const [what, body, status] of badSignIns) {
+		it(`POST /api/v1/session with ${what}: ${status}, no token`, async () => {
+			const res = await api.call('POST', '/api/v1/session', { body, headers: JSON_CT, token: null });
+			assertProblem(res, status, status === 400 ? 'bad-request' : 'validation', { instance: '/api/v1/session' });
+			assert.ok(!res.header('set-cookie'), `a refused sign-in sets a cookie:\n${res}`);
+		});
+	}
+
+	it('POST /api/v1/session as text/plain: 415', async () => {
+		const res = await api.call('POST', '/api/v1/session', {
+			body: '{"username":"sysadmin","password":"Test#2026pass"}',
+			headers: { 'Content-Type': 'text/plain' },
+			token: null,
+		});
+		assertProblem(res, 415, 'unsupported-media-type');
+		assert.ok(!res.header('set-cookie'), `${res}`);
 	});
 });

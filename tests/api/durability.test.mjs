@@ -6,8 +6,8 @@
 // answer may or may not be there (but never twice).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertStatus, get, post } from './lib/http.mjs';
-import { startServer } from './lib/server.mjs';
+import { as, assertStatus, login } from './lib/http.mjs';
+import { PROVADMIN, startServer } from './lib/server.mjs';
 
 const CLIENTS = Number(process.env.WG_TEST_DURABILITY_CLIENTS || 32);
 const LOAD_MS = Number(process.env.WG_TEST_DURABILITY_MS || 1500);
@@ -15,9 +15,13 @@ const COUNTY = '610399000000';
 const TOWNS = 60; // 60 × 999 village codes, more than a run can use
 const MIN_ACKED = 50;
 
+// The writes create a county of their own (610399) under 宝鸡市, so they
+// are made by a sysadmin of the province.
 let srv;
+let admin;
 before(async () => {
-	srv = await startServer();
+	srv = await startServer({ provadmin: true });
+	admin = as(srv, await login(srv, PROVADMIN));
 });
 after(async () => {
 	await srv?.stop();
@@ -33,7 +37,7 @@ async function listAll(parent) {
 	let total;
 	for (let page = 0; page < 10000; page++) {
 		const q = `/api/v1/regions?parent=${parent}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-		const res = await get(srv, q);
+		const res = await admin.get(q);
 		assertStatus(res, 200);
 		total = res.json.total;
 		codes.push(...res.json.items.map((i) => i.code));
@@ -54,9 +58,9 @@ async function pool(items, width, fn) {
 
 describe('durability', () => {
 	it(`acknowledged writes survive SIGKILL (${CLIENTS} clients, kill after ${LOAD_MS} ms)`, async (t) => {
-		assertStatus(await post(srv, '/api/v1/regions', { code: COUNTY, name: '耐久测试县' }), 201);
+		assertStatus(await admin.post('/api/v1/regions', { code: COUNTY, name: '耐久测试县' }), 201);
 		for (let i = 1; i <= TOWNS; i++) {
-			assertStatus(await post(srv, '/api/v1/regions', { code: townCode(i), name: `耐久测试镇${i}` }), 201);
+			assertStatus(await admin.post('/api/v1/regions', { code: townCode(i), name: `耐久测试镇${i}` }), 201);
 		}
 
 		// Codes handed out in order: town 1 villages 001..999, then town 2, ...
@@ -88,7 +92,7 @@ describe('durability', () => {
 				try {
 					const res = await fetch(`${url}/api/v1/regions`, {
 						method: 'POST',
-						headers: { 'Content-Type': 'application/json' },
+						headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${admin.session.token}` },
 						body: JSON.stringify({ code, name: `村${code.slice(-6)}` }),
 						signal: AbortSignal.timeout(30000),
 					});
@@ -124,7 +128,7 @@ describe('durability', () => {
 		// Every acknowledged code is readable.
 		const missing = [];
 		await pool([...acked], 32, async (code) => {
-			const res = await get(srv, `/api/v1/regions/${code}`);
+			const res = await admin.get(`/api/v1/regions/${code}`);
 			if (res.status !== 200 || res.json?.code !== code) missing.push(`${code}: ${res.status}`);
 		});
 		assert.deepEqual(missing.slice(0, 20), [], `${missing.length} acknowledged writes lost after SIGKILL`);
@@ -141,7 +145,7 @@ describe('durability', () => {
 			const want = [...acked].filter((c) => c.startsWith(town.slice(0, 9)));
 			const have = new Set(codes);
 			for (const c of want) assert.ok(have.has(c), `acknowledged ${c} missing from the list under ${town}`);
-			const tr = await get(srv, `/api/v1/regions/${town}`);
+			const tr = await admin.get(`/api/v1/regions/${town}`);
 			assert.equal(tr.json?.counts?.children, codes.length, `counts.children of ${town}`);
 		}
 		t.diagnostic(`after restart: ${present} present (${acked.size} acknowledged, ${present - acked.size} unacknowledged but committed)`);
@@ -149,6 +153,6 @@ describe('durability', () => {
 
 		// The restarted server still takes writes.
 		const fresh = nextCode();
-		if (fresh !== null) assertStatus(await post(srv, '/api/v1/regions', { code: fresh, name: '重启后村' }), 201);
+		if (fresh !== null) assertStatus(await admin.post('/api/v1/regions', { code: fresh, name: '重启后村' }), 201);
 	});
 });

@@ -2,12 +2,16 @@
 // Cache-Control: no-store on API responses, for successes and errors alike.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertNoStore, assertSecurityHeaders, call, get, raw } from './lib/http.mjs';
+import { assertNoStore, assertSecurityHeaders, bearerLine, call, get, login, raw } from './lib/http.mjs';
 import { startServer } from './lib/server.mjs';
 
 let srv;
+let admin; // sysadmin: may read and create regions
+let reader; // a grid worker: 403 on POST /regions
 before(async () => {
 	srv = await startServer();
+	admin = await login(srv, 'sysadmin');
+	reader = await login(srv, 'worker1');
 });
 after(async () => {
 	await srv?.stop();
@@ -19,23 +23,37 @@ const ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 const requests = [
 	['GET /healthz', () => get(srv, '/healthz'), false],
 	['GET /metrics', () => get(srv, '/metrics'), false],
-	['GET /api/v1/regions (200)', () => get(srv, '/api/v1/regions'), true],
-	['GET /api/v1/regions/{code} (200)', () => get(srv, '/api/v1/regions/610326000000'), true],
-	['GET /api/v1/regions/{code} (404)', () => get(srv, '/api/v1/regions/610326999999'), true],
-	['GET /api/v1/regions?limit=0 (422)', () => get(srv, '/api/v1/regions?limit=0'), true],
-	['GET /api/v1/nope (404)', () => get(srv, '/api/v1/nope'), true],
-	['DELETE /api/v1/regions (405)', () => call(srv, 'DELETE', '/api/v1/regions'), true],
+	['GET /api/v1/regions (200)', () => get(srv, '/api/v1/regions', { token: admin }), true],
+	['GET /api/v1/regions/{code} (200)', () => get(srv, '/api/v1/regions/610326000000', { token: admin }), true],
+	['GET /api/v1/regions/{code} (404)', () => get(srv, '/api/v1/regions/610326999999', { token: admin }), true],
+	['GET /api/v1/regions?limit=0 (422)', () => get(srv, '/api/v1/regions?limit=0', { token: admin }), true],
+	['GET /api/v1/regions without a session (401)', () => get(srv, '/api/v1/regions'), true],
+	['GET /api/v1/regions with a garbage token (401)', () => get(srv, '/api/v1/regions', { token: 'garbage' }), true],
+	[
+		'POST /api/v1/regions as a grid worker (403)',
+		() => call(srv, 'POST', '/api/v1/regions', { token: reader, json: { code: '610326101279', name: 'x' } }),
+		true,
+	],
+	['GET /api/v1/users as a grid worker (403)', () => get(srv, '/api/v1/users', { token: reader }), true],
+	['GET /api/v1/me (200)', () => get(srv, '/api/v1/me', { token: reader }), true],
+	[
+		'POST /api/v1/session wrong password (401)',
+		() => call(srv, 'POST', '/api/v1/session', { json: { username: 'nobody', password: 'Wrong#2026pass' } }),
+		true,
+	],
+	['GET /api/v1/nope (404)', () => get(srv, '/api/v1/nope', { token: admin }), true],
+	['DELETE /api/v1/regions (405)', () => call(srv, 'DELETE', '/api/v1/regions', { token: admin }), true],
 	[
 		'POST /api/v1/regions text/plain (415)',
-		() => call(srv, 'POST', '/api/v1/regions', { body: '{}', headers: { 'Content-Type': 'text/plain' } }),
+		() => call(srv, 'POST', '/api/v1/regions', { token: admin, body: '{}', headers: { 'Content-Type': 'text/plain' } }),
 		true,
 	],
 	[
 		'POST /api/v1/regions malformed (400)',
-		() => call(srv, 'POST', '/api/v1/regions', { body: '{', headers: { 'Content-Type': 'application/json' } }),
+		() => call(srv, 'POST', '/api/v1/regions', { token: admin, body: '{', headers: { 'Content-Type': 'application/json' } }),
 		true,
 	],
-	['HEAD /api/v1/regions/{code}', () => call(srv, 'HEAD', '/api/v1/regions/610326000000'), true],
+	['HEAD /api/v1/regions/{code}', () => call(srv, 'HEAD', '/api/v1/regions/610326000000', { token: admin }), true],
 	['GET / (SPA)', () => get(srv, '/', { headers: { Accept: 'text/html' } }), false],
 	['GET /grids/map (SPA)', () => get(srv, '/grids/map', { headers: { Accept: 'text/html' } }), false],
 	['GET /assets/app-1234.js', () => get(srv, '/assets/app-1234.js'), false],
@@ -52,7 +70,7 @@ describe('security headers on every response', () => {
 	}
 
 	it('on a 400 for an unparseable request line (raw socket)', async () => {
-		const res = await raw(srv.port, 'GET /api/v1/regions?parent=%ff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+		const res = await raw(srv.port, `GET /api/v1/regions?parent=%ff HTTP/1.1\r\nHost: x\r\n${bearerLine(admin)}\r\nConnection: close\r\n\r\n`);
 		assert.ok(res.status !== undefined, `no response: ${res.error}`);
 		assertSecurityHeaders(res);
 		assertNoStore(res);
@@ -63,13 +81,20 @@ describe('X-Request-Id', () => {
 	const echoed = ['abc', 'A-Z.a_z-0.9', 'x'.repeat(64), '0', 'req-2026-11-24T09.30.00'];
 	for (const id of echoed) {
 		it(`echoes a valid id ${JSON.stringify(id.length > 20 ? `${id.slice(0, 8)}…(${id.length})` : id)}`, async () => {
-			const res = await get(srv, '/api/v1/regions/610326000000', { headers: { 'X-Request-Id': id } });
+			const res = await get(srv, '/api/v1/regions/610326000000', { token: admin, headers: { 'X-Request-Id': id } });
 			assert.equal(res.header('x-request-id'), id, `${res}`);
 		});
 	}
 
+	it('echoes a valid id into a 401 problem body', async () => {
+		const res = await get(srv, '/api/v1/regions', { headers: { 'X-Request-Id': 'trace.401' } });
+		assert.equal(res.status, 401, `${res}`);
+		assert.equal(res.header('x-request-id'), 'trace.401');
+		assert.equal(res.json?.request_id, 'trace.401', `${res}`);
+	});
+
 	it('echoes a valid id into a problem body', async () => {
-		const res = await get(srv, '/api/v1/regions/610326999999', { headers: { 'X-Request-Id': 'trace.42' } });
+		const res = await get(srv, '/api/v1/regions/610326999999', { token: admin, headers: { 'X-Request-Id': 'trace.42' } });
 		assert.equal(res.status, 404);
 		assert.equal(res.header('x-request-id'), 'trace.42');
 		assert.equal(res.json?.request_id, 'trace.42', `${res}`);
@@ -90,7 +115,7 @@ describe('X-Request-Id', () => {
 			const res = await raw(
 				srv.port,
 				Buffer.from(
-					`GET /api/v1/regions/610326000000 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: ${id}\r\nConnection: close\r\n\r\n`,
+					`GET /api/v1/regions/610326000000 HTTP/1.1\r\nHost: 127.0.0.1\r\n${bearerLine(admin)}\r\nX-Request-Id: ${id}\r\nConnection: close\r\n\r\n`,
 					'latin1',
 				),
 			);

@@ -1,12 +1,14 @@
 // GET /healthz and GET /metrics.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertJson, assertStatus, call, get, post } from './lib/http.mjs';
+import { as, assertJson, assertStatus, call, get, login } from './lib/http.mjs';
 import { STORE, startServer } from './lib/server.mjs';
 
 let srv;
+let admin;
 before(async () => {
 	srv = await startServer();
+	admin = as(srv, await login(srv, 'sysadmin'));
 });
 after(async () => {
 	await srv?.stop();
@@ -57,6 +59,19 @@ async function metrics() {
 	return { res, ...parseMetrics(res.text) };
 }
 
+describe('public routes', () => {
+	it('/healthz and /metrics need no session', async () => {
+		assertStatus(await get(srv, '/healthz'), 200);
+		assertStatus(await get(srv, '/metrics'), 200);
+	});
+
+	it('/metrics does not show tokens, usernames or passwords', async () => {
+		const { res } = await metrics();
+		assert.ok(!res.text.includes(admin.session.token), 'a session token in /metrics');
+		assert.ok(!/sysadmin|Test#2026pass/.test(res.text), `account data in /metrics:\n${res}`);
+	});
+});
+
 describe('healthz', () => {
 	it('answers 200 {"status":"ok","store","version"}', async () => {
 		const res = await get(srv, '/healthz');
@@ -86,8 +101,8 @@ describe('metrics', () => {
 	});
 
 	it('counts requests by route pattern, method and status', async () => {
-		for (let i = 0; i < 3; i++) assertStatus(await get(srv, '/api/v1/regions/610326001002'), 200);
-		assertStatus(await get(srv, '/api/v1/regions/610326999999'), 404);
+		for (let i = 0; i < 3; i++) assertStatus(await admin.get('/api/v1/regions/610326001002'), 200);
+		assertStatus(await admin.get('/api/v1/regions/610326999999'), 404);
 		const { res, types, samples } = await metrics();
 		assert.equal(types.get('wg_http_requests_total'), 'counter', 'TYPE of wg_http_requests_total');
 		const ok = samples.find(
@@ -113,7 +128,7 @@ describe('metrics', () => {
 
 	it('does not create a series per unknown path', async () => {
 		const junk = `nope-${Math.random().toString(36).slice(2)}`;
-		assertStatus(await get(srv, `/api/v1/${junk}`), 404);
+		assertStatus(await admin.get(`/api/v1/${junk}`), 404);
 		assertStatus(await get(srv, `/assets/${junk}.js`), 404);
 		const { res } = await metrics();
 		assert.ok(!res.text.includes(junk), `label cardinality: '${junk}' appears in /metrics`);
@@ -149,7 +164,7 @@ describe('metrics', () => {
 	});
 
 	it('counts store commits after a write', async () => {
-		const res = await post(srv, '/api/v1/regions', { code: '610326101290', name: '指标村' });
+		const res = await admin.post('/api/v1/regions', { code: '610326101290', name: '指标村' });
 		assertStatus(res, 201);
 		const { samples } = await metrics();
 		const commits = samples.find((s) => s.name === 'wg_store_commits_total');

@@ -1,8 +1,10 @@
 // GET /api/v1/regions and GET /api/v1/regions/{code} on the shipped data
-// (Mei county, 眉县 610326). Nothing in this file writes.
+// (Mei county, 眉县 610326), read as `county` (a centre operator of the
+// whole county, which sees the whole shipped tree: the county, everything
+// under it and the path above it). Nothing in this file writes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertJson, assertProblem, assertStatus, call, get } from './lib/http.mjs';
+import { as, assertJson, assertProblem, assertStatus, get, login } from './lib/http.mjs';
 import { loadRegions } from './lib/regions.mjs';
 import { startServer } from './lib/server.mjs';
 
@@ -11,8 +13,10 @@ const COUNTY = '610326000000';
 const TOWNS = regions.get(COUNTY).children;
 
 let srv;
+let api;
 before(async () => {
 	srv = await startServer();
+	api = as(srv, await login(srv, 'county'));
 });
 after(async () => {
 	await srv?.stop();
@@ -29,7 +33,7 @@ function assertItem(item, code, res) {
 }
 
 async function list(query) {
-	const res = await get(srv, `/api/v1/regions${query}`);
+	const res = await api.get(`/api/v1/regions${query}`);
 	assertStatus(res, 200);
 	assertJson(res);
 	assert.ok(Array.isArray(res.json.items), `items:\n${res}`);
@@ -94,20 +98,20 @@ describe('GET /api/v1/regions', () => {
 	});
 
 	it('an unknown 12-digit parent is 404', async () => {
-		const res = await get(srv, '/api/v1/regions?parent=610326999000');
+		const res = await api.get('/api/v1/regions?parent=610326999000');
 		assertProblem(res, 404, 'not-found', { instance: '/api/v1/regions' });
 	});
 
 	for (const bad of ['610326', '6103260000000', '61032600000x', '61032600000%20', '-61032600000', '６１０３２６０００００', '']) {
 		it(`parent=${JSON.stringify(bad)} is 422 naming parent`, async () => {
-			const res = await get(srv, `/api/v1/regions?parent=${encodeURIComponent(bad)}`);
+			const res = await api.get(`/api/v1/regions?parent=${encodeURIComponent(bad)}`);
 			assertProblem(res, 422, 'validation', { field: 'parent', instance: '/api/v1/regions' });
 		});
 	}
 
 	for (const bad of ['0', '201', 'x', '-1', '1.5', '', '1e2', '9999999999999999999999']) {
 		it(`limit=${JSON.stringify(bad)} is 422 naming limit`, async () => {
-			const res = await get(srv, `/api/v1/regions?parent=${COUNTY}&limit=${encodeURIComponent(bad)}`);
+			const res = await api.get(`/api/v1/regions?parent=${COUNTY}&limit=${encodeURIComponent(bad)}`);
 			assertProblem(res, 422, 'validation', { field: 'limit' });
 		});
 	}
@@ -165,13 +169,13 @@ describe('GET /api/v1/regions', () => {
 
 	for (const bad of ['garbage', '!!!', 'AAAAAAAAAAAAAAAA', '%00', 'x'.repeat(300)]) {
 		it(`cursor=${JSON.stringify(bad.length > 20 ? `${bad.slice(0, 5)}…(${bad.length})` : bad)} is 422 naming cursor`, async () => {
-			const res = await get(srv, `/api/v1/regions?parent=${COUNTY}&cursor=${encodeURIComponent(bad)}`);
+			const res = await api.get(`/api/v1/regions?parent=${COUNTY}&cursor=${encodeURIComponent(bad)}`);
 			assertProblem(res, 422, 'validation', { field: 'cursor' });
 		});
 	}
 
 	it('a repeated query parameter does not crash: 200 or 4xx', async () => {
-		const res = await get(srv, `/api/v1/regions?parent=${COUNTY}&parent=610326101000`);
+		const res = await api.get(`/api/v1/regions?parent=${COUNTY}&parent=610326101000`);
 		assert.ok(res.status === 200 || (res.status >= 400 && res.status < 500), `${res}`);
 	});
 
@@ -181,9 +185,20 @@ describe('GET /api/v1/regions', () => {
 	});
 });
 
+describe('without a session', () => {
+	for (const p of ['/api/v1/regions', '/api/v1/regions?parent=610326000000', '/api/v1/regions/610326001002', '/api/v1/regions/610326999999']) {
+		it(`GET ${p} is 401 with WWW-Authenticate: Bearer`, async () => {
+			const res = await get(srv, p);
+			assertProblem(res, 401, 'unauthorized');
+			assert.match(res.header('www-authenticate') || '', /^Bearer\b/, `${res}`);
+			assert.ok(!res.text.includes('眉县') && !res.text.includes('东关'), `a 401 shows region data:\n${res}`);
+		});
+	}
+});
+
 describe('GET /api/v1/regions/{code}', () => {
 	it('a village: fields and the path from the province down to itself', async () => {
-		const res = await get(srv, '/api/v1/regions/610326001002');
+		const res = await api.get('/api/v1/regions/610326001002');
 		assertStatus(res, 200);
 		assertJson(res);
 		assertItem(res.json, '610326001002', res);
@@ -201,7 +216,7 @@ describe('GET /api/v1/regions/{code}', () => {
 	});
 
 	it('the province: parent null, path of itself', async () => {
-		const res = await get(srv, '/api/v1/regions/610000000000');
+		const res = await api.get('/api/v1/regions/610000000000');
 		assertStatus(res, 200);
 		assert.equal(res.json.parent, null);
 		assert.equal(res.json.counts.children, 1);
@@ -210,7 +225,7 @@ describe('GET /api/v1/regions/{code}', () => {
 
 	it('matches data/regions for every row', async () => {
 		for (const r of regions.values()) {
-			const res = await get(srv, `/api/v1/regions/${r.code}`);
+			const res = await api.get(`/api/v1/regions/${r.code}`);
 			assertStatus(res, 200);
 			assertItem(res.json, r.code, res);
 			const want = [];
@@ -227,26 +242,26 @@ describe('GET /api/v1/regions/{code}', () => {
 	});
 
 	it('an unknown code is 404', async () => {
-		const res = await get(srv, '/api/v1/regions/610326999999');
+		const res = await api.get('/api/v1/regions/610326999999');
 		assertProblem(res, 404, 'not-found', { instance: '/api/v1/regions/610326999999' });
 	});
 
 	for (const bad of ['abc', '610326', '6103260010021', '61032600100x', '610326001002%20', '%20610326001002', '610326001002.json', '0x1', '-1']) {
 		it(`a path that cannot be a code (${bad}) is 404`, async () => {
-			const res = await get(srv, `/api/v1/regions/${bad}`);
+			const res = await api.get(`/api/v1/regions/${bad}`);
 			assertProblem(res, 404, 'not-found');
 		});
 	}
 
 	it('an extra path segment is 404, not the region', async () => {
 		for (const p of ['/api/v1/regions/610326001002/x', '/api/v1/regions//610326001002']) {
-			const res = await get(srv, p);
+			const res = await api.get(p);
 			assertProblem(res, 404, 'not-found');
 		}
 	});
 
 	it('HEAD answers 200 with the GET headers and no body', async () => {
-		const res = await call(srv, 'HEAD', '/api/v1/regions/610326001002');
+		const res = await api.call('HEAD', '/api/v1/regions/610326001002');
 		assertStatus(res, 200);
 		assert.match(res.header('content-type') || '', /^application\/json/);
 		assert.equal(res.body.length, 0);

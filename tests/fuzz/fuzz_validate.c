@@ -24,25 +24,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static wg_req req;
 	memset(&req, 0, sizeof req);
 	wg_arena_init(&req.arena, 1024);
+	wg_field_errors_init(&req.errors, &req.arena);
 	req.body = body;
 
 	static const char *const known[] = {"code", "name", "n", "flag", NULL};
 	wg_body_only(&req, known);
-	unsigned before = req.nerrors;
+	unsigned before = req.errors.n;
 	const char *name = wg_body_string(&req, "name", 8, false);
-	if (name && (req.nerrors != before || wg_utf8_count(name, strlen(name)) > 8 || !*name))
+	if (name && (req.errors.n != before || wg_utf8_count(name, strlen(name)) > 8 || !*name))
 		abort();
-	before = req.nerrors;
+	before = req.errors.n;
 	int64_t n = 0;
-	if (wg_body_int(&req, "n", -5, 5, false, &n) && (req.nerrors != before || n < -5 || n > 5))
+	if (wg_body_int(&req, "n", -5, 5, false, &n) && (req.errors.n != before || n < -5 || n > 5))
 		abort();
-	before = req.nerrors;
+	before = req.errors.n;
 	bool flag;
-	if (wg_body_bool(&req, "flag", false, &flag) && req.nerrors != before)
+	if (wg_body_bool(&req, "flag", false, &flag) && req.errors.n != before)
 		abort();
 	wg_body_string(&req, "code", 12, true);
-	for (unsigned i = 0; i < req.nerrors; i++)
-		if (!req.errors[i].field || !req.errors[i].code || !req.errors[i].message)
+	for (unsigned i = 0; i < req.errors.n; i++)
+		if (!req.errors.e[i].field || !req.errors.e[i].code || !req.errors.e[i].message)
 			abort();
 	json_decref(body);
 	wg_arena_clear(&req.arena);

@@ -6,108 +6,22 @@
 #include "store/db.h"
 #include "store/driver.h"
 
-#include <ftw.h>
+#include "fixture.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
-/* ---- fixture: a fresh database per test -------------------------------- */
-
-static char tmp_root[512];
-static unsigned fresh_count;
-
-struct fixture {
-	enum wg_db_kind kind;
-	bool skip;
-	char url[1024];
-	char schema[64];
-};
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(tmp_root, sizeof tmp_root, "%s/wg-test-db-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	return mkdtemp(tmp_root) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return nftw(tmp_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void admin_exec(const char *sql)
-{
-	wg_db *db;
-	char err[256];
-	assert_int_equal(wg_db_open(getenv("WG_TEST_PG_URL"), 0, &db, err, sizeof err), 0);
-	assert_int_equal(wg_db_exec(db, sql), 0);
-	wg_db_close(db);
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = *state;
-	unsigned n = ++fresh_count;
-	f->skip = false;
-	if (f->kind == WG_DB_SQLITE) {
-		/* A folder that does not exist yet: open must create it. */
-		snprintf(f->url, sizeof f->url, "sqlite:%s/t%u/wangge.db", tmp_root, n);
-		return 0;
-	}
-	const char *pg = getenv("WG_TEST_PG_URL");
-	if (!pg || !*pg) {
-		f->skip = true;
-		return 0;
-	}
-	snprintf(f->schema, sizeof f->schema, "wgt_db_%ld_%u", (long)getpid(), n);
-	snprintf(f->url, sizeof f->url, "%s", pg);
-	char sql[128], opts[128];
-	snprintf(sql, sizeof sql, "CREATE SCHEMA %s", f->schema);
-	admin_exec(sql);
-	snprintf(opts, sizeof opts, "-c search_path=%s", f->schema);
-	setenv("PGOPTIONS", opts, 1);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	if (f->kind == WG_DB_POSTGRES && !f->skip) {
-		char sql[128];
-		snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", f->schema);
-		admin_exec(sql);
-	}
-	return 0;
-}
-
+/* A new connection to the case's database (fixture.h). */
 static wg_db *open_fixture(void **state)
 {
-	struct fixture *f = *state;
-	if (f->skip)
-		skip();
-	wg_db *db = NULL;
-	char err[256] = "";
-	int rc = wg_db_open(f->url, 1000, &db, err, sizeof err);
-	if (rc)
-		print_error("open %s: %s\n", f->url, err);
-	assert_int_equal(rc, 0);
-	assert_non_null(db);
-	return db;
+	return wg_test_connect(state, 1000);
 }
 
 static void exec_ok(wg_db *db, const char *sql)
@@ -277,7 +191,7 @@ static void test_pg_rewrite_limit(void **state)
 
 static void test_kind(void **state)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	wg_db *db = open_fixture(state);
 	assert_int_equal(wg_db_kind(db), f->kind);
 	assert_string_equal(wg_db_kind_name(db), f->kind == WG_DB_SQLITE ? "sqlite" : "postgresql");
@@ -563,6 +477,32 @@ static void test_prepare_cached(void **state)
 	wg_db_close(db);
 }
 
+static void test_bindf_execf(void **state)
+{
+	wg_db *db = open_fixture(state);
+	exec_ok(db, "CREATE TABLE bf (id BIGINT PRIMARY KEY, name TEXT, flag BIGINT, note TEXT)");
+	int64_t changes = -1;
+	static const char insert[] = "INSERT INTO bf (id, name, flag, note) VALUES (?, ?, ?, ?)";
+	assert_int_equal(wg_db_execf(db, insert, &changes, "itbn", (int64_t)1, "一", 5, NULL), 0);
+	assert_int_equal(changes, 1);
+	assert_int_equal(
+		wg_db_execf(db, insert, NULL, "itit", INT64_MAX, (const char *)NULL, (int64_t)7, "y"), 0);
+	assert_int_equal(wg_db_execf(db, insert, NULL, "itbn", (int64_t)1, "dup", 0), WG_ECONFLICT);
+	assert_int_equal(
+		wg_db_execf(db, "UPDATE bf SET flag = ? WHERE id > ?", &changes, "bi", 0, (int64_t)0), 0);
+	assert_int_equal(changes, 2);
+	assert_int_equal(wg_db_execf(db, insert, NULL, "iz", (int64_t)3), WG_EINTERNAL);
+	wg_stmt *st = prepare_ok(db, "SELECT name, flag, note FROM bf WHERE id = ?");
+	assert_int_equal(wg_stmt_bindf(st, "i", (int64_t)1), 0);
+	assert_int_equal(wg_stmt_step(st), WG_DB_ROW);
+	assert_string_equal(wg_stmt_text(st, 0, NULL), "一");
+	assert_int_equal(wg_stmt_int(st, 1), 0);
+	assert_true(wg_stmt_is_null(st, 2));
+	wg_stmt_finalize(st);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM bf WHERE name IS NULL AND note = 'y'"), 1);
+	wg_db_close(db);
+}
+
 static void test_misuse(void **state)
 {
 	wg_db *db = open_fixture(state);
@@ -603,7 +543,7 @@ static void test_misuse(void **state)
  * give WG_ENOMEM and leak nothing (ASan checks at exit). */
 static void test_alloc_failures(void **state)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	if (f->skip)
 		skip();
 	for (unsigned long n = 1;; n++) {
@@ -636,11 +576,12 @@ static void test_alloc_failures(void **state)
 	}
 }
 
-static struct fixture sqlite_fixture = {.kind = WG_DB_SQLITE};
-static struct fixture pg_fixture = {.kind = WG_DB_POSTGRES};
+static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
+static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};
 
 /* A named case of fn on one fixture (cmocka names it after fn alone). */
-#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, teardown, &fixture})
+#define ON(prefix, fn, fixture) \
+	((struct CMUnitTest){prefix #fn, fn, wg_test_setup, wg_test_teardown, &fixture})
 #define ON_BOTH(fn) ON("sqlite/", fn, sqlite_fixture), ON("postgresql/", fn, pg_fixture)
 
 int main(void)
@@ -658,8 +599,9 @@ int main(void)
 		ON_BOTH(test_transactions),
 		ON_BOTH(test_changes),
 		ON_BOTH(test_prepare_cached),
+		ON_BOTH(test_bindf_execf),
 		ON_BOTH(test_misuse),
 		ON_BOTH(test_alloc_failures),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, wg_test_group_setup, wg_test_group_teardown);
 }

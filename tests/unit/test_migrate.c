@@ -7,115 +7,31 @@
 #include "store/migrate_embed.h"
 #include "store/store.h"
 
-#include <ftw.h>
+#include "fixture.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
-/* ---- fixture: a fresh database per test -------------------------------- */
-
-static char tmp_root[512];
-static unsigned fresh_count;
-
-struct fixture {
-	enum wg_db_kind kind;
-	bool skip;
-	char url[1024];
-	char schema[64];
-};
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(tmp_root, sizeof tmp_root, "%s/wg-test-migrate-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	return mkdtemp(tmp_root) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return nftw(tmp_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void admin_exec(const char *sql)
-{
-	wg_db *db;
-	char err[256];
-	assert_int_equal(wg_db_open(getenv("WG_TEST_PG_URL"), 0, &db, err, sizeof err), 0);
-	assert_int_equal(wg_db_exec(db, sql), 0);
-	wg_db_close(db);
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = *state;
-	unsigned n = ++fresh_count;
-	f->skip = false;
-	if (f->kind == WG_DB_SQLITE) {
-		snprintf(f->url, sizeof f->url, "sqlite:%s/t%u.db", tmp_root, n);
-		return 0;
-	}
-	const char *pg = getenv("WG_TEST_PG_URL");
-	if (!pg || !*pg) {
-		f->skip = true;
-		return 0;
-	}
-	snprintf(f->schema, sizeof f->schema, "wgt_migrate_%ld_%u", (long)getpid(), n);
-	snprintf(f->url, sizeof f->url, "%s", pg);
-	char sql[128], opts[128];
-	snprintf(sql, sizeof sql, "CREATE SCHEMA %s", f->schema);
-	admin_exec(sql);
-	snprintf(opts, sizeof opts, "-c search_path=%s", f->schema);
-	setenv("PGOPTIONS", opts, 1);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	if (f->kind == WG_DB_POSTGRES && !f->skip) {
-		char sql[128];
-		snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", f->schema);
-		admin_exec(sql);
-	}
-	return 0;
-}
-
+/* A new connection to the case's database (fixture.h). */
 static wg_db *open_fixture(void **state)
 {
-	struct fixture *f = *state;
-	if (f->skip)
-		skip();
-	wg_db *db = NULL;
-	char err[256] = "";
-	int rc = wg_db_open(f->url, 5000, &db, err, sizeof err);
-	if (rc)
-		print_error("open %s: %s\n", f->url, err);
-	assert_int_equal(rc, 0);
-	return db;
+	return wg_test_connect(state, 5000);
 }
 
-static const char *dialect(const struct fixture *f)
+static const char *dialect(const wg_test_db *f)
 {
 	return f->kind == WG_DB_SQLITE ? "sqlite" : "postgres";
 }
 
 /* How many embedded migrations the fixture's dialect has. */
-static int embedded(const struct fixture *f)
+static int embedded(const wg_test_db *f)
 {
 	int n = 0;
 	for (unsigned i = 0; i < wg__migration_count; i++)
@@ -173,7 +89,7 @@ static void test_embedded(void **state)
 
 static void test_applies_once(void **state)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	wg_db *db = open_fixture(state);
 	int n = embedded(f);
 	char err[256] = "";
@@ -198,7 +114,7 @@ static void test_applies_once(void **state)
 
 static void test_status(void **state)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	wg_db *db = open_fixture(state);
 	int n = embedded(f);
 	char first[128];
@@ -242,7 +158,7 @@ static void test_status(void **state)
 /* A failing migration is rolled back with its record, and named. */
 static void test_failure_rolls_back(void **state)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	wg_db *db = open_fixture(state);
 	/* 0001 creates regions; a table of that name already there breaks it. */
 	assert_int_equal(wg_db_exec(db, "CREATE TABLE regions (x TEXT)"), 0);
@@ -283,7 +199,7 @@ static void *racer_main(void *p)
 /* Nodes starting together: each migration is applied exactly once. */
 static void test_concurrent(void **state)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	if (f->skip)
 		skip();
 	enum { RACERS = 4 };
@@ -316,7 +232,7 @@ static int fail_after_migrate_fn(wg_db *db, void *arg)
 /* Inside wg_store_run the migrations share the caller's transaction. */
 static void test_in_store_run(void **state)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	if (f->skip)
 		skip();
 	wg_store_options opt = {
@@ -346,12 +262,12 @@ static void test_in_store_run(void **state)
  * run, and the next run completes the rest. */
 static void test_alloc_failures(void **state)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	if (f->skip)
 		skip();
 	for (unsigned long n = 1;; n++) {
 		char url[1100];
-		snprintf(url, sizeof url, "sqlite:%s/alloc-%lu.db", tmp_root, n);
+		snprintf(url, sizeof url, "sqlite:%s/alloc-%lu.db", wg_test_dir(), n);
 		wg_db *db = NULL;
 		char err[256];
 		int applied = -1;
@@ -386,11 +302,12 @@ static void test_alloc_failures(void **state)
 	}
 }
 
-static struct fixture sqlite_fixture = {.kind = WG_DB_SQLITE};
-static struct fixture pg_fixture = {.kind = WG_DB_POSTGRES};
+static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
+static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};
 
 /* A named case of fn on one fixture (cmocka names it after fn alone). */
-#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, teardown, &fixture})
+#define ON(prefix, fn, fixture) \
+	((struct CMUnitTest){prefix #fn, fn, wg_test_setup, wg_test_teardown, &fixture})
 #define ON_BOTH(fn) ON("sqlite/", fn, sqlite_fixture), ON("postgresql/", fn, pg_fixture)
 
 int main(void)
@@ -404,5 +321,5 @@ int main(void)
 		ON_BOTH(test_in_store_run),
 		ON("sqlite/", test_alloc_failures, sqlite_fixture),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, wg_test_group_setup, wg_test_group_teardown);
 }

@@ -8,13 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "core/error.h"
 #include "domain/region.h"
-#include "store/migrate.h"
+#include "domain/scope.h"
+
+#include "fixture.h"
 
 static void test_code_level(void **state)
 {
@@ -75,76 +76,12 @@ static const char tree[] = "code,parent,name\n"
 			   "610326103000,610326000000,汤峪镇\n"
 			   "610326101201,610326101000,\"横渠村, 一组\"\n";
 
-struct fixture {
-	wg_db *db;
-	char path[256];
-};
-
-static int open_db(void **state, const char *url)
+/* A fresh, migrated database with the tree above per test (fixture.h). */
+static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	char err[256] = "";
-	char buf[512];
-	if (!url) {
-		snprintf(f->path, sizeof f->path, "%s/wg-region-%d.db",
-		         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
-		unlink(f->path);
-		snprintf(buf, sizeof buf, "sqlite:%s", f->path);
-		url = buf;
-	} else {
-		/* A clean slate on the shared test cluster. */
-		wg_db *db;
-		if (wg_db_open(url, 1000, &db, err, sizeof err) != 0) {
-			free(f);
-			return -1;
-		}
-		wg_db_exec(db, "DROP TABLE IF EXISTS regions, data_loads, schema_migrations CASCADE");
-		wg_db_close(db);
-	}
-	if (wg_db_open(url, 1000, &f->db, err, sizeof err) != 0) {
-		fprintf(stderr, "open %s: %s\n", url, err);
-		free(f);
+	if (wg_test_setup_open(state) != 0)
 		return -1;
-	}
-	int applied;
-	if (wg_migrate(f->db, &applied, err, sizeof err) != 0) {
-		fprintf(stderr, "migrate: %s\n", err);
-		return -1;
-	}
-	int loaded = 0;
-	if (wg_region_load_csv(f->db, tree, sizeof tree - 1, &loaded, err, sizeof err) != 0 || loaded != 7) {
-		fprintf(stderr, "load: %s (%d)\n", err, loaded);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int setup_sqlite(void **state)
-{
-	return open_db(state, NULL);
-}
-
-static int setup_pg(void **state)
-{
-	const char *url = getenv("WG_TEST_PG_URL");
-	if (!url || !*url) {
-		*state = NULL;
-		return 0;
-	}
-	return open_db(state, url);
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	if (f) {
-		wg_db_close(f->db);
-		if (f->path[0])
-			unlink(f->path);
-		free(f);
-	}
-	return 0;
+	return wg_test_load_regions(*state, tree, 7);
 }
 
 struct collect {
@@ -166,12 +103,12 @@ static int collect(void *ctx, const wg_region *r)
 	return 0;
 }
 
+static wg_scope all; /* the system's scope: everything */
+
 static wg_db *db_of(void **state)
 {
-	struct fixture *f = *state;
-	if (!f)
-		skip();
-	return f->db;
+	wg_scope_of(&(wg_caller){0}, &all);
+	return wg_test_open(state);
 }
 
 static void test_children_and_paging(void **state)
@@ -179,22 +116,23 @@ static void test_children_and_paging(void **state)
 	wg_db *db = db_of(state);
 	struct collect c = {0};
 	int64_t total = 0;
-	assert_int_equal(wg_region_children(db, "610326000000", NULL, 2, collect, &c, &total), 0);
+	assert_int_equal(wg_region_children(db, &all, "610326000000", NULL, 2, collect, &c, &total), 0);
 	assert_int_equal(total, 3);
 	assert_int_equal(c.n, 2);
 	assert_string_equal(c.codes[0], "610326101000");
 	assert_int_equal(c.children[0], 1);
 	assert_string_equal(c.codes[1], "610326102000");
 	struct collect rest = {0};
-	assert_int_equal(wg_region_children(db, "610326000000", c.codes[1], 2, collect, &rest, &total), 0);
+	assert_int_equal(wg_region_children(db, &all, "610326000000", c.codes[1], 2, collect, &rest, &total),
+	                 0);
 	assert_int_equal(rest.n, 1);
 	assert_string_equal(rest.codes[0], "610326103000");
 	struct collect top = {0};
-	assert_int_equal(wg_region_children(db, NULL, NULL, 50, collect, &top, &total), 0);
+	assert_int_equal(wg_region_children(db, &all, NULL, NULL, 50, collect, &top, &total), 0);
 	assert_int_equal(top.n, 1);
 	assert_string_equal(top.names[0], "陕西省");
 	struct collect none = {0};
-	assert_int_equal(wg_region_children(db, "610326999000", NULL, 50, collect, &none, &total),
+	assert_int_equal(wg_region_children(db, &all, "610326999000", NULL, 50, collect, &none, &total),
 	                 WG_ENOTFOUND);
 }
 
@@ -202,28 +140,28 @@ static void test_get_with_path(void **state)
 {
 	wg_db *db = db_of(state);
 	struct collect path = {0}, self = {0};
-	assert_int_equal(wg_region_get(db, "610326101201", collect, collect, &path), 0);
+	assert_int_equal(wg_region_get(db, &all, "610326101201", collect, collect, &path), 0);
 	(void)self;
 	assert_int_equal(path.n, 5); /* four ancestors, then the region itself */
 	assert_string_equal(path.codes[0], "610000000000");
 	assert_string_equal(path.codes[3], "610326101000");
 	assert_string_equal(path.names[4], "横渠村, 一组");
 	struct collect none = {0};
-	assert_int_equal(wg_region_get(db, "610326101299", collect, collect, &none), WG_ENOTFOUND);
-	assert_int_equal(wg_region_get(db, "garbage", collect, collect, &none), WG_ENOTFOUND);
+	assert_int_equal(wg_region_get(db, &all, "610326101299", collect, collect, &none), WG_ENOTFOUND);
+	assert_int_equal(wg_region_get(db, &all, "garbage", collect, collect, &none), WG_ENOTFOUND);
 	assert_int_equal(none.n, 0);
 }
 
 static void test_create(void **state)
 {
 	wg_db *db = db_of(state);
-	assert_int_equal(wg_region_create(db, "610326102201", "槐芽村"), 0);
-	assert_int_equal(wg_region_create(db, "610326102201", "again"), WG_ECONFLICT);
-	assert_int_equal(wg_region_create(db, "610326104201", "no town"), WG_ENOTFOUND);
-	assert_int_equal(wg_region_create(db, "bad", "x"), WG_EVALIDATION);
+	assert_int_equal(wg_region_create(db, &all, "610326102201", "槐芽村"), 0);
+	assert_int_equal(wg_region_create(db, &all, "610326102201", "again"), WG_ECONFLICT);
+	assert_int_equal(wg_region_create(db, &all, "610326104201", "no town"), WG_ENOTFOUND);
+	assert_int_equal(wg_region_create(db, &all, "bad", "x"), WG_EVALIDATION);
 	struct collect c = {0};
 	int64_t total;
-	assert_int_equal(wg_region_children(db, "610326102000", NULL, 10, collect, &c, &total), 0);
+	assert_int_equal(wg_region_children(db, &all, "610326102000", NULL, 10, collect, &c, &total), 0);
 	assert_int_equal(total, 1);
 	assert_string_equal(c.names[0], "槐芽村");
 }
@@ -260,24 +198,68 @@ static void test_load_errors(void **state)
 	assert_int_equal(loaded, 1);
 	struct collect c = {0};
 	int64_t total;
-	assert_int_equal(wg_region_children(db, "610326000000", "610326102000", 10, collect, &c, &total), 0);
+	assert_int_equal(
+		wg_region_children(db, &all, "610326000000", "610326102000", 10, collect, &c, &total), 0);
 	assert_int_equal(total, 3);
 	assert_string_equal(c.names[0], "汤峪镇(新)");
 }
 
-#define STORE_TESTS(setup)                                                            \
-	cmocka_unit_test_setup_teardown(test_children_and_paging, setup, teardown),   \
-		cmocka_unit_test_setup_teardown(test_get_with_path, setup, teardown), \
-		cmocka_unit_test_setup_teardown(test_create, setup, teardown),        \
-		cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown)
+static void test_visibility(void **state)
+{
+	wg_db *db = db_of(state);
+	wg_caller town = {.user_id = 7, .scope = "610326101000"};
+	wg_scope s;
+	wg_scope_of(&town, &s);
+	struct collect c = {0};
+	int64_t total;
+	/* From the county down, a town operator sees only its own town. */
+	assert_int_equal(wg_region_children(db, &s, "610326000000", NULL, 10, collect, &c, &total), 0);
+	assert_int_equal(total, 1);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.codes[0], "610326101000");
+	/* Above it, the path stays visible; beside it, nothing is. */
+	struct collect top = {0};
+	assert_int_equal(wg_region_children(db, &s, NULL, NULL, 10, collect, &top, &total), 0);
+	assert_int_equal(top.n, 1);
+	struct collect path = {0}, none = {0};
+	assert_int_equal(wg_region_get(db, &s, "610326101201", collect, collect, &path), 0);
+	assert_int_equal(path.n, 5);
+	assert_int_equal(wg_region_get(db, &s, "610326102000", collect, collect, &none), WG_ENOTFOUND);
+	assert_int_equal(wg_region_children(db, &s, "610326102000", NULL, 10, collect, &none, &total),
+	                 WG_ENOTFOUND);
+	assert_int_equal(wg_region_create(db, &s, "610326102299", "not mine"), WG_ENOTFOUND);
+	assert_int_equal(none.n, 0);
+	/* A grid worker sees its village and everything above it, nothing else. */
+	wg_caller grid = {.user_id = 8, .scope = "610326101201001"};
+	wg_scope_of(&grid, &s);
+	struct collect g = {0};
+	assert_int_equal(wg_region_get(db, &s, "610326101201", collect, collect, &g), 0);
+	assert_int_equal(wg_region_children(db, &s, "610326000000", NULL, 10, collect, &c, &total), 0);
+	assert_int_equal(total, 1);
+	/* An account with a broken scope sees nothing at all. */
+	wg_caller broken = {.user_id = 9, .scope = "x"};
+	wg_scope_of(&broken, &s);
+	assert_int_equal(wg_region_children(db, &s, NULL, NULL, 10, collect, &none, &total), 0);
+	assert_int_equal(total, 0);
+}
+
+#define STORE_TESTS(fx)                                                                                     \
+	cmocka_unit_test_prestate_setup_teardown(test_children_and_paging, setup, wg_test_teardown, &fx),   \
+		cmocka_unit_test_prestate_setup_teardown(test_get_with_path, setup, wg_test_teardown, &fx), \
+		cmocka_unit_test_prestate_setup_teardown(test_create, setup, wg_test_teardown, &fx),        \
+		cmocka_unit_test_prestate_setup_teardown(test_load_errors, setup, wg_test_teardown, &fx),   \
+		cmocka_unit_test_prestate_setup_teardown(test_visibility, setup, wg_test_teardown, &fx)
+
+static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
+static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_code_level),
 		cmocka_unit_test(test_parent_code),
-		STORE_TESTS(setup_sqlite),
-		STORE_TESTS(setup_pg),
+		STORE_TESTS(sqlite_fixture),
+		STORE_TESTS(pg_fixture),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, wg_test_group_setup, wg_test_group_teardown);
 }

@@ -5,7 +5,8 @@
 #include "core/error.h"
 #include "store/store.h"
 
-#include <ftw.h>
+#include "fixture.h"
+
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -19,85 +20,21 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-/* ---- fixture: a fresh database per test -------------------------------- */
+/* ---- fixture: a fresh database per test (fixture.h) ------------------- */
 
-static char tmp_root[512];
-static unsigned fresh_count;
+/* PostgreSQL: the application name of this test's connections comes from
+ * PGAPPNAME (as the schema comes from PGOPTIONS), so that the store's own
+ * connections use it too and the reconnect test can find them. */
+static char app_name[64];
 
-struct fixture {
-	enum wg_db_kind kind;
-	bool skip;
-	char url[1024];
-	char schema[64];
-	char app[64];
-};
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(tmp_root, sizeof tmp_root, "%s/wg-test-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	return mkdtemp(tmp_root) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return nftw(tmp_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void admin_exec(const char *sql)
-{
-	wg_db *db;
-	char err[256];
-	assert_int_equal(wg_db_open(getenv("WG_TEST_PG_URL"), 0, &db, err, sizeof err), 0);
-	assert_int_equal(wg_db_exec(db, sql), 0);
-	wg_db_close(db);
-}
-
-/* PostgreSQL: the schema (search_path) and application name of this test's
- * connections come from PGOPTIONS and PGAPPNAME, so that the store's own
- * connections use them too and the reconnect test can find them. */
 static int setup(void **state)
 {
-	struct fixture *f = *state;
-	unsigned n = ++fresh_count;
-	f->skip = false;
-	if (f->kind == WG_DB_SQLITE) {
-		snprintf(f->url, sizeof f->url, "sqlite:%s/t%u.db", tmp_root, n);
-		return 0;
-	}
-	const char *pg = getenv("WG_TEST_PG_URL");
-	if (!pg || !*pg) {
-		f->skip = true;
-		return 0;
-	}
-	snprintf(f->schema, sizeof f->schema, "wgt_store_%ld_%u", (long)getpid(), n);
-	snprintf(f->app, sizeof f->app, "wg_test_store_%ld", (long)getpid());
-	snprintf(f->url, sizeof f->url, "%s", pg);
-	char sql[128], opts[128];
-	snprintf(sql, sizeof sql, "CREATE SCHEMA %s", f->schema);
-	admin_exec(sql);
-	snprintf(opts, sizeof opts, "-c search_path=%s", f->schema);
-	setenv("PGOPTIONS", opts, 1);
-	setenv("PGAPPNAME", f->app, 1);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	if (f->kind == WG_DB_POSTGRES && !f->skip) {
-		char sql[128];
-		snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", f->schema);
-		admin_exec(sql);
-	}
+	int rc = wg_test_setup(state);
+	wg_test_db *f = *state;
+	if (rc || f->kind != WG_DB_POSTGRES || f->skip)
+		return rc;
+	snprintf(app_name, sizeof app_name, "wg_test_store_%ld", (long)getpid());
+	setenv("PGAPPNAME", app_name, 1);
 	return 0;
 }
 
@@ -112,7 +49,7 @@ static int create_tables(wg_db *db, void *arg)
 
 static wg_store *open_store(void **state, int pool, int batch_max)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	if (f->skip)
 		skip();
 	wg_store_options opt = {
@@ -301,7 +238,7 @@ static void *writer_main(void *p)
 
 static void test_group_commit(void **state)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	int pool = 3;
 	wg_store *s = open_store(state, pool, BATCH);
 	int threads = f->kind == WG_DB_SQLITE ? 1 : pool;
@@ -462,7 +399,7 @@ static void *shutdown_main(void *p)
 /* Shutdown refuses new work at once but finishes what was queued. */
 static void test_shutdown_drains(void **state)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	wg_store *s = open_store(state, 2, BATCH);
 	enum { QUEUED = 100, EXTRA_MAX = 100000 };
 	static struct job jobs[QUEUED];
@@ -539,7 +476,7 @@ static int write_in_read_fn(wg_db *db, void *arg)
 
 static void test_reads(void **state)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	wg_store *s = open_store(state, 2, BATCH);
 	struct job w = {.id = 1};
 	done_reset();
@@ -628,7 +565,7 @@ static int terminate_fn(wg_db *db, void *arg)
  * leave the pool dead: writes reconnect before their batch begins. */
 static void test_pg_reconnect(void **state)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	if (f->kind != WG_DB_POSTGRES || f->skip)
 		skip();
 	wg_store *s = open_store(state, 2, BATCH);
@@ -636,8 +573,8 @@ static void test_pg_reconnect(void **state)
 	char err[256];
 	unsetenv("PGAPPNAME");
 	assert_int_equal(wg_db_open(f->url, 0, &admin, err, sizeof err), 0);
-	setenv("PGAPPNAME", f->app, 1);
-	assert_int_equal(terminate_fn(admin, f->app), 0);
+	setenv("PGAPPNAME", app_name, 1);
+	assert_int_equal(terminate_fn(admin, app_name), 0);
 	wg_db_close(admin);
 
 	done_reset();
@@ -665,7 +602,7 @@ static void test_pg_reconnect(void **state)
 /* Every allocation of open, a write and close fails in turn. */
 static void test_alloc_failures(void **state)
 {
-	struct fixture *f = *state;
+	wg_test_db *f = *state;
 	if (f->skip)
 		skip();
 	wg_store_options opt = {
@@ -714,11 +651,11 @@ static void test_bad_url(void **state)
 	assert_null(s);
 }
 
-static struct fixture sqlite_fixture = {.kind = WG_DB_SQLITE};
-static struct fixture pg_fixture = {.kind = WG_DB_POSTGRES};
+static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
+static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};
 
 /* A named case of fn on one fixture (cmocka names it after fn alone). */
-#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, teardown, &fixture})
+#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, wg_test_teardown, &fixture})
 #define ON_BOTH(fn) ON("sqlite/", fn, sqlite_fixture), ON("postgresql/", fn, pg_fixture)
 
 int main(void)
@@ -734,5 +671,5 @@ int main(void)
 		ON_BOTH(test_alloc_failures),
 		ON("postgresql/", test_pg_reconnect, pg_fixture),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, wg_test_group_setup, wg_test_group_teardown);
 }

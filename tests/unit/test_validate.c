@@ -19,6 +19,7 @@ static wg_req *make_req(const char *body, const char *query)
 {
 	wg_req *req = calloc(1, sizeof *req);
 	wg_arena_init(&req->arena, 1024);
+	wg_field_errors_init(&req->errors, &req->arena);
 	if (body) {
 		req->body = json_loads(body, JSON_ALLOW_NUL, NULL); /* the server refuses NUL earlier */
 		assert_non_null(req->body);
@@ -44,10 +45,10 @@ static void free_req(wg_req *req)
 
 static void assert_error(const wg_req *req, unsigned i, const char *field, const char *code)
 {
-	assert_true(i < req->nerrors);
-	assert_string_equal(req->errors[i].field, field);
-	assert_string_equal(req->errors[i].code, code);
-	assert_non_null(strstr(req->errors[i].message, field));
+	assert_true(i < req->errors.n);
+	assert_string_equal(req->errors.e[i].field, field);
+	assert_string_equal(req->errors.e[i].code, code);
+	assert_non_null(strstr(req->errors.e[i].message, field));
 }
 
 static void test_strings(void **state)
@@ -79,7 +80,7 @@ static void test_strings(void **state)
 			assert_string_equal(v, t[i].want);
 		else
 			assert_null(v);
-		assert_int_equal(req->nerrors, t[i].code != NULL);
+		assert_int_equal(req->errors.n, t[i].code != NULL);
 		if (t[i].code)
 			assert_error(req, 0, "name", t[i].code);
 		free_req(req);
@@ -108,7 +109,7 @@ static void test_ints_and_bools(void **state)
 		if (t[i].code)
 			assert_error(req, 0, "n", t[i].code);
 		else
-			assert_int_equal(req->nerrors, 0);
+			assert_int_equal(req->errors.n, 0);
 		free_req(req);
 	}
 	wg_req *req = make_req("{\"a\":true,\"b\":\"yes\"}", NULL);
@@ -117,7 +118,7 @@ static void test_ints_and_bools(void **state)
 	assert_true(b);
 	assert_false(wg_body_bool(req, "b", true, &b));
 	assert_false(wg_body_bool(req, "c", false, &b));
-	assert_int_equal(req->nerrors, 1);
+	assert_int_equal(req->errors.n, 1);
 	assert_error(req, 0, "b", "type");
 	free_req(req);
 }
@@ -128,9 +129,9 @@ static void test_unknown_fields(void **state)
 	static const char *const known[] = {"code", "name", NULL};
 	wg_req *req = make_req("{\"code\":\"1\",\"nmae\":\"typo\",\"extra\":1}", NULL);
 	wg_body_only(req, known);
-	assert_int_equal(req->nerrors, 2);
-	assert_string_equal(req->errors[0].code, "unknown");
-	assert_string_equal(req->errors[1].code, "unknown");
+	assert_int_equal(req->errors.n, 2);
+	assert_string_equal(req->errors.e[0].code, "unknown");
+	assert_string_equal(req->errors.e[1].code, "unknown");
 	free_req(req);
 }
 
@@ -140,7 +141,7 @@ static void test_error_cap(void **state)
 	wg_req *req = make_req("{}", NULL);
 	for (int i = 0; i < 2 * WG_MAX_FIELD_ERRORS; i++)
 		wg_body_string(req, "missing", 5, true);
-	assert_int_equal(req->nerrors, WG_MAX_FIELD_ERRORS);
+	assert_int_equal(req->errors.n, WG_MAX_FIELD_ERRORS);
 	free_req(req);
 }
 
@@ -162,7 +163,7 @@ static void test_query(void **state)
 		int64_t limit = -1;
 		assert_int_equal(wg_query_limit(req, &limit), t[i].ok);
 		assert_int_equal(limit, t[i].ok ? t[i].limit : 50);
-		assert_int_equal(req->nerrors, !t[i].ok);
+		assert_int_equal(req->errors.n, !t[i].ok);
 		free_req(req);
 	}
 	wg_req *req = make_req(NULL, "q=%E7%BD%91%E6%A0%BC&empty=&long=abcdef");
@@ -170,7 +171,7 @@ static void test_query(void **state)
 	assert_null(wg_query_string(req, "empty", 2));
 	assert_null(wg_query_string(req, "absent", 2));
 	assert_null(wg_query_string(req, "long", 5));
-	assert_int_equal(req->nerrors, 1);
+	assert_int_equal(req->errors.n, 1);
 	assert_error(req, 0, "long", "too_long");
 	free_req(req);
 }

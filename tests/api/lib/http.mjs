@@ -4,6 +4,7 @@
 // and the common assertions (problem documents, security headers).
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { PASSWORD } from './server.mjs';
 
 const MAX_SHOWN = 600;
 
@@ -43,12 +44,23 @@ function describeBody(body) {
 	return `\n\n${Buffer.from(body).toString('utf8')}`;
 }
 
+function tokenOf(t) {
+	return typeof t === 'string' ? t : t?.token;
+}
+
 /**
- * call(srv, method, path, {json, body, headers}) with fetch.
- * json: a value sent as application/json; body: sent as is (string or bytes).
+ * call(srv, method, path, {json, body, headers, token, cookie, csrf}) with fetch.
+ * json: a value sent as application/json; body: sent as is (string or bytes);
+ * token: a session (from login()) or a token string, sent as
+ * "Authorization: Bearer"; cookie: the same, sent as the wg_session cookie
+ * instead; csrf: an X-CSRF-Token value.
  */
-export async function call(srv, method, path, { json, body, headers = {}, timeout = 15000 } = {}) {
-	const h = { ...headers };
+export async function call(srv, method, path, { json, body, headers = {}, timeout = 15000, token, cookie, csrf } = {}) {
+	const h = {};
+	if (token !== undefined && token !== null) h.Authorization = `Bearer ${tokenOf(token)}`;
+	if (cookie !== undefined && cookie !== null) h.Cookie = `wg_session=${tokenOf(cookie)}`;
+	if (csrf !== undefined && csrf !== null) h['X-CSRF-Token'] = csrf;
+	Object.assign(h, headers);
 	let payload = body;
 	if (json !== undefined) {
 		payload = JSON.stringify(json);
@@ -71,6 +83,52 @@ export async function call(srv, method, path, { json, body, headers = {}, timeou
 
 export const get = (srv, path, opts) => call(srv, 'GET', path, opts);
 export const post = (srv, path, json, opts = {}) => call(srv, 'POST', path, { ...opts, json });
+
+/** POST /api/v1/session; the reply, whatever it is. */
+export function signIn(srv, username, password = PASSWORD, { totp, headers } = {}) {
+	const json = { username, password };
+	if (totp !== undefined) json.totp = totp;
+	return call(srv, 'POST', '/api/v1/session', { json, headers });
+}
+
+/**
+ * Sign in (asserting 201) and return the session:
+ * {username, token, csrf, cookie ("wg_session=…"), user, state, expires_at, res}.
+ */
+export async function login(srv, username, password = PASSWORD, opts = {}) {
+	const res = await signIn(srv, username, password, opts);
+	assertStatus(res, 201);
+	const b = res.json;
+	assert.ok(b && typeof b.token === 'string' && b.token.length > 0, `no token in the sign-in answer:\n${res}`);
+	return {
+		username,
+		token: b.token,
+		csrf: b.csrf_token,
+		cookie: `wg_session=${b.token}`,
+		user: b.user,
+		state: b.state,
+		expires_at: b.expires_at,
+		res,
+	};
+}
+
+/** Helpers bound to one server and session: as(srv, s).get(path), .post(path, json), .call(method, path, opts). */
+export function as(srv, session) {
+	return {
+		session,
+		call: (method, path, opts = {}) => call(srv, method, path, { token: session, ...opts }),
+		get: (path, opts = {}) => call(srv, 'GET', path, { token: session, ...opts }),
+		post: (path, json, opts = {}) => call(srv, 'POST', path, { token: session, ...opts, json }),
+		patch: (path, json, opts = {}) => call(srv, 'PATCH', path, { token: session, ...opts, json }),
+		put: (path, json, opts = {}) => call(srv, 'PUT', path, { token: session, ...opts, json }),
+		del: (path, opts = {}) => call(srv, 'DELETE', path, { token: session, ...opts }),
+	};
+}
+
+/** "Authorization: Bearer …" as a raw header line, for raw(). */
+export function bearerLine(session) {
+	return `Authorization: Bearer ${tokenOf(session)}`;
+}
 
 function parseHead(head) {
 	const lines = head.split('\r\n');
@@ -296,4 +354,24 @@ export function assertNoStore(res) {
 export function assertJson(res) {
 	assert.match(res.header('content-type') || '', /^application\/json/, `content-type:\n${res}`);
 	assert.ok(res.json !== undefined, `body is not JSON:\n${res}`);
+}
+
+/**
+ * Assert a problem whose errors[] names field with the machine code
+ * (e.g. 422 new_password/policy, 401 totp/required). Returns the body.
+ */
+export function assertFieldError(res, status, slug, field, code) {
+	const b = assertProblem(res, status, slug);
+	assert.ok(Array.isArray(b.errors), `no errors[] in the ${status}:\n${res}`);
+	const e = b.errors.find((x) => x.field === field);
+	assert.ok(e, `errors[] does not name '${field}':\n${res}`);
+	if (code !== undefined) assert.equal(e.code, code, `code of the error on '${field}':\n${res}`);
+	assert.equal(typeof e.message, 'string', `errors[].message:\n${res}`);
+	return b;
+}
+
+/** Assert a 401 of a missing, unknown or ended session. */
+export function assertUnauthenticated(res) {
+	assertProblem(res, 401, 'unauthorized');
+	assert.match(res.header('www-authenticate') || '', /^Bearer\b/, `401 without WWW-Authenticate: Bearer:\n${res}`);
 }

@@ -2,17 +2,18 @@
 //
 // startServer({store}) creates new data (a temp SQLite file, or a new
 // PostgreSQL database in the cluster named by WG_TEST_PG_ADMIN_URL), a static
-// folder with a known index.html and asset, runs `wangge serve` (which
-// migrates and loads data/regions) on a free port, and waits for GET /healthz
-// to answer 200.
+// folder with a known index.html and asset, runs `wangge migrate` and
+// `wangge demo --password=PASSWORD` on it (the demo accounts of Mei county,
+// all with the password PASSWORD), adds any extra accounts with
+// `wangge user add`, then runs `wangge serve` on a free port and waits for
+// GET /healthz to answer 200.
 //
 // Environment:
 //   WG_BIN                path of the binary (default build/wangge under the repo root)
 //   WG_TEST_STORE         sqlite (default) or postgres
 //   WG_TEST_PG_ADMIN_URL  libpq key=value string of the test cluster (postgres only)
-//   WG_TEST_MIGRATE       1 to run `wangge migrate` before serving (serve migrates anyway)
 //   WG_TEST_KEEP          1 to keep the temp folder (database, server logs) after stop
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -32,6 +33,37 @@ export const INDEX_HTML =
 export const APP_JS = 'console.log("wangge-test-asset-1234");\n';
 // A file next to (not inside) the static folder; no response may ever contain it.
 export const SECRET = 'wangge-test-SECRET-outside-static-dir';
+
+// The password of every demo account (`wangge demo --password=`).
+export const PASSWORD = 'Test#2026pass';
+
+// The demo accounts (src/cli/demo.c) and where they sit in data/regions.
+export const COUNTY = '610326000000';
+export const TOWN1 = '610326001000'; // first town of the county by code
+export const TOWN2 = '610326101000'; // second town
+export const VILLAGE1 = '610326001002'; // first village of TOWN1
+export const VILLAGE2 = '610326101200'; // first village of TOWN2
+export const GRID1 = `${VILLAGE1}001`;
+export const GRID2 = `${VILLAGE2}001`;
+export const DEMO = {
+	sysadmin: { roles: ['sysadmin'], region: COUNTY },
+	secadmin: { roles: ['secadmin'], region: COUNTY },
+	auditor: { roles: ['auditor'], region: COUNTY },
+	county: { roles: ['centre_operator'], region: COUNTY },
+	town1: { roles: ['centre_operator'], region: TOWN1 },
+	town2: { roles: ['centre_operator'], region: TOWN2 },
+	village1: { roles: ['centre_operator'], region: VILLAGE1 },
+	worker1: { roles: ['grid_worker'], region: VILLAGE1, grid: GRID1 },
+	worker2: { roles: ['grid_worker'], region: VILLAGE2, grid: GRID2 },
+	police1: { roles: ['dept_handler'], region: COUNTY, department: '610326-police' },
+	justice1: { roles: ['dept_handler'], region: COUNTY, department: '610326-justice' },
+	mediator1: { roles: ['mediator'], region: COUNTY },
+	leader: { roles: ['leader'], region: COUNTY },
+};
+
+// A sysadmin of the whole province, for the tests that create regions
+// outside Mei county (startServer({provadmin: true})).
+export const PROVADMIN = 'provadmin';
 
 const HEALTH_TIMEOUT_MS = 20000;
 const live = new Set();
@@ -98,6 +130,7 @@ function makeStatic(dir) {
 function runOnce(args, logFile) {
 	const fd = fs.openSync(logFile, 'a');
 	try {
+		fs.writeSync(fd, `$ wangge ${args.join(' ')}\n`);
 		execFileSync(BIN, args, { cwd: ROOT, stdio: ['ignore', fd, fd], timeout: 60000 });
 	} catch (e) {
 		throw new Error(`${path.basename(BIN)} ${args.join(' ')} failed (${e.status ?? e.signal}):\n${tail(logFile)}`);
@@ -127,11 +160,25 @@ async function waitHealthy(url, child, logFile) {
 }
 
 /**
- * Start a server on fresh data. Returns {url, port, dbUrl, dir, log, stop(),
- * kill9(), restart(), logTail(), lastExit}; url and port change on restart
- * (a new free port).
+ * Start a server on fresh data with the demo accounts. Returns {url, port,
+ * dbUrl, dir, log, store, stop(), kill9(), restart(), logTail(), cli(),
+ * sql(), lastExit}; url and port change on restart (a new free port).
+ *
+ * admin2fa: security.admin_2fa (default off, so that admins sign in with a
+ * password alone); loginPerMinute: security.login_per_minute (default high
+ * enough never to matter); provadmin: also create PROVADMIN, a sysadmin of
+ * the province 610000000000; users: more accounts for `wangge user add`,
+ * [{username, name, region|grid, roles: [..], password}]; extraArgs: more
+ * --setting=value flags for serve.
  */
-export async function startServer({ store = STORE, extraArgs = [] } = {}) {
+export async function startServer({
+	store = STORE,
+	extraArgs = [],
+	admin2fa = false,
+	loginPerMinute = 100000,
+	provadmin = false,
+	users = [],
+} = {}) {
 	if (!fs.existsSync(BIN)) throw new Error(`no server binary at ${BIN} (set WG_BIN or build it)`);
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wg-api-'));
 	makeStatic(dir);
@@ -149,10 +196,36 @@ export async function startServer({ store = STORE, extraArgs = [] } = {}) {
 		throw new Error(`unknown WG_TEST_STORE '${store}' (sqlite or postgres)`);
 	}
 
-	const common = [`--db.url=${dbUrl}`, `--data.dir=${path.join(ROOT, 'data')}`];
-	if (process.env.WG_TEST_MIGRATE === '1') runOnce(['migrate', ...common], log);
+	const keyFile = path.join(dir, 'wangge.key');
+	const common = [`--db.url=${dbUrl}`, `--data.dir=${path.join(ROOT, 'data')}`, `--security.key_file=${keyFile}`];
+	const srv = {
+		url: '',
+		port: 0,
+		dbUrl,
+		dbFile: store === 'sqlite' ? path.join(dir, 'wangge.db') : null,
+		store: store === 'sqlite' ? 'sqlite' : 'postgres',
+		dir,
+		log,
+		child: null,
+	};
 
-	const srv = { url: '', port: 0, dbUrl, dir, log, child: null };
+	async function prepare() {
+		runOnce(['migrate', ...common], log);
+		runOnce(['demo', ...common, `--password=${PASSWORD}`], log);
+		const extra = [...users];
+		if (provadmin) {
+			extra.push({ username: PROVADMIN, name: '省系统管理员', region: '610000000000', roles: ['sysadmin'], password: PASSWORD });
+		}
+		for (const u of extra) {
+			const args = ['user', 'add', u.username, ...common, `--name=${u.name || u.username}`];
+			if (u.grid) args.push(`--grid=${u.grid}`);
+			else args.push(`--region=${u.region || COUNTY}`);
+			if (u.roles?.length) args.push(`--roles=${u.roles.join(',')}`);
+			if (u.department) args.push(`--department=${u.department}`);
+			args.push(`--password=${u.password || PASSWORD}`);
+			runOnce(args, log);
+		}
+	}
 
 	async function launch() {
 		const port = await freePort();
@@ -165,6 +238,8 @@ export async function startServer({ store = STORE, extraArgs = [] } = {}) {
 				`--http.port=${port}`,
 				'--http.host=127.0.0.1',
 				`--http.static_dir=${path.join(dir, 'static')}`,
+				`--security.admin_2fa=${admin2fa ? 'true' : 'false'}`,
+				`--security.login_per_minute=${loginPerMinute}`,
 				...extraArgs,
 			],
 			{ cwd: ROOT, stdio: ['ignore', fd, fd] },
@@ -215,6 +290,13 @@ export async function startServer({ store = STORE, extraArgs = [] } = {}) {
 		return srv;
 	};
 	srv.logTail = (bytes) => tail(log, bytes);
+	// Runs `wangge ARGS` with this server's database and key settings;
+	// returns {code, stdout, stderr} whatever the exit status.
+	srv.cli = (args) => {
+		const r = spawnSync(BIN, [...args, ...common], { cwd: ROOT, encoding: 'utf8', timeout: 60000 });
+		return { code: r.status, signal: r.signal, stdout: r.stdout || '', stderr: r.stderr || '', error: r.error };
+	};
+	srv.sql = (statement) => sql(srv, statement);
 	// Stops the server (SIGTERM, SIGKILL after 15 s) and removes its data.
 	// Returns {code, signal, timedOut} of the process (null if not running).
 	srv.stop = async () => {
@@ -233,10 +315,43 @@ export async function startServer({ store = STORE, extraArgs = [] } = {}) {
 	};
 
 	try {
+		await prepare();
 		await launch();
 	} catch (e) {
 		await srv.stop().catch(() => {});
 		throw e;
 	}
 	return srv;
+}
+
+/**
+ * Runs SQL on a test server's database, behind the server's back (to age
+ * sessions, tamper with the audit trail...). SQLite: the sqlite3 shell on
+ * the file; PostgreSQL: psql on the file's database as the cluster's admin.
+ * Returns the output rows as arrays of column strings ('|'-separated);
+ * throws with the tool's message when a statement fails.
+ */
+export function sql(srv, statement) {
+	let out;
+	try {
+		if (srv.store === 'sqlite') {
+			out = execFileSync('sqlite3', ['-bail', '-batch', '-cmd', '.timeout 10000', srv.dbFile, statement], {
+				encoding: 'utf8',
+				stdio: ['ignore', 'pipe', 'pipe'],
+			});
+		} else {
+			out = execFileSync('psql', [srv.dbUrl, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', statement], {
+				encoding: 'utf8',
+				stdio: ['ignore', 'pipe', 'pipe'],
+			});
+		}
+	} catch (e) {
+		const err = new Error(`SQL failed (${srv.store}): ${statement}\n${e.stderr || e.message}`);
+		err.stderr = String(e.stderr || '');
+		throw err;
+	}
+	return out
+		.split('\n')
+		.filter((l) => l !== '')
+		.map((l) => l.split('|'));
 }

@@ -1,0 +1,42 @@
+-- The audit trail (安全审计): one row per login, permission change, unmask,
+-- export and case action. Each row carries the hash of the row before it
+-- and its own hash over its content (src/domain/audit.c), so that editing
+-- or deleting a row breaks the chain, which `wangge check` verifies.
+-- actor_id is the account's id without a foreign key: the trail outlives
+-- the accounts it names. actor_roles is NULL for the system. actor_name and
+-- action compare byte-wise (COLLATE "C"), as on SQLite, so that the
+-- action-prefix filter ("user.") means the same on both.
+CREATE TABLE audit_log (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at_ms       BIGINT NOT NULL,
+    actor_id    BIGINT,
+    actor_name  TEXT COLLATE "C" NOT NULL,
+    actor_roles TEXT,
+    address     TEXT,
+    action      TEXT COLLATE "C" NOT NULL,
+    object_type TEXT,
+    object_id   TEXT,
+    result      TEXT NOT NULL CHECK (result IN ('ok', 'denied', 'failed')),
+    detail      TEXT,
+    alg         TEXT NOT NULL,
+    prev_hash   TEXT NOT NULL,
+    hash        TEXT NOT NULL,
+    -- Two rows chained to one predecessor would fork the chain: refused.
+    UNIQUE (prev_hash)
+);
+CREATE INDEX audit_log_actor ON audit_log(actor_name, id);
+CREATE INDEX audit_log_action ON audit_log(action, id);
+CREATE INDEX audit_log_at ON audit_log(at_ms);
+
+-- Append-only in the database too. A role that may ALTER the table can
+-- disable these triggers; the hash chain is what catches that.
+CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only';
+END
+$$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();

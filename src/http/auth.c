@@ -1,0 +1,167 @@
+/* The auth step in front of every route that is not public: who is asking
+ * (a session token from "Authorization: Bearer" or the wg_session cookie),
+ * whether their session may do anything yet, whether their role may call
+ * this route, and for cookie sessions whether an unsafe request carries
+ * the CSRF token. The route table says who may call what; nothing after
+ * this step repeats those checks. */
+#include "core/alloc.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "domain/role.h"
+#include "domain/session.h"
+#include "http/loop.h"
+
+#include <event2/http.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* A session is marked used at most once a minute: the idle timeout is
+ * 30 minutes, so a minute of slack costs nothing and saves a write per
+ * request. */
+enum { TOUCH_EVERY_MS = 60000 };
+
+static const char cookie_name[] = "wg_session";
+
+/* The token in "Cookie: a=b; wg_session=TOKEN; c=d", copied into buf. */
+static bool cookie_token(const char *header, char *buf, size_t len)
+{
+	for (const char *p = header; p && *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		size_t name = sizeof cookie_name - 1;
+		if (n > name && strncmp(p, cookie_name, name) == 0 && p[name] == '=') {
+			size_t vlen = n - name - 1;
+			if (vlen == 0 || vlen >= len)
+				return false;
+			memcpy(buf, p + name + 1, vlen);
+			buf[vlen] = '\0';
+			return true;
+		}
+		p = end;
+	}
+	return false;
+}
+
+static bool find_token(wg_req *req, char *buf, size_t len)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req->ev);
+	const char *auth = evhttp_find_header(in, "Authorization");
+	if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
+		const char *t = auth + 7;
+		while (*t == ' ')
+			t++;
+		size_t n = strlen(t);
+		if (n == 0 || n >= len)
+			return false;
+		memcpy(buf, t, n + 1);
+		return true;
+	}
+	req->cookie_auth = cookie_token(evhttp_find_header(in, "Cookie"), buf, len);
+	return req->cookie_auth;
+}
+
+struct auth_state {
+	void (*next)(wg_req *req);
+	wg_session_info info;
+	int64_t now;
+};
+
+static int lookup(wg_db *db, void *arg)
+{
+	wg_req *req = arg;
+	struct auth_state *a = req->user;
+	const wg_config *cfg = req->loop->server->cfg;
+	return wg_session_lookup(db, req->token_hash, a->now, cfg->security_session_idle_s * 1000,
+	                         cfg->security_session_absolute_s * 1000, &req->arena, &a->info);
+}
+
+static int touch(wg_db *db, void *arg)
+{
+	char *token_hash = arg;
+	return wg_session_touch(db, token_hash, wg_clock_now_ms());
+}
+
+static void touched(void *arg, int status)
+{
+	(void)status; /* a lost touch only makes the session end a minute early */
+	wg_free(arg);
+}
+
+/* Marks the session used without holding up the request: the answer does
+ * not depend on this write, so it is not waited for. */
+static void touch_later(wg_req *req)
+{
+	char *copy = wg_strdup(req->token_hash);
+	if (copy && wg_store_write(req->loop->server->store, touch, touched, copy) != 0)
+		wg_free(copy);
+}
+
+static bool unsafe_method(const wg_req *req)
+{
+	return req->method & (WG_POST | WG_PUT | WG_PATCH | WG_DELETE);
+}
+
+static void after_lookup(wg_req *req, int status)
+{
+	struct auth_state *a = req->user;
+	req->user = NULL;
+	if (status == WG_EUNAUTH) {
+		wg_req_header(req, "WWW-Authenticate", "Bearer");
+		wg_req_problem(req, WG_EUNAUTH, "the session has ended or was never valid: sign in again");
+		return;
+	}
+	if (wg_req_status_or_reply(req, status))
+		return;
+	a->info.caller.address = req->address;
+	req->session = &a->info;
+	req->caller = &a->info.caller;
+	if (req->cookie_auth && unsafe_method(req)) {
+		const char *csrf =
+			evhttp_find_header(evhttp_request_get_input_headers(req->ev), "X-CSRF-Token");
+		size_t want = strlen(a->info.csrf);
+		if (!csrf || strlen(csrf) != want || sodium_memcmp(csrf, a->info.csrf, want) != 0) {
+			wg_req_problem(req, WG_EFORBIDDEN,
+			               "send the X-CSRF-Token header returned at sign-in with every change");
+			return;
+		}
+	}
+	if (a->info.state != WG_SESSION_FULL && !(req->route->flags & WG_ROUTE_ANY_STATE)) {
+		wg_req_problem(req, WG_EFORBIDDEN,
+		               a->info.state == WG_SESSION_MUST_CHANGE_PASSWORD
+		                       ? "change your password first (PUT /api/v1/me/password)"
+		                       : "enrol a second factor first (POST /api/v1/me/totp)");
+		return;
+	}
+	if (req->route->roles && !(req->caller->roles & req->route->roles)) {
+		wg_req_problem(req, WG_EFORBIDDEN, "your roles may not do this");
+		return;
+	}
+	if (a->now - a->info.last_seen_at >= TOUCH_EVERY_MS)
+		touch_later(req);
+	a->next(req);
+}
+
+void wg__authenticate(wg_req *req, void (*next)(wg_req *req))
+{
+	char token[128];
+	if (!find_token(req, token, sizeof token)) {
+		wg_req_header(req, "WWW-Authenticate", "Bearer");
+		wg_req_problem(req, WG_EUNAUTH, "sign in first: POST /api/v1/session");
+		return;
+	}
+	wg_session_hash(token, req->token_hash);
+	sodium_memzero(token, sizeof token);
+	struct auth_state *a = wg_arena_calloc(&req->arena, 1, sizeof *a);
+	if (!a) {
+		wg_req_problem(req, WG_ENOMEM, NULL);
+		return;
+	}
+	a->next = next;
+	a->now = wg_clock_now_ms();
+	req->user = a;
+	wg_req_read(req, lookup, req, after_lookup);
+}
