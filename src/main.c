@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "domain/audit.h"
 #include "domain/dataload.h"
+#include "domain/settings.h"
 #include "http/server.h"
 #include "store/migrate.h"
 #include "store/store.h"
@@ -100,8 +101,10 @@ static int open_db(const wg_config *cfg, wg_db **db)
 	return rc;
 }
 
-/* Bring the schema and the shipped data up to date. */
-static int prepare_database(const wg_config *cfg, FILE *log)
+/* Bring the schema and the shipped data up to date, and put in force the
+ * settings changed while serving (they win over file, environment and
+ * flags). */
+static int prepare_database(wg_config *cfg, FILE *log)
 {
 	wg_db *db;
 	int rc = open_db(cfg, &db);
@@ -119,6 +122,8 @@ static int prepare_database(const wg_config *cfg, FILE *log)
 		else if ((rc = wg_db_commit(db)) != 0)
 			snprintf(err, sizeof err, "commit: %s", wg_db_errmsg(db));
 	}
+	if (!rc)
+		rc = wg_settings_apply(db, cfg, stderr);
 	if (rc)
 		fprintf(stderr, "wangge: %s\n", err[0] ? err : wg_db_errmsg(db));
 	wg_db_close(db);

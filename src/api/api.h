@@ -50,6 +50,10 @@ void wg_api_users_roles(wg_req *req);
 void wg_api_users_password_reset(wg_req *req);
 void wg_api_users_totp_reset(wg_req *req);
 
+/* settings.c */
+void wg_api_settings_list(wg_req *req);
+void wg_api_settings_change(wg_req *req);
+
 /* audit.c */
 void wg_api_audit_list(wg_req *req);
 void wg_api_audit_verify(wg_req *req);

@@ -30,6 +30,9 @@ const wg_route wg_api_routes[] = {
 	{WG_POST, "/api/v1/users/{id}/password", wg_api_users_password_reset, 0, WG_ROLE_SYSADMIN},
 	{WG_POST, "/api/v1/users/{id}/totp/reset", wg_api_users_totp_reset, 0, WG_ROLE_SECADMIN},
 
+	{WG_GET, "/api/v1/settings", wg_api_settings_list, 0, ADMINS_OF_ACCOUNTS},
+	{WG_PUT, "/api/v1/settings/{name}", wg_api_settings_change, BODY, ADMINS_OF_ACCOUNTS},
+
 	{WG_GET, "/api/v1/audit", wg_api_audit_list, 0, WG_ROLE_AUDITOR},
 	{WG_GET, "/api/v1/audit/verify", wg_api_audit_verify, 0, WG_ROLE_AUDITOR},
 

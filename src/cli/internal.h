@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /* Open the configured database, printing the reason on failure. */
-int wg__cli_open(const wg_config *cfg, wg_db **db);
+int wg__cli_open(wg_config *cfg, wg_db **db);
 
 /* Print field errors, or the code's message, to stderr. */
 void wg__cli_print_errors(const wg_field_errors *fe, int rc, wg_db *db);

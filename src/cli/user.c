@@ -9,6 +9,7 @@
 #include "core/password.h"
 #include "domain/account.h"
 #include "domain/role.h"
+#include "domain/settings.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -16,13 +17,21 @@
 
 static const wg_caller console = {0};
 
-int wg__cli_open(const wg_config *cfg, wg_db **db)
+int wg__cli_open(wg_config *cfg, wg_db **db)
 {
 	char err[512] = "";
 	int rc = wg_db_open(cfg->db_url, (int)cfg->db_busy_timeout_ms, db, err, sizeof err);
-	if (rc)
+	if (rc) {
 		fprintf(stderr, "wangge: cannot open the database: %s\n",
 		        err[0] ? err : wg_error_message(rc));
+		return rc;
+	}
+	/* The password policy in force is the one the server uses. */
+	rc = wg_settings_apply(*db, cfg, stderr);
+	if (rc) {
+		fprintf(stderr, "wangge: %s (run `wangge migrate` first)\n", wg_db_errmsg(*db));
+		wg_db_close(*db);
+	}
 	return rc;
 }
 

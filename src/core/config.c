@@ -51,14 +51,59 @@ static char **string_at(wg_config *c, const struct setting *s)
 	return (char **)(void *)((char *)c + s->offset);
 }
 
-static long long *int_at(wg_config *c, const struct setting *s)
+static _Atomic long long *int_at(wg_config *c, const struct setting *s)
 {
-	return (long long *)(void *)((char *)c + s->offset);
+	return (_Atomic long long *)(void *)((char *)c + s->offset);
 }
 
-static bool *bool_at(wg_config *c, const struct setting *s)
+static _Atomic bool *bool_at(wg_config *c, const struct setting *s)
 {
-	return (bool *)(void *)((char *)c + s->offset);
+	return (_Atomic bool *)(void *)((char *)c + s->offset);
+}
+
+bool wg_config_is_runtime(const char *name)
+{
+	const struct setting *s = find(name);
+	return s && (s->flags & WG_SET_RUNTIME);
+}
+
+bool wg_config_is_security(const char *name)
+{
+	return find(name) && strncmp(name, "security.", 9) == 0;
+}
+
+bool wg_config_exists(const char *name)
+{
+	return find(name) != NULL;
+}
+
+bool wg_config_info(size_t i, wg_setting_info *out)
+{
+	if (i >= NSETTINGS)
+		return false;
+	const struct setting *s = &settings[i];
+	memset(out, 0, sizeof *out);
+	out->name = s->name;
+	out->help = s->help;
+	out->runtime = s->flags & WG_SET_RUNTIME;
+	out->secret = s->flags & WG_SET_SECRET;
+	switch (s->type) {
+	case WG_SET_STRING:
+		out->type = "string";
+		snprintf(out->def, sizeof out->def, "%s", out->secret ? "<redacted>" : s->def_string);
+		break;
+	case WG_SET_INT:
+		out->type = "integer";
+		snprintf(out->def, sizeof out->def, "%lld", s->def_int);
+		snprintf(out->min, sizeof out->min, "%lld", s->min);
+		snprintf(out->max, sizeof out->max, "%lld", s->max);
+		break;
+	case WG_SET_BOOL:
+		out->type = "boolean";
+		snprintf(out->def, sizeof out->def, "%s", s->def_int ? "true" : "false");
+		break;
+	}
+	return true;
 }
 
 size_t wg_config_count(void)
@@ -140,12 +185,15 @@ int wg_config_set(wg_config *c, const char *name, const char *value, char *err, 
 		*int_at(c, s) = v;
 		return 0;
 	}
-	case WG_SET_BOOL:
-		if (parse_bool(value, bool_at(c, s)) != 0) {
+	case WG_SET_BOOL: {
+		bool b;
+		if (parse_bool(value, &b) != 0) {
 			say(err, errlen, "%s: '%s' is not a boolean (true/false)", name, value);
 			return WG_ECONFIG;
 		}
+		*bool_at(c, s) = b;
 		return 0;
+	}
 	}
 	return WG_ECONFIG;
 }
@@ -289,7 +337,7 @@ int wg_config_get(const wg_config *c, const char *name, char *buf, size_t len)
 	wg_config *m = (wg_config *)c;
 	switch (s->type) {
 	case WG_SET_STRING: snprintf(buf, len, "%s", *string_at(m, s)); break;
-	case WG_SET_INT: snprintf(buf, len, "%lld", *int_at(m, s)); break;
+	case WG_SET_INT: snprintf(buf, len, "%lld", (long long)*int_at(m, s)); break;
 	case WG_SET_BOOL: snprintf(buf, len, "%s", *bool_at(m, s) ? "true" : "false"); break;
 	}
 	return 0;
@@ -359,20 +407,28 @@ static void redact_url(const char *url, char *buf, size_t len)
 	put(buf, len, &at, p, strlen(p));
 }
 
+int wg_config_get_shown(const wg_config *c, const char *name, char *buf, size_t len)
+{
+	const struct setting *s = find(name);
+	if (!s)
+		return WG_ENOTFOUND;
+	char raw[1024];
+	wg_config_get(c, name, raw, sizeof raw);
+	if (s->flags & WG_SET_SECRET)
+		snprintf(buf, len, "<redacted>");
+	else if (s->flags & WG_SET_URL_PW)
+		redact_url(raw, buf, len);
+	else
+		snprintf(buf, len, "%s", raw);
+	return 0;
+}
+
 void wg_config_print(const wg_config *c, FILE *out)
 {
 	for (size_t i = 0; i < NSETTINGS; i++) {
-		const struct setting *s = &settings[i];
 		char value[1024];
-		wg_config_get(c, s->name, value, sizeof value);
-		if (s->flags & WG_SET_SECRET)
-			snprintf(value, sizeof value, "<redacted>");
-		else if (s->flags & WG_SET_URL_PW) {
-			char raw[1024];
-			snprintf(raw, sizeof raw, "%s", value);
-			redact_url(raw, value, sizeof value);
-		}
-		fprintf(out, "%s = %s\n", s->name, value);
+		wg_config_get_shown(c, settings[i].name, value, sizeof value);
+		fprintf(out, "%s = %s\n", settings[i].name, value);
 	}
 }
 
@@ -384,8 +440,12 @@ void wg_config_print_markdown(FILE *out)
 	      "(`--config=FILE`, lines `name = value`), as an environment variable "
 	      "(`WG_` + the name upper-cased, dots as underscores) or as a flag "
 	      "(`--name=value`); flags win over the environment, which wins over the file.\n\n"
-	      "| setting | environment | type | default | range | meaning |\n"
-	      "|---|---|---|---|---|---|\n",
+	      "Settings marked *live* can also be changed while the server runs, with "
+	      "`PUT /api/v1/settings/{name}` (security.* by secadmin, the others by sysadmin); "
+	      "such a change is audited, stored in the database and wins over the file, the "
+	      "environment and flags from then on.\n\n"
+	      "| setting | environment | type | default | range | live | meaning |\n"
+	      "|---|---|---|---|---|---|---|\n",
 	      out);
 	for (size_t i = 0; i < NSETTINGS; i++) {
 		const struct setting *s = &settings[i];
@@ -401,8 +461,8 @@ void wg_config_print_markdown(FILE *out)
 			snprintf(range, sizeof range, "%lld–%lld", s->min, s->max);
 		} else
 			snprintf(def, sizeof def, "%s", s->def_int ? "true" : "false");
-		fprintf(out, "| `%s` | `%s` | %s | %s | %s | %s |\n", s->name, var, type, def, range,
-		        s->help);
+		fprintf(out, "| `%s` | `%s` | %s | %s | %s | %s | %s |\n", s->name, var, type, def, range,
+		        s->flags & WG_SET_RUNTIME ? "live" : "", s->help);
 	}
 }
 

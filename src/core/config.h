@@ -15,76 +15,80 @@
 enum wg_setting_type { WG_SET_STRING, WG_SET_INT, WG_SET_BOOL };
 
 enum wg_setting_flags {
-	WG_SET_SECRET = 1, /* shown as "<redacted>" */
-	WG_SET_URL_PW = 2, /* a URL whose password is redacted */
+	WG_SET_SECRET = 1,  /* shown as "<redacted>" */
+	WG_SET_URL_PW = 2,  /* a URL whose password is redacted */
+	WG_SET_RUNTIME = 4, /* may change while serving (PUT /api/v1/settings/{name}) */
 };
 
 /* X(field, "name", TYPE, default, min, max, flags, "help"); defaults of string
  * settings are string literals, of the others numbers. */
-#define WG_SETTINGS(X)                                                                                     \
-	X(db_url, "db.url", STRING, "sqlite:var/wangge.db", 0, 0, WG_SET_URL_PW,                           \
-	  "Database URL: sqlite:PATH, or a PostgreSQL connection string (postgresql://... or "             \
-	  "key=value form)")                                                                               \
-	X(db_pool, "db.pool", INT, 4, 1, 64, 0,                                                            \
-	  "PostgreSQL connections in the pool (reads and writes); SQLite uses one writer")                 \
-	X(db_batch_max, "db.batch_max", INT, 256, 1, 10000, 0,                                             \
-	  "Most writes committed together in one group-commit transaction")                                \
-	X(db_busy_timeout_ms, "db.busy_timeout_ms", INT, 5000, 0, 600000, 0,                               \
-	  "SQLite busy timeout in milliseconds")                                                           \
-	X(http_host, "http.host", STRING, "127.0.0.1", 0, 0, 0, "Address to listen on")                    \
-	X(http_port, "http.port", INT, 8080, 0, 65535, 0, "TCP port to listen on (0 picks a free one)")    \
-	X(http_threads, "http.threads", INT, 0, 0, 256, 0, "Event loops; 0 means one per CPU core")        \
-	X(http_max_body, "http.max_body", INT, 1048576, 1024, 1073741824, 0,                               \
-	  "Largest request body in bytes; a larger one is refused with 413 before it is read")             \
-	X(http_timeout_s, "http.timeout_s", INT, 30, 1, 3600, 0,                                           \
-	  "Seconds a connection may stay idle or take to send a request")                                  \
-	X(http_static_dir, "http.static_dir", STRING, "web/dist", 0, 0, 0,                                 \
-	  "Built web app served at / (index.html for unknown non-API paths)")                              \
-	X(http_access_log, "http.access_log", BOOL, 1, 0, 1, 0, "Write a JSON line per request to stderr") \
-	X(shutdown_grace_s, "shutdown.grace_s", INT, 10, 0, 600, 0,                                        \
-	  "Seconds to let in-flight requests finish after SIGTERM or SIGINT")                              \
-	X(data_dir, "data.dir", STRING, "data", 0, 0, 0,                                                   \
-	  "Folder of shipped data (region codes, holidays, categories)")                                   \
-	X(log_level, "log.level", STRING, "info", 0, 0, 0,                                                 \
-	  "Least severe log level: debug, info, warn, error")                                              \
-	X(security_key_file, "security.key_file", STRING, "var/wangge.key", 0, 0, 0,                       \
-	  "File with the 32-byte key that encrypts secrets at rest; created (mode 0600) if missing")       \
-	X(security_admin_2fa, "security.admin_2fa", BOOL, 1, 0, 1, 0,                                      \
-	  "Require a TOTP second factor for sysadmin, secadmin and auditor")                               \
-	X(security_password_min_length, "security.password_min_length", INT, 8, 8, 128, 0,                 \
-	  "Shortest password accepted")                                                                    \
-	X(security_password_min_classes, "security.password_min_classes", INT, 3, 1, 4, 0,                 \
-	  "Character classes (lower, upper, digit, other) a password must mix")                            \
-	X(security_password_max_age_days, "security.password_max_age_days", INT, 90, 0, 3650, 0,           \
-	  "Days after which a password must be changed (0: never)")                                        \
-	X(security_password_history, "security.password_history", INT, 5, 0, 24, 0,                        \
-	  "Earlier passwords that may not be reused")                                                      \
-	X(security_argon2_memory_kib, "security.argon2_memory_kib", INT, 19456, 19456, 4194304, 0,         \
-	  "argon2id memory per password hash in KiB")                                                      \
-	X(security_argon2_passes, "security.argon2_passes", INT, 2, 2, 16, 0, "argon2id passes")           \
-	X(security_session_idle_s, "security.session_idle_s", INT, 1800, 60, 86400, 0,                     \
-	  "Seconds of inactivity after which a session ends")                                              \
-	X(security_session_absolute_s, "security.session_absolute_s", INT, 43200, 300, 604800, 0,          \
-	  "Seconds after sign-in at which a session ends regardless of activity")                          \
-	X(security_lockout_failures, "security.lockout_failures", INT, 5, 1, 100, 0,                       \
-	  "Wrong passwords within the window that lock an account")                                        \
-	X(security_lockout_window_s, "security.lockout_window_s", INT, 300, 10, 86400, 0,                  \
-	  "Window in seconds in which failures are counted")                                               \
-	X(security_lockout_s, "security.lockout_s", INT, 300, 10, 86400, 0,                                \
-	  "Seconds an account stays locked")                                                               \
-	X(security_login_per_minute, "security.login_per_minute", INT, 30, 1, 100000, 0,                   \
-	  "Sign-in attempts allowed per client address per minute")                                        \
-	X(security_cookie_secure, "security.cookie_secure", BOOL, 0, 0, 1, 0,                              \
-	  "Mark the session cookie Secure (turn on when served over HTTPS)")                               \
-	X(time_offset_minutes, "time.offset_minutes", INT, 480, -720, 840, 0,                              \
-	  "Offset from UTC of the times in responses, in minutes (480: Asia/Shanghai)")                    \
-	X(security_audit_hash, "security.audit_hash", STRING, "sha256", 0, 0, 0,                           \
+#define WG_SETTINGS(X)                                                                                  \
+	X(db_url, "db.url", STRING, "sqlite:var/wangge.db", 0, 0, WG_SET_URL_PW,                        \
+	  "Database URL: sqlite:PATH, or a PostgreSQL connection string (postgresql://... or "          \
+	  "key=value form)")                                                                            \
+	X(db_pool, "db.pool", INT, 4, 1, 64, 0,                                                         \
+	  "PostgreSQL connections in the pool (reads and writes); SQLite uses one writer")              \
+	X(db_batch_max, "db.batch_max", INT, 256, 1, 10000, 0,                                          \
+	  "Most writes committed together in one group-commit transaction")                             \
+	X(db_busy_timeout_ms, "db.busy_timeout_ms", INT, 5000, 0, 600000, 0,                            \
+	  "SQLite busy timeout in milliseconds")                                                        \
+	X(http_host, "http.host", STRING, "127.0.0.1", 0, 0, 0, "Address to listen on")                 \
+	X(http_port, "http.port", INT, 8080, 0, 65535, 0, "TCP port to listen on (0 picks a free one)") \
+	X(http_threads, "http.threads", INT, 0, 0, 256, 0, "Event loops; 0 means one per CPU core")     \
+	X(http_max_body, "http.max_body", INT, 1048576, 1024, 1073741824, 0,                            \
+	  "Largest request body in bytes; a larger one is refused with 413 before it is read")          \
+	X(http_timeout_s, "http.timeout_s", INT, 30, 1, 3600, 0,                                        \
+	  "Seconds a connection may stay idle or take to send a request")                               \
+	X(http_static_dir, "http.static_dir", STRING, "web/dist", 0, 0, 0,                              \
+	  "Built web app served at / (index.html for unknown non-API paths)")                           \
+	X(http_access_log, "http.access_log", BOOL, 1, 0, 1, WG_SET_RUNTIME,                            \
+	  "Write a JSON line per request to stderr")                                                    \
+	X(shutdown_grace_s, "shutdown.grace_s", INT, 10, 0, 600, WG_SET_RUNTIME,                        \
+	  "Seconds to let in-flight requests finish after SIGTERM or SIGINT")                           \
+	X(data_dir, "data.dir", STRING, "data", 0, 0, 0,                                                \
+	  "Folder of shipped data (region codes, holidays, categories)")                                \
+	X(log_level, "log.level", STRING, "info", 0, 0, 0,                                              \
+	  "Least severe log level: debug, info, warn, error")                                           \
+	X(security_key_file, "security.key_file", STRING, "var/wangge.key", 0, 0, 0,                    \
+	  "File with the 32-byte key that encrypts secrets at rest; created (mode 0600) if missing")    \
+	X(security_admin_2fa, "security.admin_2fa", BOOL, 1, 0, 1, WG_SET_RUNTIME,                      \
+	  "Require a TOTP second factor for sysadmin, secadmin and auditor")                            \
+	X(security_password_min_length, "security.password_min_length", INT, 8, 8, 128, WG_SET_RUNTIME, \
+	  "Shortest password accepted")                                                                 \
+	X(security_password_min_classes, "security.password_min_classes", INT, 3, 1, 4, WG_SET_RUNTIME, \
+	  "Character classes (lower, upper, digit, other) a password must mix")                         \
+	X(security_password_max_age_days, "security.password_max_age_days", INT, 90, 0, 3650,           \
+	  WG_SET_RUNTIME, "Days after which a password must be changed (0: never)")                     \
+	X(security_password_history, "security.password_history", INT, 5, 0, 24, WG_SET_RUNTIME,        \
+	  "Earlier passwords that may not be reused")                                                   \
+	X(security_argon2_memory_kib, "security.argon2_memory_kib", INT, 19456, 19456, 4194304,         \
+	  WG_SET_RUNTIME, "argon2id memory per password hash in KiB")                                   \
+	X(security_argon2_passes, "security.argon2_passes", INT, 2, 2, 16, WG_SET_RUNTIME,              \
+	  "argon2id passes")                                                                            \
+	X(security_session_idle_s, "security.session_idle_s", INT, 1800, 60, 86400, WG_SET_RUNTIME,     \
+	  "Seconds of inactivity after which a session ends")                                           \
+	X(security_session_absolute_s, "security.session_absolute_s", INT, 43200, 300, 604800,          \
+	  WG_SET_RUNTIME, "Seconds after sign-in at which a session ends regardless of activity")       \
+	X(security_lockout_failures, "security.lockout_failures", INT, 5, 1, 100, WG_SET_RUNTIME,       \
+	  "Wrong passwords within the window that lock an account")                                     \
+	X(security_lockout_window_s, "security.lockout_window_s", INT, 300, 10, 86400, WG_SET_RUNTIME,  \
+	  "Window in seconds in which failures are counted")                                            \
+	X(security_lockout_s, "security.lockout_s", INT, 300, 10, 86400, WG_SET_RUNTIME,                \
+	  "Seconds an account stays locked")                                                            \
+	X(security_login_per_minute, "security.login_per_minute", INT, 30, 1, 100000, 0,                \
+	  "Sign-in attempts allowed per client address per minute")                                     \
+	X(security_cookie_secure, "security.cookie_secure", BOOL, 0, 0, 1, WG_SET_RUNTIME,              \
+	  "Mark the session cookie Secure (turn on when served over HTTPS)")                            \
+	X(time_offset_minutes, "time.offset_minutes", INT, 480, -720, 840, WG_SET_RUNTIME,              \
+	  "Offset from UTC of the times in responses, in minutes (480: Asia/Shanghai)")                 \
+	X(security_audit_hash, "security.audit_hash", STRING, "sha256", 0, 0, 0,                        \
 	  "Hash of the audit chain: sha256 or sm3")
 
 typedef struct wg_config {
 #define WG__SET_FIELD_STRING char *
-#define WG__SET_FIELD_INT long long
-#define WG__SET_FIELD_BOOL bool
+/* Numbers and flags are atomic: the runtime ones change while loops read them. */
+#define WG__SET_FIELD_INT _Atomic long long
+#define WG__SET_FIELD_BOOL _Atomic bool
 #define WG__SET_FIELD(field, name, type, def, min, max, flags, help) WG__SET_FIELD_##type field;
 	WG_SETTINGS(WG__SET_FIELD)
 #undef WG__SET_FIELD
@@ -107,11 +111,34 @@ int wg_config_load_file(wg_config *c, const char *path, char *err, size_t errlen
 /* Apply WG_* variables found in envp (NULL-terminated). */
 int wg_config_load_env(wg_config *c, char *const *envp, char *err, size_t errlen);
 
+/* Like wg_config_get, but as shown to people: secrets redacted, and the
+ * password of a database URL. */
+int wg_config_get_shown(const wg_config *c, const char *name, char *buf, size_t len);
+
 /* Print "name = value" lines, secrets redacted. */
 void wg_config_print(const wg_config *c, FILE *out);
 
 /* Print the settings table as Markdown (docs/configuration.md). */
 void wg_config_print_markdown(FILE *out);
+
+/* Whether name is a setting that may change while serving (flag
+ * WG_SET_RUNTIME), and whether it belongs to security policy (names
+ * "security.*", which only secadmin may change). false for unknown names. */
+bool wg_config_is_runtime(const char *name);
+bool wg_config_is_security(const char *name);
+
+/* Describe the i-th setting for the settings API: type "string", "integer"
+ * or "boolean"; default and bounds as text (bounds empty unless integer);
+ * help. Returns false past the end. Secret settings report "<redacted>". */
+typedef struct wg_setting_info {
+	const char *name, *type, *help;
+	char def[64], min[24], max[24];
+	bool runtime, secret;
+} wg_setting_info;
+bool wg_config_info(size_t i, wg_setting_info *out);
+
+/* Whether a setting of this name exists. */
+bool wg_config_exists(const char *name);
 
 /* Number of settings and the name of the i-th, for tests and flag parsing. */
 size_t wg_config_count(void);
