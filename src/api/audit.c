@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "domain/audit.h"
+#include "http/page.h"
 #include "http/server.h"
 #include "http/validate.h"
 
@@ -15,20 +16,15 @@
 struct audit_op {
 	wg_req *req;
 	wg_audit_filter filter;
-	int64_t written, last_id;
-	bool more;
+	wg_page page;
 	int64_t rows, first_bad;
 };
 
 static int write_row(void *ctx, const wg_audit_row *r)
 {
 	struct audit_op *op = ctx;
-	if (op->written == op->filter.limit - 1) {
-		op->more = true;
+	if (!wg_page_row_id(&op->page, r->id))
 		return 0;
-	}
-	op->written++;
-	op->last_id = r->id;
 	wg_req *req = op->req;
 	wg_json_out *w = wg_req_json(req);
 	wg_json_object_begin(w);
@@ -59,13 +55,8 @@ static int write_row(void *ctx, const wg_audit_row *r)
 static int list_run(wg_db *db, void *arg)
 {
 	struct audit_op *op = arg;
-	wg_json_out *w = wg_req_json(op->req);
-	wg_json_object_begin(w);
-	wg_json_key(w, "items");
-	wg_json_array_begin(w);
-	int rc = wg_audit_list(db, &op->filter, write_row, op);
-	wg_json_array_end(w);
-	return rc;
+	wg_page_begin(&op->page);
+	return wg_audit_list(db, &op->filter, write_row, op);
 }
 
 static void list_then(wg_req *req, int status)
@@ -73,11 +64,7 @@ static void list_then(wg_req *req, int status)
 	struct audit_op *op = req->user;
 	if (wg_req_status_or_reply(req, status))
 		return;
-	wg_json_out *w = wg_req_json(req);
-	char last[32];
-	snprintf(last, sizeof last, "%lld", (long long)op->last_id);
-	wg_json_kv_string(w, "next_cursor", op->more ? wg_cursor_encode(req, last) : NULL);
-	wg_json_object_end(w);
+	wg_page_end(&op->page, -1);
 	wg_req_reply(req, 200);
 }
 
@@ -132,30 +119,16 @@ static void time_filter(wg_req *req, const char *name, int64_t *out)
 
 void wg_api_audit_list(wg_req *req)
 {
-	struct audit_op *op = wg_arena_calloc(&req->arena, 1, sizeof *op);
-	if (!op) {
-		wg_req_problem(req, WG_ENOMEM, NULL);
+	struct audit_op *op = wg_req_state_or_reply(req, sizeof *op);
+	if (!op)
 		return;
-	}
 	op->req = req;
-	req->user = op;
-	int64_t limit;
-	wg_query_limit(req, &limit);
-	op->filter.limit = limit + 1;
+	wg_page_init_id(&op->page, req, &op->filter.before_id);
+	op->filter.limit = wg_page_fetch(&op->page);
 	op->filter.actor = wg_query_string(req, "actor", 32);
 	op->filter.action = wg_query_string(req, "action", 64);
 	time_filter(req, "from", &op->filter.from_ms);
 	time_filter(req, "to", &op->filter.to_ms);
-	bool bad;
-	const char *cursor = wg_query_cursor(req, &bad);
-	if (cursor) {
-		char *end;
-		long long v = strtoll(cursor, &end, 10);
-		if (*end || v <= 0)
-			wg_req_field_error(req, "cursor", "pattern",
-			                   "cursor is not a cursor returned by this list");
-		op->filter.before_id = v;
-	}
 	if (wg_req_errors_or_reply(req))
 		return;
 	wg_req_read(req, list_run, op, list_then);
@@ -187,12 +160,7 @@ static void verified(wg_req *req, int status)
 
 void wg_api_audit_verify(wg_req *req)
 {
-	struct audit_op *op = wg_arena_calloc(&req->arena, 1, sizeof *op);
-	if (!op) {
-		wg_req_problem(req, WG_ENOMEM, NULL);
-		return;
-	}
-	op->req = req;
-	req->user = op;
-	wg_req_read(req, verify_run, op, verified);
+	struct audit_op *op = wg_req_state_or_reply(req, sizeof *op);
+	if (op)
+		wg_req_read(req, verify_run, op, verified);
 }

@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "domain/region.h"
 #include "domain/scope.h"
+#include "http/page.h"
 #include "http/validate.h"
 
 #include <stdio.h>
@@ -27,41 +28,30 @@ struct list_args {
 	wg_req *req;
 	const char *parent;
 	const char *after;
-	int64_t limit;
-	int64_t written;
-	char last[WG_REGION_CODE_LEN + 1];
+	wg_page page;
 	int64_t total;
-	bool more;
 };
 
 static int list_item(void *ctx, const wg_region *r)
 {
 	struct list_args *a = ctx;
-	if (a->written == a->limit) {
-		a->more = true; /* the extra row fetched only to know there is a next page */
+	if (!wg_page_row(&a->page, r->code))
 		return 0;
-	}
 	wg_json_out *w = wg_req_json(a->req);
 	wg_json_object_begin(w);
 	write_region(w, r);
 	wg_json_object_end(w);
-	snprintf(a->last, sizeof a->last, "%s", r->code);
-	a->written++;
 	return 0;
 }
 
 static int list_run(wg_db *db, void *arg)
 {
 	struct list_args *a = arg;
-	wg_json_out *w = wg_req_json(a->req);
-	wg_json_object_begin(w);
-	wg_json_key(w, "items");
-	wg_json_array_begin(w);
+	wg_page_begin(&a->page);
 	wg_scope scope;
 	wg_scope_of(a->req->caller, &scope);
-	int rc = wg_region_children(db, &scope, a->parent, a->after, a->limit + 1, list_item, a, &a->total);
-	wg_json_array_end(w);
-	return rc;
+	return wg_region_children(db, &scope, a->parent, a->after, wg_page_fetch(&a->page), list_item, a,
+	                          &a->total);
 }
 
 static void list_then(wg_req *req, int status)
@@ -73,29 +63,21 @@ static void list_then(wg_req *req, int status)
 	if (wg_req_status_or_reply(req, status))
 		return;
 	struct list_args *a = req->user;
-	wg_json_out *w = wg_req_json(req);
-	wg_json_kv_string(w, "next_cursor", a->more ? wg_cursor_encode(req, a->last) : NULL);
-	wg_json_kv_int(w, "total", a->total);
-	wg_json_object_end(w);
+	wg_page_end(&a->page, a->total);
 	wg_req_reply(req, 200);
 }
 
 void wg_api_regions_list(wg_req *req)
 {
-	struct list_args *a = wg_arena_calloc(&req->arena, 1, sizeof *a);
-	if (!a) {
-		wg_req_problem(req, WG_ENOMEM, NULL);
+	struct list_args *a = wg_req_state_or_reply(req, sizeof *a);
+	if (!a)
 		return;
-	}
 	a->req = req;
-	req->user = a;
 	enum wg_region_level level;
 	a->parent = wg_req_query(req, "parent");
 	if (a->parent && !wg_region_code_level(a->parent, &level))
 		wg_req_field_error(req, "parent", "pattern", "parent must be a 12-digit division code");
-	bool bad_cursor;
-	a->after = wg_query_cursor(req, &bad_cursor);
-	wg_query_limit(req, &a->limit);
+	wg_page_init(&a->page, req, &a->after);
 	if (wg_req_errors_or_reply(req))
 		return;
 	wg_req_read(req, list_run, a, list_then);
@@ -160,11 +142,9 @@ static void get_then(wg_req *req, int status)
 
 void wg_api_regions_get(wg_req *req)
 {
-	struct get_args *a = wg_arena_calloc(&req->arena, 1, sizeof *a);
-	if (!a) {
-		wg_req_problem(req, WG_ENOMEM, NULL);
+	struct get_args *a = wg_req_state_or_reply(req, sizeof *a);
+	if (!a)
 		return;
-	}
 	a->req = req;
 	a->code = req->params[0];
 	wg_req_read(req, get_run, a, get_then);
@@ -215,13 +195,10 @@ static void create_then(wg_req *req, int status)
 void wg_api_regions_create(wg_req *req)
 {
 	static const char *const fields[] = {"code", "name", NULL};
-	struct create_args *a = wg_arena_calloc(&req->arena, 1, sizeof *a);
-	if (!a) {
-		wg_req_problem(req, WG_ENOMEM, NULL);
+	struct create_args *a = wg_req_state_or_reply(req, sizeof *a);
+	if (!a)
 		return;
-	}
 	a->get.req = req;
-	req->user = a;
 	wg_body_only(req, fields);
 	a->get.code = wg_body_string(req, "code", WG_REGION_CODE_LEN + 1, true);
 	enum wg_region_level level;

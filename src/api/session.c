@@ -255,11 +255,9 @@ static void login_loaded(wg_req *req, int status)
 
 void wg_api_session_create(wg_req *req)
 {
-	struct login *l = wg_arena_calloc(&req->arena, 1, sizeof *l);
-	if (!l) {
-		wg_req_problem(req, WG_ENOMEM, NULL);
+	struct login *l = wg_req_state_or_reply(req, sizeof *l);
+	if (!l)
 		return;
-	}
 	static const char *const fields[] = {"username", "password", "totp", NULL};
 	wg_body_only(req, fields);
 	l->req = req;
@@ -277,7 +275,6 @@ void wg_api_session_create(wg_req *req)
 		wg_req_problem(req, WG_ERATELIMIT, "too many sign-in attempts from this address");
 		return;
 	}
-	req->user = l;
 	wg_req_read(req, login_load, l, login_loaded);
 }
 
@@ -433,11 +430,9 @@ static void pc_loaded(wg_req *req, int status)
 
 void wg_api_me_password(wg_req *req)
 {
-	struct password_change *p = wg_arena_calloc(&req->arena, 1, sizeof *p);
-	if (!p) {
-		wg_req_problem(req, WG_ENOMEM, NULL);
+	struct password_change *p = wg_req_state_or_reply(req, sizeof *p);
+	if (!p)
 		return;
-	}
 	static const char *const fields[] = {"current_password", "new_password", NULL};
 	wg_body_only(req, fields);
 	const wg_config *cfg = wg_req_config(req);
@@ -452,7 +447,6 @@ void wg_api_me_password(wg_req *req)
 	if (wg_req_errors_or_reply(req))
 		return;
 	p->next_state = WG_SESSION_FULL;
-	req->user = p;
 	wg_req_read(req, pc_load, p, pc_loaded);
 }
 
@@ -527,13 +521,9 @@ static void totp_begin_known(wg_req *req, int status)
 
 static struct totp_enrol *new_enrol(wg_req *req)
 {
-	struct totp_enrol *t = wg_arena_calloc(&req->arena, 1, sizeof *t);
-	if (!t)
-		wg_req_problem(req, WG_ENOMEM, NULL);
-	else {
+	struct totp_enrol *t = wg_req_state_or_reply(req, sizeof *t);
+	if (t)
 		t->req = req;
-		req->user = t;
-	}
 	return t;
 }
 

@@ -100,11 +100,9 @@ static const char *value_text(wg_req *req)
 
 void wg_api_settings_change(wg_req *req)
 {
-	struct change *c = wg_arena_calloc(&req->arena, 1, sizeof *c);
-	if (!c) {
-		wg_req_problem(req, WG_ENOMEM, NULL);
+	struct change *c = wg_req_state_or_reply(req, sizeof *c);
+	if (!c)
 		return;
-	}
 	c->req = req;
 	c->name = req->params[0];
 	if (!wg_config_exists(c->name)) {
@@ -122,6 +120,5 @@ void wg_api_settings_change(wg_req *req)
 	c->value = value_text(req);
 	if (wg_req_errors_or_reply(req))
 		return;
-	req->user = c;
 	wg_req_write(req, store, c, stored);
 }

@@ -5,6 +5,7 @@
 #include "core/password.h"
 #include "domain/account.h"
 #include "domain/role.h"
+#include "http/page.h"
 #include "http/server.h"
 #include "http/validate.h"
 
@@ -77,9 +78,8 @@ struct user_op {
 	wg_user_filter filter;
 	unsigned roles;
 	int64_t version;
-	int64_t total, written;
-	int64_t last_id;
-	bool more;
+	wg_page page;
+	int64_t total;
 	const char *password; /* given or generated, shown once */
 	bool generated;
 	char hash[WG_PASSWORD_HASH_MAX];
@@ -87,13 +87,9 @@ struct user_op {
 
 static struct user_op *new_op(wg_req *req)
 {
-	struct user_op *op = wg_arena_calloc(&req->arena, 1, sizeof *op);
-	if (!op)
-		wg_req_problem(req, WG_ENOMEM, NULL);
-	else {
+	struct user_op *op = wg_req_state_or_reply(req, sizeof *op);
+	if (op)
 		op->req = req;
-		req->user = op;
-	}
 	return op;
 }
 
@@ -107,25 +103,14 @@ static const char *audit_alg(wg_req *req)
 static int list_item(void *ctx, const wg_user *u)
 {
 	struct user_op *op = ctx;
-	if (op->written == op->filter.limit - 1) {
-		op->more = true;
-		return 0;
-	}
-	op->written++;
-	op->last_id = u->id;
-	return write_one(op->req, u);
+	return wg_page_row_id(&op->page, u->id) ? write_one(op->req, u) : 0;
 }
 
 static int list_run(wg_db *db, void *arg)
 {
 	struct user_op *op = arg;
-	wg_json_out *w = wg_req_json(op->req);
-	wg_json_object_begin(w);
-	wg_json_key(w, "items");
-	wg_json_array_begin(w);
-	int rc = wg_account_list(db, op->req->caller, &op->filter, list_item, op, &op->total);
-	wg_json_array_end(w);
-	return rc;
+	wg_page_begin(&op->page);
+	return wg_account_list(db, op->req->caller, &op->filter, list_item, op, &op->total);
 }
 
 static void list_then(wg_req *req, int status)
@@ -133,12 +118,7 @@ static void list_then(wg_req *req, int status)
 	struct user_op *op = req->user;
 	if (wg_req_status_or_reply(req, status))
 		return;
-	wg_json_out *w = wg_req_json(req);
-	char last[32];
-	snprintf(last, sizeof last, "%lld", (long long)op->last_id);
-	wg_json_kv_string(w, "next_cursor", op->more ? wg_cursor_encode(req, last) : NULL);
-	wg_json_kv_int(w, "total", op->total);
-	wg_json_object_end(w);
+	wg_page_end(&op->page, op->total);
 	wg_req_reply(req, 200);
 }
 
@@ -147,9 +127,8 @@ void wg_api_users_list(wg_req *req)
 	struct user_op *op = new_op(req);
 	if (!op)
 		return;
-	int64_t limit;
-	wg_query_limit(req, &limit);
-	op->filter.limit = limit + 1; /* one more, to know whether there is a next page */
+	wg_page_init_id(&op->page, req, &op->filter.after_id);
+	op->filter.limit = wg_page_fetch(&op->page);
 	op->filter.q = wg_query_string(req, "q", 32);
 	const char *role = wg_query_string(req, "role", 32);
 	if (role && !(op->filter.role = wg_role_parse(role)))
@@ -163,16 +142,6 @@ void wg_api_users_list(wg_req *req)
 			op->filter.active = 0;
 		else
 			wg_req_field_error(req, "active", "type", "active must be true or false");
-	}
-	bool bad;
-	const char *after = wg_query_cursor(req, &bad);
-	if (after) {
-		char *end;
-		long long v = strtoll(after, &end, 10);
-		if (*end || v <= 0)
-			wg_req_field_error(req, "cursor", "pattern",
-			                   "cursor is not a cursor returned by this list");
-		op->filter.after_id = v;
 	}
 	if (wg_req_errors_or_reply(req))
 		return;

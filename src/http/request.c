@@ -49,6 +49,15 @@ wg_json_out *wg_req_json(wg_req *req)
 	return &req->json;
 }
 
+void *wg_req_state_or_reply(wg_req *req, size_t size)
+{
+	void *state = wg_arena_calloc(&req->arena, 1, size);
+	if (!state)
+		wg_req_problem(req, WG_ENOMEM, NULL);
+	req->user = state;
+	return state;
+}
+
 void wg_req_header(wg_req *req, const char *name, const char *value)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req->ev), name, value);

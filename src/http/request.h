@@ -91,6 +91,11 @@ void wg_req_field_error(wg_req *req, const char *field, const char *code, const 
  * true (the caller returns); otherwise false. */
 bool wg_req_errors_or_reply(wg_req *req);
 
+/* The handler's state across suspensions: size zeroed bytes from the
+ * arena, also stored in req->user. NULL after replying 503 when memory runs
+ * out (the caller returns). */
+void *wg_req_state_or_reply(wg_req *req, size_t size);
+
 /* Add a response header (copied). */
 void wg_req_header(wg_req *req, const char *name, const char *value);
 
