@@ -449,7 +449,21 @@ int wg_store_read(wg_store *s, unsigned reader, wg_store_fn fn, wg_store_done_fn
 		return WG_ESHUTDOWN;
 	if (reader >= s->nreaders)
 		return WG_EINTERNAL;
-	done(arg, read_in_snapshot(s->readers[reader], fn, arg));
+	wg_db *db = s->readers[reader];
+	if (wg__db_in_transaction(db)) {
+		/* Started from the completion of another read on this loop (the
+		 * auth step, then the handler): same snapshot, one transaction. */
+		done(arg, fn(db, arg));
+		return 0;
+	}
+	int rc = wg_db_begin_read(db);
+	if (rc == 0)
+		rc = fn(db, arg);
+	/* done runs before the snapshot ends, so that a read it starts shares
+	 * it instead of paying for a transaction of its own. */
+	done(arg, rc);
+	if (wg__db_in_transaction(db) && wg_db_commit(db) != 0)
+		end_stray_transaction(db);
 	return 0;
 }
 

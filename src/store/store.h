@@ -17,7 +17,8 @@
  * returns); on PostgreSQL they are queued to the pool so that no loop ever
  * blocks on the network (done is called from a pool thread). Either way a
  * read runs in one read-only transaction: all its statements see one
- * snapshot.
+ * snapshot. On SQLite done runs before that snapshot ends, and a read
+ * started from it on the same loop joins it (one transaction per request).
  *
  * done callbacks from store threads must not block; the HTTP layer posts them
  * back to the request's loop. A fn runs on a store thread (or inline for

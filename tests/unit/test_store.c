@@ -510,6 +510,61 @@ static void test_reads(void **state)
 	wg_store_close(s);
 }
 
+/* A read started from the completion of another (the auth step, then the
+ * handler) joins its snapshot on SQLite: a row committed in between is not
+ * seen by the second, and is seen by the next request. */
+struct nested {
+	wg_store *s;
+	struct count_arg outer, inner;
+	int inner_status;
+};
+
+static void inner_done(void *arg, int status)
+{
+	((struct nested *)arg)->inner_status = status;
+}
+
+static int inner_fn(wg_db *db, void *arg)
+{
+	return count_fn(db, &((struct nested *)arg)->inner);
+}
+
+static int insert_between(wg_db *db, void *arg)
+{
+	(void)arg;
+	return insert_item(db, insert_items, 4242);
+}
+
+static void outer_done(void *arg, int status)
+{
+	struct nested *n = arg;
+	assert_int_equal(status, 0);
+	assert_int_equal(wg_store_run(n->s, insert_between, NULL), 0);
+	assert_int_equal(wg_store_read(n->s, 0, inner_fn, inner_done, n), 0);
+}
+
+static int outer_fn(wg_db *db, void *arg)
+{
+	return count_fn(db, &((struct nested *)arg)->outer);
+}
+
+static void test_nested_read_snapshot(void **state)
+{
+	wg_store *s = open_store(state, 1, BATCH);
+	struct nested n = {.s = s,
+	                   .outer = {"SELECT count(*) FROM items", -1},
+	                   .inner = {"SELECT count(*) FROM items", -1},
+	                   .inner_status = 1};
+	assert_int_equal(wg_store_read(s, 0, outer_fn, outer_done, &n), 0);
+	assert_int_equal(n.inner_status, 0);
+	assert_int_equal(n.outer.n, 0);
+	assert_int_equal(n.inner.n, 0); /* the same snapshot as the outer read */
+	struct read_arg after = {.c = {"SELECT count(*) FROM items", -1}};
+	assert_int_equal(wg_store_read(s, 0, count_fn, read_done, &after), 0);
+	assert_int_equal(after.c.n, 1);
+	wg_store_close(s);
+}
+
 static int run_fn(wg_db *db, void *arg)
 {
 	struct job *j = arg;
@@ -661,15 +716,11 @@ static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_url),
-		ON_BOTH(test_group_commit),
-		ON_BOTH(test_failing_write),
-		ON_BOTH(test_failed_commit),
-		ON_BOTH(test_shutdown_drains),
-		ON_BOTH(test_reads),
-		ON_BOTH(test_run_beside_writer),
-		ON_BOTH(test_alloc_failures),
-		ON("postgresql/", test_pg_reconnect, pg_fixture),
+		cmocka_unit_test(test_bad_url),  ON_BOTH(test_group_commit),
+		ON_BOTH(test_failing_write),     ON_BOTH(test_failed_commit),
+		ON_BOTH(test_shutdown_drains),   ON_BOTH(test_reads),
+		ON_BOTH(test_run_beside_writer), ON("sqlite/", test_nested_read_snapshot, sqlite_fixture),
+		ON_BOTH(test_alloc_failures),    ON("postgresql/", test_pg_reconnect, pg_fixture),
 	};
 	return cmocka_run_group_tests(tests, wg_test_group_setup, wg_test_group_teardown);
 }
