@@ -38,7 +38,9 @@ static const char *trimmed(wg_req *req, const char *s, size_t n)
 	return wg_arena_strndup(&req->arena, s, n);
 }
 
-const char *wg_body_string(wg_req *req, const char *field, size_t max_chars, bool required)
+/* A string member without NUL, as sent; NULL (with an error if it is
+ * present but not such a string, or required and missing). */
+static const char *string_member(wg_req *req, const char *field, bool required, size_t *n)
 {
 	json_t *v = member(req, field, required);
 	if (!v)
@@ -47,14 +49,18 @@ const char *wg_body_string(wg_req *req, const char *field, size_t max_chars, boo
 		field_error(req, field, "type", "%s must be a string%s", "");
 		return NULL;
 	}
-	if (memchr(json_string_value(v), '\0', json_string_length(v))) {
+	*n = json_string_length(v);
+	if (memchr(json_string_value(v), '\0', *n)) {
 		field_error(req, field, "pattern", "%s must not contain NUL characters%s", "");
 		return NULL;
 	}
-	const char *s = trimmed(req, json_string_value(v), json_string_length(v));
-	if (!s)
-		return NULL;
-	size_t n = strlen(s);
+	return json_string_value(v);
+}
+
+/* s when it is 1..max_chars code points, else NULL with the error. */
+static const char *sized(wg_req *req, const char *field, const char *s, size_t n, size_t max_chars,
+                         bool required)
+{
 	if (n == 0) {
 		if (required)
 			field_error(req, field, "required", "%s must not be empty%s", "");
@@ -69,29 +75,20 @@ const char *wg_body_string(wg_req *req, const char *field, size_t max_chars, boo
 	return s;
 }
 
+const char *wg_body_string(wg_req *req, const char *field, size_t max_chars, bool required)
+{
+	size_t n;
+	const char *raw = string_member(req, field, required, &n);
+	const char *s = raw ? trimmed(req, raw, n) : NULL;
+	return s ? sized(req, field, s, strlen(s), max_chars, required) : NULL;
+}
+
 const char *wg_body_raw_string(wg_req *req, const char *field, size_t max_chars, bool required)
 {
-	json_t *v = member(req, field, required);
-	if (!v)
-		return NULL;
-	if (!json_is_string(v)) {
-		field_error(req, field, "type", "%s must be a string%s", "");
-		return NULL;
-	}
-	const char *s = json_string_value(v);
-	size_t n = json_string_length(v);
-	if (n == 0 || memchr(s, '\0', n)) {
-		field_error(req, field, n ? "pattern" : "required",
-		            n ? "%s must not contain NUL characters%s" : "%s must not be empty%s", "");
-		return NULL;
-	}
-	if (wg_utf8_count(s, n) > max_chars) {
-		char limit[32];
-		snprintf(limit, sizeof limit, "%zu", max_chars);
-		field_error(req, field, "too_long", "%s must be at most %s characters", limit);
-		return NULL;
-	}
-	return s;
+	size_t n;
+	const char *s = string_member(req, field, required, &n);
+	/* An empty password is refused even where the field is optional. */
+	return s ? sized(req, field, s, n, max_chars, true) : NULL;
 }
 
 bool wg_body_int(wg_req *req, const char *field, int64_t min, int64_t max, bool required, int64_t *out)

@@ -189,3 +189,32 @@ wg_db *wg_test_connect(void **state, int busy_timeout_ms)
 	assert_non_null(db);
 	return db;
 }
+
+void wg_test_begin(wg_db *db)
+{
+	assert_int_equal(wg_db_begin(db), 0);
+}
+
+int wg_test_end(wg_db *db, int rc)
+{
+	if (rc == 0)
+		assert_int_equal(wg_db_commit(db), 0);
+	else
+		assert_int_equal(wg_db_rollback(db), 0);
+	return rc;
+}
+
+int64_t wg_test_query_int(wg_db *db, const char *sql, const char *text, int64_t num)
+{
+	wg_stmt *st;
+	assert_int_equal(wg_db_prepare(db, sql, &st), 0);
+	int idx = 1;
+	if (text)
+		assert_int_equal(wg_stmt_bind_text(st, idx++, text, strlen(text)), 0);
+	if (num)
+		assert_int_equal(wg_stmt_bind_int(st, idx, num), 0);
+	assert_int_equal(wg_stmt_step(st), WG_DB_ROW);
+	int64_t v = wg_stmt_int(st, 0);
+	wg_stmt_finalize(st);
+	return v;
+}

@@ -27,6 +27,7 @@
 #include "store/db.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct wg_test_db {
 	enum wg_db_kind kind; /* set by the test file */
@@ -61,6 +62,16 @@ int wg_test_load_regions(wg_test_db *t, const char *csv, int rows);
 
 /* In a case: the fixture, or skip() when it has no store. */
 wg_test_db *wg_test_of(void **state);
+
+/* Run writes as the store does: begin, then commit on 0 or roll back on an
+ * error (a failed statement spoils a PostgreSQL transaction). wg_test_end
+ * returns rc. */
+void wg_test_begin(wg_db *db);
+int wg_test_end(wg_db *db, int rc);
+
+/* The integer in the first column of the one row sql gives, binding text
+ * (if not NULL) and then num (if not 0). */
+int64_t wg_test_query_int(wg_db *db, const char *sql, const char *text, int64_t num);
 
 /* In a case: the connection wg_test_setup_open opened (skip() when there is
  * no store). The teardown closes it. */

@@ -94,37 +94,6 @@ static struct fixture *fixture_of(void **state)
 	return *state;
 }
 
-/* Writes run in a transaction, as the store runs them: committed on success,
- * rolled back on an error (a failed statement spoils a PostgreSQL one). */
-static void begin(struct fixture *f)
-{
-	assert_int_equal(wg_db_begin(f->db), 0);
-}
-
-static int end(struct fixture *f, int rc)
-{
-	if (rc == 0)
-		assert_int_equal(wg_db_commit(f->db), 0);
-	else
-		assert_int_equal(wg_db_rollback(f->db), 0);
-	return rc;
-}
-
-static int64_t query_int(struct fixture *f, const char *sql, const char *text, int64_t num)
-{
-	wg_stmt *st;
-	assert_int_equal(wg_db_prepare(f->db, sql, &st), 0);
-	int idx = 1;
-	if (text)
-		assert_int_equal(wg_stmt_bind_text(st, idx++, text, strlen(text)), 0);
-	if (num)
-		assert_int_equal(wg_stmt_bind_int(st, idx, num), 0);
-	assert_int_equal(wg_stmt_step(st), WG_DB_ROW);
-	int64_t v = wg_stmt_int(st, 0);
-	wg_stmt_finalize(st);
-	return v;
-}
-
 static int64_t audit_count(struct fixture *f, const char *action, const char *result)
 {
 	wg_stmt *st;
@@ -182,8 +151,9 @@ static int64_t create(struct fixture *f, const wg_caller *actor, const char *use
 	wg_field_errors fe;
 	wg_field_errors_init(&fe, &f->arena);
 	int64_t id = 0;
-	begin(f);
-	int rc = end(f, wg_account_create(f->db, actor, ALG, &in, "$argon2id$initial", false, &id, &fe));
+	wg_test_begin(f->db);
+	int rc = wg_test_end(f->db,
+	                     wg_account_create(f->db, actor, ALG, &in, "$argon2id$initial", false, &id, &fe));
 	if (rc)
 		print_error("create %s: %s (%u field errors)\n", username, wg_error_name(rc), fe.n);
 	assert_int_equal(rc, 0);
@@ -195,8 +165,8 @@ static void set_roles(struct fixture *f, int64_t id, unsigned roles)
 {
 	wg_field_errors fe;
 	wg_field_errors_init(&fe, &f->arena);
-	begin(f);
-	assert_int_equal(end(f, wg_account_set_roles(f->db, &sys, ALG, id, roles, &fe)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_set_roles(f->db, &sys, ALG, id, roles, &fe)), 0);
 }
 
 /* A caller as the HTTP layer builds it from a session. */
@@ -545,14 +515,16 @@ static void test_scope(void **state)
 	wg_field_errors fe;
 	wg_field_errors_init(&fe, &f->arena);
 	wg_user_input rename = {.name = "改名"};
-	begin(f);
-	assert_int_equal(end(f, wg_account_update(f->db, &a1, ALG, user2, &rename, 0, &fe)), WG_ENOTFOUND);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_update(f->db, &a1, ALG, user2, &rename, 0, &fe)),
+	                 WG_ENOTFOUND);
 	assert_int_equal(get(f, &sys, user2, &g), 0);
 	assert_string_equal(g.name, "二镇网格员");
 	/* Nor may an account be moved out of the actor's area. */
 	wg_user_input move = {.scope = VILLAGE2};
-	begin(f);
-	assert_int_equal(end(f, wg_account_update(f->db, &a1, ALG, user1, &move, 0, &fe)), WG_EVALIDATION);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_update(f->db, &a1, ALG, user1, &move, 0, &fe)),
+	                 WG_EVALIDATION);
 	assert_int_equal(fe.n, 1);
 	assert_string_equal(fe.e[0].code, "not_found"); /* worded like an area that does not exist */
 
@@ -561,13 +533,15 @@ static void test_scope(void **state)
 	wg_field_errors_init(&fe, &f->arena);
 	wg_user_input other = {.username = "worker3", .name = "三", .scope = TOWN2};
 	int64_t id = 0;
-	begin(f);
-	assert_int_equal(end(f, wg_account_create(f->db, &a1, ALG, &other, "$h", false, &id, &fe)),
-	                 WG_EVALIDATION);
+	wg_test_begin(f->db);
+	assert_int_equal(
+		wg_test_end(f->db, wg_account_create(f->db, &a1, ALG, &other, "$h", false, &id, &fe)),
+		WG_EVALIDATION);
 	assert_int_equal(fe.n, 1);
 	assert_string_equal(fe.e[0].code, "not_found");
 	assert_int_equal(id, 0);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM users WHERE username = ?", "worker3", 0), 0);
+	assert_int_equal(
+		wg_test_query_int(f->db, "SELECT count(*) FROM users WHERE username = ?", "worker3", 0), 0);
 	int64_t user3 = create(f, &a1, "worker3", "三", VILLAGE1);
 	assert_int_equal(get(f, &a1, user3, &g), 0);
 
@@ -583,15 +557,16 @@ static void test_scope(void **state)
 	assert_int_equal(g.calls, 0);
 
 	/* Roles and passwords follow the same rule. */
-	begin(f);
-	assert_int_equal(end(f, wg_account_set_roles(f->db, &a1, ALG, user2, WG_ROLE_GRID_WORKER, &fe)),
+	wg_test_begin(f->db);
+	assert_int_equal(
+		wg_test_end(f->db, wg_account_set_roles(f->db, &a1, ALG, user2, WG_ROLE_GRID_WORKER, &fe)),
+		WG_ENOTFOUND);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_set_password(f->db, &a1, ALG, user2, "$new", true, 5,
+	                                                            NULL, "password.reset")),
 	                 WG_ENOTFOUND);
-	begin(f);
-	assert_int_equal(end(f, wg_account_set_password(f->db, &a1, ALG, user2, "$new", true, 5, NULL,
-	                                                "password.reset")),
-	                 WG_ENOTFOUND);
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_reset(f->db, &a1, ALG, user2)), WG_ENOTFOUND);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_reset(f->db, &a1, ALG, user2)), WG_ENOTFOUND);
 	assert_int_equal(audit_count(f, "user.create", "ok"), 4);
 	assert_int_equal(audit_count(f, "user.update", "ok"), 0);
 	assert_int_equal(audit_count(f, "role.grant", "ok"), 0);
@@ -609,9 +584,10 @@ static void test_create_audit(void **state)
 	wg_field_errors fe;
 	wg_field_errors_init(&fe, &f->arena);
 	int64_t id = 0;
-	begin(f);
-	assert_int_equal(
-		end(f, wg_account_create(f->db, &sys, ALG, &in, "$argon2id$secret-hash", true, &id, &fe)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_create(f->db, &sys, ALG, &in, "$argon2id$secret-hash",
+	                                                      true, &id, &fe)),
+	                 0);
 	struct got g;
 	assert_int_equal(get(f, &sys, id, &g), 0);
 	assert_string_equal(g.phone, "13800138000");
@@ -627,16 +603,17 @@ static void test_create_audit(void **state)
 	assert_not_in_audit(f, "secret-hash");
 	assert_not_in_audit(f, "13800138000");
 	/* The system acts under its console name, without an account id. */
-	assert_int_equal(query_int(f,
-	                           "SELECT count(*) FROM audit_log WHERE action = 'user.create' AND "
-	                           "actor_name = ? AND actor_id IS NULL",
-	                           "console", 0),
+	assert_int_equal(wg_test_query_int(f->db,
+	                                   "SELECT count(*) FROM audit_log WHERE action = 'user.create' AND "
+	                                   "actor_name = ? AND actor_id IS NULL",
+	                                   "console", 0),
 	                 1);
 	char idtext[24];
 	snprintf(idtext, sizeof idtext, "%" PRId64, id);
 	assert_int_equal(
-		query_int(f, "SELECT count(*) FROM audit_log WHERE object_type = 'user' AND object_id = ?",
-	                  idtext, 0),
+		wg_test_query_int(
+			f->db, "SELECT count(*) FROM audit_log WHERE object_type = 'user' AND object_id = ?",
+			idtext, 0),
 		1);
 }
 
@@ -648,23 +625,23 @@ static void test_duplicate_username(void **state)
 	wg_field_errors fe;
 	wg_field_errors_init(&fe, &f->arena);
 	int64_t id = 0;
-	begin(f);
-	assert_int_equal(end(f, wg_account_create(f->db, &sys, ALG, &in, "$h", false, &id, &fe)),
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_create(f->db, &sys, ALG, &in, "$h", false, &id, &fe)),
 	                 WG_EVALIDATION);
 	assert_int_equal(fe.n, 1);
 	assert_string_equal(fe.e[0].field, "username");
 	assert_string_equal(fe.e[0].code, "conflict");
-	assert_int_equal(query_int(f, "SELECT count(*) FROM users", NULL, 0), 1);
+	assert_int_equal(wg_test_query_int(f->db, "SELECT count(*) FROM users", NULL, 0), 1);
 
 	/* Create checks its input itself. */
 	wg_user_input bad = {.username = "zhao.liu", .name = "赵六", .phone = "555", .scope = TOWN1};
 	wg_field_errors_init(&fe, &f->arena);
-	begin(f);
-	assert_int_equal(end(f, wg_account_create(f->db, &sys, ALG, &bad, "$h", false, &id, &fe)),
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_create(f->db, &sys, ALG, &bad, "$h", false, &id, &fe)),
 	                 WG_EVALIDATION);
 	assert_int_equal(fe.n, 1);
 	assert_string_equal(fe.e[0].field, "phone");
-	assert_int_equal(query_int(f, "SELECT count(*) FROM users", NULL, 0), 1);
+	assert_int_equal(wg_test_query_int(f->db, "SELECT count(*) FROM users", NULL, 0), 1);
 	assert_int_equal(audit_count(f, "user.create", "ok"), 1);
 }
 
@@ -683,8 +660,8 @@ static void test_list_filters(void **state)
 	wg_field_errors fe;
 	wg_field_errors_init(&fe, &f->arena);
 	wg_user_input off = {.set_active = true, .active = false};
-	begin(f);
-	assert_int_equal(end(f, wg_account_update(f->db, &sys, ALG, c, &off, 0, &fe)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_update(f->db, &sys, ALG, c, &off, 0, &fe)), 0);
 
 	struct {
 		wg_user_filter f;
@@ -772,8 +749,8 @@ static void test_update(void **state)
 
 	wg_clock_set_ms(T0 + 5000);
 	wg_user_input in = {.name = "周杰", .phone = "13912345678", .department = "civil"};
-	begin(f);
-	assert_int_equal(end(f, wg_account_update(f->db, &sys, ALG, id, &in, 1, &fe)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_update(f->db, &sys, ALG, id, &in, 1, &fe)), 0);
 	struct got g;
 	assert_int_equal(get(f, &sys, id, &g), 0);
 	assert_string_equal(g.name, "周杰");
@@ -790,23 +767,24 @@ static void test_update(void **state)
 
 	/* A stale version loses. */
 	wg_user_input again = {.name = "周二"};
-	begin(f);
-	assert_int_equal(end(f, wg_account_update(f->db, &sys, ALG, id, &again, 1, &fe)), WG_ECONFLICT);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_update(f->db, &sys, ALG, id, &again, 1, &fe)),
+	                 WG_ECONFLICT);
 	assert_int_equal(get(f, &sys, id, &g), 0);
 	assert_string_equal(g.name, "周杰");
 
 	/* Same values: nothing written, nothing audited. */
 	wg_user_input same = {.name = "周杰", .scope = TOWN1, .set_active = true, .active = true};
-	begin(f);
-	assert_int_equal(end(f, wg_account_update(f->db, &sys, ALG, id, &same, 2, &fe)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_update(f->db, &sys, ALG, id, &same, 2, &fe)), 0);
 	assert_int_equal(get(f, &sys, id, &g), 0);
 	assert_int_equal(g.u.version, 2);
 	assert_int_equal(audit_count(f, "user.update", "ok"), 1);
 
 	/* Clearing phone and department, moving scope. */
 	wg_user_input clear = {.phone = "", .set_department = true, .department = NULL, .scope = GRID1};
-	begin(f);
-	assert_int_equal(end(f, wg_account_update(f->db, &sys, ALG, id, &clear, 0, &fe)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_update(f->db, &sys, ALG, id, &clear, 0, &fe)), 0);
 	assert_int_equal(get(f, &sys, id, &g), 0);
 	assert_false(g.has_phone);
 	assert_false(g.has_department);
@@ -816,15 +794,17 @@ static void test_update(void **state)
 
 	/* Invalid input changes nothing. */
 	wg_user_input bad = {.name = "好名字", .phone = "12"};
-	begin(f);
-	assert_int_equal(end(f, wg_account_update(f->db, &sys, ALG, id, &bad, 0, &fe)), WG_EVALIDATION);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_update(f->db, &sys, ALG, id, &bad, 0, &fe)),
+	                 WG_EVALIDATION);
 	assert_int_equal(fe.n, 1);
 	assert_string_equal(fe.e[0].field, "phone");
 	assert_int_equal(get(f, &sys, id, &g), 0);
 	assert_string_equal(g.name, "周杰");
 	assert_int_equal(audit_count(f, "user.update", "ok"), 2);
-	begin(f);
-	assert_int_equal(end(f, wg_account_update(f->db, &sys, ALG, 9999, &again, 0, &fe)), WG_ENOTFOUND);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_update(f->db, &sys, ALG, 9999, &again, 0, &fe)),
+	                 WG_ENOTFOUND);
 }
 
 static void test_deactivate(void **state)
@@ -836,8 +816,9 @@ static void test_deactivate(void **state)
 	wg_caller who = caller(id, "leaver", 0, VILLAGE1);
 	char token[WG_TOKEN_TEXT], hash[WG_TOKEN_HASH_TEXT], csrf[WG_TOKEN_TEXT];
 	wg_session_new_token(token, hash);
-	begin(f);
-	assert_int_equal(end(f, wg_session_create(f->db, ALG, &who, hash, WG_SESSION_FULL, T0, csrf)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(
+		wg_test_end(f->db, wg_session_create(f->db, ALG, &who, hash, WG_SESSION_FULL, T0, csrf)), 0);
 	wg_session_info info;
 	assert_int_equal(wg_session_lookup(f->db, hash, T0, 1800000, 43200000, &f->arena, &info), 0);
 
@@ -845,20 +826,23 @@ static void test_deactivate(void **state)
 	wg_field_errors_init(&fe, &f->arena);
 	wg_user_input off = {.set_active = true, .active = false};
 	/* Not oneself. */
-	begin(f);
-	assert_int_equal(end(f, wg_account_update(f->db, &a, ALG, admin, &off, 0, &fe)), WG_EFORBIDDEN);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_update(f->db, &a, ALG, admin, &off, 0, &fe)),
+	                 WG_EFORBIDDEN);
 	struct got g;
 	assert_int_equal(get(f, &sys, admin, &g), 0);
 	assert_true(g.u.active);
 
-	begin(f);
-	assert_int_equal(end(f, wg_account_update(f->db, &a, ALG, id, &off, 0, &fe)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_update(f->db, &a, ALG, id, &off, 0, &fe)), 0);
 	assert_int_equal(get(f, &sys, id, &g), 0);
 	assert_false(g.u.active);
 	assert_int_equal(wg_session_lookup(f->db, hash, T0, 1800000, 43200000, &f->arena, &info), WG_EUNAUTH);
 	assert_int_equal(
-		query_int(f, "SELECT count(*) FROM sessions WHERE revoked_at IS NOT NULL AND token_hash = ?",
-	                  hash, 0),
+		wg_test_query_int(
+			f->db,
+			"SELECT count(*) FROM sessions WHERE revoked_at IS NOT NULL AND token_hash = ?", hash,
+			0),
 		1);
 	char d[512];
 	assert_string_equal(audit_detail(f, "user.update", d, sizeof d),
@@ -872,8 +856,8 @@ static void test_deactivate(void **state)
 	assert_string_equal(l.password_hash, "");
 
 	wg_user_input on = {.set_active = true, .active = true};
-	begin(f);
-	assert_int_equal(end(f, wg_account_update(f->db, &a, ALG, id, &on, 0, &fe)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_update(f->db, &a, ALG, id, &on, 0, &fe)), 0);
 	assert_string_equal(audit_detail(f, "user.update", d, sizeof d),
 	                    "{\"fields\":[\"active\"],\"active\":true}");
 	assert_int_equal(wg_account_login_load(f->db, &f->cfg, "leaver", T0, &l), 0);
@@ -907,30 +891,34 @@ static void test_roles(void **state)
 	};
 	for (size_t i = 0; i < sizeof conflicts / sizeof conflicts[0]; i++) {
 		wg_field_errors_init(&fe, &f->arena);
-		begin(f);
-		assert_int_equal(end(f, wg_account_set_roles(f->db, &s, ALG, id, conflicts[i].roles, &fe)),
-		                 WG_EVALIDATION);
+		wg_test_begin(f->db);
+		assert_int_equal(
+			wg_test_end(f->db, wg_account_set_roles(f->db, &s, ALG, id, conflicts[i].roles, &fe)),
+			WG_EVALIDATION);
 		assert_int_equal(fe.n, 1);
 		assert_string_equal(fe.e[0].field, "roles");
 		assert_string_equal(fe.e[0].code, "conflict");
 		assert_string_equal(fe.e[0].message, conflicts[i].message);
 	}
 	wg_field_errors_init(&fe, &f->arena);
-	begin(f);
-	assert_int_equal(end(f, wg_account_set_roles(f->db, &s, ALG, id, 1u << 20, &fe)), WG_EVALIDATION);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_set_roles(f->db, &s, ALG, id, 1u << 20, &fe)),
+	                 WG_EVALIDATION);
 	assert_string_equal(fe.e[0].code, "unknown");
 
 	/* Not one's own roles, not even to drop one. */
 	wg_field_errors_init(&fe, &f->arena);
-	begin(f);
-	assert_int_equal(end(f, wg_account_set_roles(f->db, &s, ALG, sec, 0, &fe)), WG_EFORBIDDEN);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_set_roles(f->db, &s, ALG, sec, 0, &fe)),
+	                 WG_EFORBIDDEN);
 	struct got g;
 	assert_int_equal(get(f, &sys, sec, &g), 0);
 	assert_int_equal(g.u.roles, WG_ROLE_SECADMIN);
 
-	begin(f);
+	wg_test_begin(f->db);
 	assert_int_equal(
-		end(f, wg_account_set_roles(f->db, &s, ALG, id, WG_ROLE_GRID_WORKER | WG_ROLE_SYSADMIN, &fe)),
+		wg_test_end(f->db, wg_account_set_roles(f->db, &s, ALG, id,
+	                                                WG_ROLE_GRID_WORKER | WG_ROLE_SYSADMIN, &fe)),
 		0);
 	assert_int_equal(get(f, &sys, id, &g), 0);
 	assert_int_equal(g.u.roles, WG_ROLE_GRID_WORKER | WG_ROLE_SYSADMIN);
@@ -938,21 +926,25 @@ static void test_roles(void **state)
 	char d[512];
 	assert_string_equal(audit_detail(f, "role.grant", d, sizeof d),
 	                    "{\"roles\":[\"grid_worker\",\"sysadmin\"],\"previous\":[]}");
-	begin(f);
-	assert_int_equal(end(f, wg_account_set_roles(f->db, &s, ALG, id, WG_ROLE_AUDITOR, &fe)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_set_roles(f->db, &s, ALG, id, WG_ROLE_AUDITOR, &fe)),
+	                 0);
 	assert_string_equal(audit_detail(f, "role.grant", d, sizeof d),
 	                    "{\"roles\":[\"auditor\"],\"previous\":[\"grid_worker\",\"sysadmin\"]}");
 	/* The same set again changes nothing. */
-	begin(f);
-	assert_int_equal(end(f, wg_account_set_roles(f->db, &s, ALG, id, WG_ROLE_AUDITOR, &fe)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_set_roles(f->db, &s, ALG, id, WG_ROLE_AUDITOR, &fe)),
+	                 0);
 	/* set_roles(sec) by the fixture, then two grants by secadmin. */
 	assert_int_equal(audit_count(f, "role.grant", "ok"), 3);
 	assert_int_equal(
-		query_int(f, "SELECT count(*) FROM audit_log WHERE action = 'role.grant' AND actor_name = ?",
-	                  "secadmin", 0),
+		wg_test_query_int(
+			f->db,
+			"SELECT count(*) FROM audit_log WHERE action = 'role.grant' AND actor_name = ?",
+			"secadmin", 0),
 		2);
-	begin(f);
-	assert_int_equal(end(f, wg_account_set_roles(f->db, &s, ALG, 9999, WG_ROLE_AUDITOR, &fe)),
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_set_roles(f->db, &s, ALG, 9999, WG_ROLE_AUDITOR, &fe)),
 	                 WG_ENOTFOUND);
 }
 
@@ -967,10 +959,11 @@ static void test_password_history(void **state)
 	for (int i = 1; i <= 6; i++) {
 		snprintf(names[i], sizeof names[i], "$h%d", i);
 		wg_clock_set_ms(T0 + i * 1000);
-		begin(f);
-		assert_int_equal(end(f, wg_account_set_password(f->db, &me, ALG, id, names[i], false, 3, NULL,
-		                                                "password.change")),
-		                 0);
+		wg_test_begin(f->db);
+		assert_int_equal(
+			wg_test_end(f->db, wg_account_set_password(f->db, &me, ALG, id, names[i], false, 3,
+		                                                   NULL, "password.change")),
+			0);
 	}
 	const char *h[8];
 	unsigned n = 0;
@@ -980,8 +973,9 @@ static void test_password_history(void **state)
 	assert_string_equal(h[1], "$h5");
 	assert_string_equal(h[2], "$h4");
 	assert_string_equal(h[3], "$h3");
-	assert_int_equal(query_int(f, "SELECT count(*) FROM password_history WHERE user_id = ?", NULL, id),
-	                 3);
+	assert_int_equal(
+		wg_test_query_int(f->db, "SELECT count(*) FROM password_history WHERE user_id = ?", NULL, id),
+		3);
 	/* Fewer asked for, fewer given; at most max. */
 	assert_int_equal(wg_account_password_hashes(f->db, id, 1, &f->arena, h, 8, &n), 0);
 	assert_int_equal(n, 2);
@@ -1002,12 +996,13 @@ static void test_password_history(void **state)
 	assert_not_in_audit(f, "$h");
 
 	/* A smaller history trims the table at the next change. */
-	begin(f);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_set_password(f->db, &sys, ALG, id, "$h7", true, 1,
+	                                                            NULL, "password.reset")),
+	                 0);
 	assert_int_equal(
-		end(f, wg_account_set_password(f->db, &sys, ALG, id, "$h7", true, 1, NULL, "password.reset")),
-		0);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM password_history WHERE user_id = ?", NULL, id),
-	                 1);
+		wg_test_query_int(f->db, "SELECT count(*) FROM password_history WHERE user_id = ?", NULL, id),
+		1);
 	assert_int_equal(wg_account_password_hashes(f->db, id, 5, &f->arena, h, 8, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(h[0], "$h7");
@@ -1015,16 +1010,17 @@ static void test_password_history(void **state)
 	assert_int_equal(get(f, &sys, id, &g), 0);
 	assert_true(g.u.must_change_password);
 	assert_int_equal(audit_count(f, "password.reset", "ok"), 1);
-	begin(f);
-	assert_int_equal(end(f, wg_account_set_password(f->db, &sys, ALG, id, "$h8", false, 0, NULL,
-	                                                "password.reset")),
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_set_password(f->db, &sys, ALG, id, "$h8", false, 0,
+	                                                            NULL, "password.reset")),
 	                 0);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM password_history WHERE user_id = ?", NULL, id),
-	                 0);
-	begin(f);
 	assert_int_equal(
-		end(f, wg_account_set_password(f->db, &sys, ALG, id, "$h9", false, 0, NULL, "user.delete")),
-		WG_EINTERNAL);
+		wg_test_query_int(f->db, "SELECT count(*) FROM password_history WHERE user_id = ?", NULL, id),
+		0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_set_password(f->db, &sys, ALG, id, "$h9", false, 0,
+	                                                            NULL, "user.delete")),
+	                 WG_EINTERNAL);
 }
 
 static void test_password_revokes_sessions(void **state)
@@ -1035,21 +1031,22 @@ static void test_password_revokes_sessions(void **state)
 	char tok[3][WG_TOKEN_TEXT], hash[3][WG_TOKEN_HASH_TEXT], csrf[WG_TOKEN_TEXT];
 	for (int i = 0; i < 3; i++) {
 		wg_session_new_token(tok[i], hash[i]);
-		begin(f);
-		assert_int_equal(
-			end(f, wg_session_create(f->db, ALG, &me, hash[i], WG_SESSION_FULL, T0, csrf)), 0);
+		wg_test_begin(f->db);
+		assert_int_equal(wg_test_end(f->db, wg_session_create(f->db, ALG, &me, hash[i],
+		                                                      WG_SESSION_FULL, T0, csrf)),
+		                 0);
 	}
-	begin(f);
-	assert_int_equal(end(f, wg_account_set_password(f->db, &me, ALG, id, "$new", false, 5, hash[1],
-	                                                "password.change")),
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_set_password(f->db, &me, ALG, id, "$new", false, 5,
+	                                                            hash[1], "password.change")),
 	                 0);
 	wg_session_info info;
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(wg_session_lookup(f->db, hash[i], T0, 1800000, 43200000, &f->arena, &info),
 		                 i == 1 ? 0 : WG_EUNAUTH);
-	begin(f);
-	assert_int_equal(end(f, wg_account_set_password(f->db, &sys, ALG, id, "$newer", true, 5, NULL,
-	                                                "password.reset")),
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_set_password(f->db, &sys, ALG, id, "$newer", true, 5,
+	                                                            NULL, "password.reset")),
 	                 0);
 	assert_int_equal(wg_session_lookup(f->db, hash[1], T0, 1800000, 43200000, &f->arena, &info),
 	                 WG_EUNAUTH);
@@ -1059,8 +1056,10 @@ static void test_password_revokes_sessions(void **state)
 
 static void fail_login(struct fixture *f, const char *username, const char *reason, int64_t at)
 {
-	begin(f);
-	assert_int_equal(end(f, wg_account_login_failed(f->db, ALG, username, "192.0.2.1", reason, at)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(
+		wg_test_end(f->db, wg_account_login_failed(f->db, ALG, username, "192.0.2.1", reason, at)),
+		0);
 }
 
 static int64_t locked_ms(struct fixture *f, const char *username, int64_t at)
@@ -1124,12 +1123,14 @@ static void test_lockout(void **state)
 	assert_int_equal(audit_count(f, "session.login", "denied"), 12);
 	char d[512];
 	assert_string_equal(audit_detail(f, "session.login", d, sizeof d), "{\"reason\":\"locked\"}");
-	assert_int_equal(query_int(f,
-	                           "SELECT count(*) FROM audit_log WHERE action = 'session.login' AND "
-	                           "actor_name = ? AND address = '192.0.2.1' AND actor_id IS NULL",
-	                           "ghost", 0),
-	                 6);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM login_failures WHERE username = ?", "ghost", 0),
+	assert_int_equal(
+		wg_test_query_int(f->db,
+	                          "SELECT count(*) FROM audit_log WHERE action = 'session.login' AND "
+	                          "actor_name = ? AND address = '192.0.2.1' AND actor_id IS NULL",
+	                          "ghost", 0),
+		6);
+	assert_int_equal(wg_test_query_int(f->db, "SELECT count(*) FROM login_failures WHERE username = ?",
+	                                   "ghost", 0),
 	                 5);
 }
 
@@ -1162,8 +1163,9 @@ static void test_lockout_window(void **state)
 	assert_int_equal(locked_ms(f, "strict", T0 + 640 * s), 0);
 
 	/* Unknown reasons are a programming error. */
-	begin(f);
-	assert_int_equal(end(f, wg_account_login_failed(f->db, ALG, "x", NULL, "typo", T0)), WG_EINTERNAL);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_login_failed(f->db, ALG, "x", NULL, "typo", T0)),
+	                 WG_EINTERNAL);
 	/* Very long names are cut, still counted, still locked. */
 	char longname[300];
 	memset(longname, 'n', sizeof longname - 1);
@@ -1181,11 +1183,11 @@ static void test_lockout_purge_and_login(void **state)
 		fail_login(f, "old", "password", T0 + i);
 	for (int i = 0; i < 3; i++)
 		fail_login(f, "user", "password", T0 + i);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM login_failures", NULL, 0), 6);
+	assert_int_equal(wg_test_query_int(f->db, "SELECT count(*) FROM login_failures", NULL, 0), 6);
 	/* Days later, a failure of anyone purges what can no longer count. */
 	int64_t later = T0 + INT64_C(3) * 86400 * 1000;
 	fail_login(f, "someone", "password", later);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM login_failures", NULL, 0), 1);
+	assert_int_equal(wg_test_query_int(f->db, "SELECT count(*) FROM login_failures", NULL, 0), 1);
 
 	/* Signing in clears the account's failures, nobody else's. */
 	for (int i = 0; i < 4; i++)
@@ -1193,12 +1195,14 @@ static void test_lockout_purge_and_login(void **state)
 	wg_caller who = caller(id, "user", 0, TOWN1);
 	char token[WG_TOKEN_TEXT], hash[WG_TOKEN_HASH_TEXT], csrf[WG_TOKEN_TEXT];
 	wg_session_new_token(token, hash);
-	begin(f);
-	assert_int_equal(end(f, wg_session_create(f->db, ALG, &who, hash, WG_SESSION_FULL, later + 10, csrf)),
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_create(f->db, ALG, &who, hash, WG_SESSION_FULL,
+	                                                      later + 10, csrf)),
 	                 0);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM login_failures WHERE username = ?", "user", 0),
-	                 0);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM login_failures", NULL, 0), 1);
+	assert_int_equal(
+		wg_test_query_int(f->db, "SELECT count(*) FROM login_failures WHERE username = ?", "user", 0),
+		0);
+	assert_int_equal(wg_test_query_int(f->db, "SELECT count(*) FROM login_failures", NULL, 0), 1);
 	assert_int_equal(audit_count(f, "session.login", "ok"), 1);
 	assert_int_equal(audit_count(f, "session.login", "denied"), 11);
 	assert_not_in_audit(f, hash);
@@ -1226,13 +1230,15 @@ static void test_totp(void **state)
 
 	/* Nothing pending: cannot enable. */
 	const char *codes[] = {"c0de1", "c0de2", "c0de3"};
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_enable(f->db, &me, ALG, 100, codes, 3)), WG_ECONFLICT);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_enable(f->db, &me, ALG, 100, codes, 3)),
+	                 WG_ECONFLICT);
 
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_begin(f->db, &me, ALG, "sealed-one")), 0);
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_begin(f->db, &me, ALG, "sealed-two")), 0); /* replaces */
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_begin(f->db, &me, ALG, "sealed-one")), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_begin(f->db, &me, ALG, "sealed-two")),
+	                 0); /* replaces */
 	assert_int_equal(wg_account_totp_secret(f->db, id, sealed, &enabled, &last), 0);
 	assert_string_equal(sealed, "sealed-two");
 	assert_false(enabled);
@@ -1242,10 +1248,11 @@ static void test_totp(void **state)
 	snprintf(sql, sizeof sql,
 	         "INSERT INTO recovery_codes (user_id, code_hash) VALUES (%" PRId64 ", 'stale')", id);
 	assert_int_equal(wg_db_exec(f->db, sql), 0);
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_enable(f->db, &me, ALG, 100, codes, 3)), 0);
-	begin(f);
-	assert_int_equal(end(f, wg_account_recovery_use(f->db, ALG, id, "stale", T0)), WG_ENOTFOUND);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_enable(f->db, &me, ALG, 100, codes, 3)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_recovery_use(f->db, ALG, id, "stale", T0)),
+	                 WG_ENOTFOUND);
 	assert_int_equal(wg_account_totp_secret(f->db, id, sealed, &enabled, &last), 0);
 	assert_true(enabled);
 	assert_int_equal(last, 100);
@@ -1259,67 +1266,78 @@ static void test_totp(void **state)
 	assert_true(g.u.totp_enabled);
 
 	/* Enabled: neither re-enrolled nor enabled twice. */
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_begin(f->db, &me, ALG, "sealed-three")), WG_ECONFLICT);
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_enable(f->db, &me, ALG, 101, codes, 3)), WG_ECONFLICT);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_begin(f->db, &me, ALG, "sealed-three")),
+	                 WG_ECONFLICT);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_enable(f->db, &me, ALG, 101, codes, 3)),
+	                 WG_ECONFLICT);
 
 	/* Steps only move forward. */
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_used(f->db, id, 99)), WG_ECONFLICT);
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_used(f->db, id, 100)), WG_ECONFLICT);
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_used(f->db, id, 101)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_used(f->db, id, 99)), WG_ECONFLICT);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_used(f->db, id, 100)), WG_ECONFLICT);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_used(f->db, id, 101)), 0);
 	assert_int_equal(wg_account_totp_secret(f->db, id, sealed, &enabled, &last), 0);
 	assert_int_equal(last, 101);
 
 	/* Recovery codes work once each. */
-	begin(f);
-	assert_int_equal(end(f, wg_account_recovery_use(f->db, ALG, id, "c0de2", T0)), 0);
-	begin(f);
-	assert_int_equal(end(f, wg_account_recovery_use(f->db, ALG, id, "c0de2", T0)), WG_ENOTFOUND);
-	begin(f);
-	assert_int_equal(end(f, wg_account_recovery_use(f->db, ALG, id, "nope", T0)), WG_ENOTFOUND);
-	begin(f);
-	assert_int_equal(end(f, wg_account_recovery_use(f->db, ALG, sec, "c0de1", T0)), WG_ENOTFOUND);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_recovery_use(f->db, ALG, id, "c0de2", T0)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_recovery_use(f->db, ALG, id, "c0de2", T0)),
+	                 WG_ENOTFOUND);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_recovery_use(f->db, ALG, id, "nope", T0)),
+	                 WG_ENOTFOUND);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_recovery_use(f->db, ALG, sec, "c0de1", T0)),
+	                 WG_ENOTFOUND);
 	assert_int_equal(
-		query_int(f, "SELECT count(*) FROM recovery_codes WHERE used_at IS NULL AND user_id = ?",
-	                  NULL, id),
+		wg_test_query_int(f->db,
+	                          "SELECT count(*) FROM recovery_codes WHERE used_at IS NULL AND user_id = ?",
+	                          NULL, id),
 		2);
-	assert_int_equal(query_int(f,
-	                           "SELECT count(*) FROM audit_log WHERE action = 'recovery.use' AND "
-	                           "actor_name = ?",
-	                           "twofa", 0),
+	assert_int_equal(wg_test_query_int(f->db,
+	                                   "SELECT count(*) FROM audit_log WHERE action = 'recovery.use' AND "
+	                                   "actor_name = ?",
+	                                   "twofa", 0),
 	                 1);
 
 	/* A reset by someone else turns it off, drops the codes and ends the
 	 * account's sessions. */
 	char token[WG_TOKEN_TEXT], hash[WG_TOKEN_HASH_TEXT], csrf[WG_TOKEN_TEXT];
 	wg_session_new_token(token, hash);
-	begin(f);
-	assert_int_equal(end(f, wg_session_create(f->db, ALG, &me, hash, WG_SESSION_FULL, T0, csrf)), 0);
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_reset(f->db, &s, ALG, id)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(
+		wg_test_end(f->db, wg_session_create(f->db, ALG, &me, hash, WG_SESSION_FULL, T0, csrf)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_reset(f->db, &s, ALG, id)), 0);
 	assert_int_equal(wg_account_totp_secret(f->db, id, sealed, &enabled, &last), 0);
 	assert_false(enabled);
 	assert_string_equal(sealed, "");
 	wg_session_info info;
 	assert_int_equal(wg_session_lookup(f->db, hash, T0, 1800000, 43200000, &f->arena, &info), WG_EUNAUTH);
-	begin(f);
-	assert_int_equal(end(f, wg_account_recovery_use(f->db, ALG, id, "c0de1", T0)), WG_ENOTFOUND);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM recovery_codes WHERE user_id = ?", NULL, id), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_recovery_use(f->db, ALG, id, "c0de1", T0)),
+	                 WG_ENOTFOUND);
+	assert_int_equal(
+		wg_test_query_int(f->db, "SELECT count(*) FROM recovery_codes WHERE user_id = ?", NULL, id),
+		0);
 
 	/* Enrol again; a reset of one's own keeps one's sessions. */
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_begin(f->db, &me, ALG, "sealed-four")), 0);
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_enable(f->db, &me, ALG, 200, codes, 1)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_begin(f->db, &me, ALG, "sealed-four")), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_enable(f->db, &me, ALG, 200, codes, 1)), 0);
 	wg_session_new_token(token, hash);
-	begin(f);
-	assert_int_equal(end(f, wg_session_create(f->db, ALG, &me, hash, WG_SESSION_FULL, T0, csrf)), 0);
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_reset(f->db, &me, ALG, id)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(
+		wg_test_end(f->db, wg_session_create(f->db, ALG, &me, hash, WG_SESSION_FULL, T0, csrf)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_reset(f->db, &me, ALG, id)), 0);
 	assert_int_equal(wg_session_lookup(f->db, hash, T0, 1800000, 43200000, &f->arena, &info), 0);
 
 	assert_int_equal(audit_count(f, "totp.begin", "ok"), 3);
@@ -1334,8 +1352,8 @@ static void test_totp(void **state)
 
 	/* Outside the actor's scope: not found. */
 	int64_t far = create(f, &sys, "far", "远", TOWN2);
-	begin(f);
-	assert_int_equal(end(f, wg_account_totp_reset(f->db, &s, ALG, far)), WG_ENOTFOUND);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_totp_reset(f->db, &s, ALG, far)), WG_ENOTFOUND);
 }
 
 static struct fixture sqlite_fixture = {.t.kind = WG_DB_SQLITE};

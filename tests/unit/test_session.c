@@ -84,38 +84,10 @@ static struct fixture *fixture_of(void **state)
 	return *state;
 }
 
-static void begin(struct fixture *f)
-{
-	assert_int_equal(wg_db_begin(f->db), 0);
-}
-
-static int end(struct fixture *f, int rc)
-{
-	if (rc == 0)
-		assert_int_equal(wg_db_commit(f->db), 0);
-	else
-		assert_int_equal(wg_db_rollback(f->db), 0);
-	return rc;
-}
-
-static int64_t query_int(struct fixture *f, const char *sql, const char *text, int64_t num)
-{
-	wg_stmt *st;
-	assert_int_equal(wg_db_prepare(f->db, sql, &st), 0);
-	int idx = 1;
-	if (text)
-		assert_int_equal(wg_stmt_bind_text(st, idx++, text, strlen(text)), 0);
-	if (num)
-		assert_int_equal(wg_stmt_bind_int(st, idx, num), 0);
-	assert_int_equal(wg_stmt_step(st), WG_DB_ROW);
-	int64_t v = wg_stmt_int(st, 0);
-	wg_stmt_finalize(st);
-	return v;
-}
-
 static int64_t audit_count(struct fixture *f, const char *action)
 {
-	return query_int(f, "SELECT count(*) FROM audit_log WHERE action = ? AND result = 'ok'", action, 0);
+	return wg_test_query_int(f->db, "SELECT count(*) FROM audit_log WHERE action = ? AND result = 'ok'",
+	                         action, 0);
 }
 
 /* No audit row holds s (a token, its hash or a CSRF token) anywhere. */
@@ -146,10 +118,12 @@ static wg_caller account(struct fixture *f, const char *username, const char *sc
 	wg_field_errors fe;
 	wg_field_errors_init(&fe, &f->arena);
 	int64_t id = 0;
-	begin(f);
-	assert_int_equal(end(f, wg_account_create(f->db, &sys, ALG, &in, "$argon2id$x", false, &id, &fe)), 0);
-	begin(f);
-	assert_int_equal(end(f, wg_account_set_roles(f->db, &sys, ALG, id, roles, &fe)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(
+		wg_test_end(f->db, wg_account_create(f->db, &sys, ALG, &in, "$argon2id$x", false, &id, &fe)),
+		0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_account_set_roles(f->db, &sys, ALG, id, roles, &fe)), 0);
 	return (wg_caller){.user_id = id,
 	                   .username = username,
 	                   .roles = roles,
@@ -162,8 +136,8 @@ static void open_session(struct fixture *f, const wg_caller *who, enum wg_sessio
 {
 	char token[WG_TOKEN_TEXT];
 	wg_session_new_token(token, hash);
-	begin(f);
-	assert_int_equal(end(f, wg_session_create(f->db, ALG, who, hash, state, at, csrf)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_create(f->db, ALG, who, hash, state, at, csrf)), 0);
 }
 
 static int lookup(struct fixture *f, const char *hash, int64_t at, wg_session_info *info)
@@ -235,11 +209,15 @@ static void test_create_lookup(void **state)
 	assert_true(f->arena.used > 0);
 
 	/* The sign-in is stored, and audited without secrets. */
-	assert_int_equal(query_int(f, "SELECT last_login_at FROM users WHERE id = ?", NULL, who.user_id), T0);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM sessions WHERE address = ?", "198.51.100.7", 0),
+	assert_int_equal(
+		wg_test_query_int(f->db, "SELECT last_login_at FROM users WHERE id = ?", NULL, who.user_id),
+		T0);
+	assert_int_equal(wg_test_query_int(f->db, "SELECT count(*) FROM sessions WHERE address = ?",
+	                                   "198.51.100.7", 0),
 	                 1);
 	assert_int_equal(audit_count(f, "session.login"), 1);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM audit_log WHERE detail LIKE ?", "%\"full\"%", 0),
+	assert_int_equal(wg_test_query_int(f->db, "SELECT count(*) FROM audit_log WHERE detail LIKE ?",
+	                                   "%\"full\"%", 0),
 	                 1);
 	assert_not_in_audit(f, csrf);
 	assert_not_in_audit(f, hash);
@@ -262,8 +240,9 @@ static void test_create_lookup(void **state)
 	assert_int_equal(lookup(f, "", T0, &info), WG_EUNAUTH);
 
 	/* Creating for no account is a programming error. */
-	begin(f);
-	assert_int_equal(end(f, wg_session_create(f->db, ALG, &sys, other_hash, WG_SESSION_FULL, T0, csrf)),
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_create(f->db, ALG, &sys, other_hash, WG_SESSION_FULL,
+	                                                      T0, csrf)),
 	                 WG_EINTERNAL);
 }
 
@@ -281,10 +260,10 @@ static void test_limits(void **state)
 
 	/* Touching moves the idle end; an older touch never moves it back. */
 	int64_t t = T0 + IDLE - 1000;
-	begin(f);
-	assert_int_equal(end(f, wg_session_touch(f->db, hash, t)), 0);
-	begin(f);
-	assert_int_equal(end(f, wg_session_touch(f->db, hash, T0 + 5)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_touch(f->db, hash, t)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_touch(f->db, hash, T0 + 5)), 0);
 	assert_int_equal(lookup(f, hash, t + IDLE, &info), 0);
 	assert_int_equal(info.last_seen_at, t);
 	assert_int_equal(info.expires_at, t + IDLE);
@@ -292,8 +271,8 @@ static void test_limits(void **state)
 
 	/* Absolute: used all day, still ends 12 hours after sign-in. */
 	for (t = T0 + IDLE; t <= T0 + ABSOLUTE; t += IDLE / 2) {
-		begin(f);
-		assert_int_equal(end(f, wg_session_touch(f->db, hash, t)), 0);
+		wg_test_begin(f->db);
+		assert_int_equal(wg_test_end(f->db, wg_session_touch(f->db, hash, t)), 0);
 	}
 	assert_int_equal(lookup(f, hash, T0 + ABSOLUTE, &info), 0);
 	assert_int_equal(info.expires_at, T0 + ABSOLUTE); /* the earlier end */
@@ -316,34 +295,40 @@ static void test_revoke(void **state)
 	wg_session_info info;
 
 	/* Nobody signs out someone else's session. */
-	begin(f);
-	assert_int_equal(end(f, wg_session_revoke(f->db, ALG, &other, hash, T0 + 10)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_revoke(f->db, ALG, &other, hash, T0 + 10)), 0);
 	assert_int_equal(lookup(f, hash, T0 + 10, &info), 0);
 	assert_int_equal(audit_count(f, "session.logout"), 0);
 
-	begin(f);
-	assert_int_equal(end(f, wg_session_revoke(f->db, ALG, &who, hash, T0 + 20)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_revoke(f->db, ALG, &who, hash, T0 + 20)), 0);
 	assert_int_equal(lookup(f, hash, T0 + 20, &info), WG_EUNAUTH);
-	assert_int_equal(query_int(f, "SELECT revoked_at FROM sessions WHERE token_hash = ?", hash, 0),
-	                 T0 + 20);
+	assert_int_equal(
+		wg_test_query_int(f->db, "SELECT revoked_at FROM sessions WHERE token_hash = ?", hash, 0),
+		T0 + 20);
 	assert_int_equal(audit_count(f, "session.logout"), 1);
-	assert_int_equal(query_int(f,
-	                           "SELECT count(*) FROM audit_log WHERE action = 'session.logout' AND "
-	                           "actor_name = ? AND address = '198.51.100.7'",
-	                           "leaver", 0),
-	                 1);
+	assert_int_equal(
+		wg_test_query_int(f->db,
+	                          "SELECT count(*) FROM audit_log WHERE action = 'session.logout' AND "
+	                          "actor_name = ? AND address = '198.51.100.7'",
+	                          "leaver", 0),
+		1);
 	/* Twice: nothing more happens. */
-	begin(f);
-	assert_int_equal(end(f, wg_session_revoke(f->db, ALG, &who, hash, T0 + 30)), 0);
-	assert_int_equal(query_int(f, "SELECT revoked_at FROM sessions WHERE token_hash = ?", hash, 0),
-	                 T0 + 20);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_revoke(f->db, ALG, &who, hash, T0 + 30)), 0);
+	assert_int_equal(
+		wg_test_query_int(f->db, "SELECT revoked_at FROM sessions WHERE token_hash = ?", hash, 0),
+		T0 + 20);
 	assert_int_equal(audit_count(f, "session.logout"), 1);
 	/* A revoked session is neither touched nor moved on. */
-	begin(f);
-	assert_int_equal(end(f, wg_session_touch(f->db, hash, T0 + 40)), 0);
-	assert_int_equal(query_int(f, "SELECT last_seen_at FROM sessions WHERE token_hash = ?", hash, 0), T0);
-	begin(f);
-	assert_int_equal(end(f, wg_session_set_state(f->db, hash, WG_SESSION_FULL)), WG_ENOTFOUND);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_touch(f->db, hash, T0 + 40)), 0);
+	assert_int_equal(
+		wg_test_query_int(f->db, "SELECT last_seen_at FROM sessions WHERE token_hash = ?", hash, 0),
+		T0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_set_state(f->db, hash, WG_SESSION_FULL)),
+	                 WG_ENOTFOUND);
 }
 
 static void test_revoke_user(void **state)
@@ -356,21 +341,22 @@ static void test_revoke_user(void **state)
 		open_session(f, &who, WG_SESSION_FULL, T0, hash[i], csrf);
 	open_session(f, &other, WG_SESSION_FULL, T0, other_hash, csrf);
 
-	begin(f);
-	assert_int_equal(end(f, wg_session_revoke_user(f->db, who.user_id, hash[1], T0 + 5)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_revoke_user(f->db, who.user_id, hash[1], T0 + 5)), 0);
 	wg_session_info info;
 	assert_int_equal(lookup(f, hash[0], T0 + 5, &info), WG_EUNAUTH);
 	assert_int_equal(lookup(f, hash[1], T0 + 5, &info), 0);
 	assert_int_equal(lookup(f, hash[2], T0 + 5, &info), WG_EUNAUTH);
 	assert_int_equal(lookup(f, other_hash, T0 + 5, &info), 0);
 
-	begin(f);
-	assert_int_equal(end(f, wg_session_revoke_user(f->db, who.user_id, NULL, T0 + 6)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_revoke_user(f->db, who.user_id, NULL, T0 + 6)), 0);
 	assert_int_equal(lookup(f, hash[1], T0 + 6, &info), WG_EUNAUTH);
 	assert_int_equal(lookup(f, other_hash, T0 + 6, &info), 0);
 	/* Earlier revocations keep their time. */
-	assert_int_equal(query_int(f, "SELECT revoked_at FROM sessions WHERE token_hash = ?", hash[0], 0),
-	                 T0 + 5);
+	assert_int_equal(
+		wg_test_query_int(f->db, "SELECT revoked_at FROM sessions WHERE token_hash = ?", hash[0], 0),
+		T0 + 5);
 }
 
 static void test_state(void **state)
@@ -382,29 +368,32 @@ static void test_state(void **state)
 	wg_session_info info;
 	assert_int_equal(lookup(f, hash, T0, &info), 0);
 	assert_int_equal(info.state, WG_SESSION_MUST_ENROL_TOTP);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM audit_log WHERE detail = ?",
-	                           "{\"state\":\"must_enrol_totp\"}", 0),
+	assert_int_equal(wg_test_query_int(f->db, "SELECT count(*) FROM audit_log WHERE detail = ?",
+	                                   "{\"state\":\"must_enrol_totp\"}", 0),
 	                 1);
 
-	begin(f);
-	assert_int_equal(end(f, wg_session_set_state(f->db, hash, WG_SESSION_MUST_CHANGE_PASSWORD)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(
+		wg_test_end(f->db, wg_session_set_state(f->db, hash, WG_SESSION_MUST_CHANGE_PASSWORD)), 0);
 	assert_int_equal(lookup(f, hash, T0, &info), 0);
 	assert_int_equal(info.state, WG_SESSION_MUST_CHANGE_PASSWORD);
-	begin(f);
-	assert_int_equal(end(f, wg_session_set_state(f->db, hash, WG_SESSION_FULL)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_set_state(f->db, hash, WG_SESSION_FULL)), 0);
 	assert_int_equal(lookup(f, hash, T0, &info), 0);
 	assert_int_equal(info.state, WG_SESSION_FULL);
 
 	char token[WG_TOKEN_TEXT], unknown[WG_TOKEN_HASH_TEXT];
 	wg_session_new_token(token, unknown);
-	begin(f);
-	assert_int_equal(end(f, wg_session_set_state(f->db, unknown, WG_SESSION_FULL)), WG_ENOTFOUND);
-	begin(f);
-	assert_int_equal(end(f, wg_session_set_state(f->db, hash, (enum wg_session_state)7)), WG_EINTERNAL);
-	begin(f);
-	assert_int_equal(
-		end(f, wg_session_create(f->db, ALG, &who, unknown, (enum wg_session_state)7, T0, csrf)),
-		WG_EINTERNAL);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_set_state(f->db, unknown, WG_SESSION_FULL)),
+	                 WG_ENOTFOUND);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_set_state(f->db, hash, (enum wg_session_state)7)),
+	                 WG_EINTERNAL);
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_create(f->db, ALG, &who, unknown,
+	                                                      (enum wg_session_state)7, T0, csrf)),
+	                 WG_EINTERNAL);
 }
 
 static void test_inactive_account(void **state)
@@ -421,15 +410,19 @@ static void test_inactive_account(void **state)
 	snprintf(sql, sizeof sql, "UPDATE users SET active = 0 WHERE id = %" PRId64, who.user_id);
 	assert_int_equal(wg_db_exec(f->db, sql), 0);
 	assert_int_equal(lookup(f, hash, T0, &info), WG_EUNAUTH);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM sessions WHERE revoked_at IS NULL", NULL, 0), 1);
+	assert_int_equal(
+		wg_test_query_int(f->db, "SELECT count(*) FROM sessions WHERE revoked_at IS NULL", NULL, 0),
+		1);
 	snprintf(sql, sizeof sql, "UPDATE users SET active = 1 WHERE id = %" PRId64, who.user_id);
 	assert_int_equal(wg_db_exec(f->db, sql), 0);
 	assert_int_equal(lookup(f, hash, T0, &info), 0);
 	/* Roles are read at each lookup: a change applies at once. */
 	wg_field_errors fe;
 	wg_field_errors_init(&fe, &f->arena);
-	begin(f);
-	assert_int_equal(end(f, wg_account_set_roles(f->db, &sys, ALG, who.user_id, WG_ROLE_LEADER, &fe)), 0);
+	wg_test_begin(f->db);
+	assert_int_equal(
+		wg_test_end(f->db, wg_account_set_roles(f->db, &sys, ALG, who.user_id, WG_ROLE_LEADER, &fe)),
+		0);
 	assert_int_equal(lookup(f, hash, T0, &info), 0);
 	assert_int_equal(info.caller.roles, WG_ROLE_LEADER);
 }
