@@ -24,7 +24,7 @@ run: deps build
 	@mkdir -p var
 	@if [ ! -s var/demo-accounts.txt ]; then \
 		$(BUILD)/wangge migrate --config=$(DEMO_CONF) && \
-		(umask 077; $(BUILD)/wangge demo --config=$(DEMO_CONF) > var/demo-accounts.txt) || exit 1; \
+		(umask 077; $(BUILD)/wangge demo --config=$(DEMO_CONF) --staff-accounts > var/demo-accounts.txt) || exit 1; \
 	fi
 	@echo "Demo accounts of Mei county (眉县), from var/demo-accounts.txt:"
 	@cat var/demo-accounts.txt
@@ -36,6 +36,7 @@ test: deps
 
 bench: deps build
 	@bench/run.sh
+	@bench/locate.sh
 
 fuzz: deps
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=false -Db_lundef=false

@@ -36,6 +36,8 @@ static void usage(FILE *out)
 	      "  config     print the effective settings (secrets redacted); --markdown for the table\n"
 	      "  user       add|passwd|roles|list: accounts from the console (the first admin)\n"
 	      "  demo       create the demo accounts of Mei county [--password=P]\n"
+	      "  import     grids FILE.geojson [--dry-run] | regions FILE.csv | residents FILE.csv:\n"
+	      "             bulk loads, all or nothing, every bad feature or row reported\n"
 	      "  version    print the version\n\n"
 	      "settings: `wangge config` lists them; docs/configuration.md explains them.\n",
 	      out);
@@ -241,7 +243,7 @@ static int cmd_serve(wg_config *cfg, int argc, char **argv)
 
 static const struct command commands[] = {
 	{"serve", cmd_serve},     {"migrate", cmd_migrate}, {"check", cmd_check},  {"config", cmd_config},
-	{"version", cmd_version}, {"user", wg_cli_user},    {"demo", wg_cli_demo},
+	{"version", cmd_version}, {"user", wg_cli_user},    {"demo", wg_cli_demo}, {"import", wg_cli_import},
 };
 
 static const struct command *find_command(const char *name)

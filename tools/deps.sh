@@ -8,11 +8,11 @@ cd "$(dirname "$0")/.."
 packages=(
 	# build
 	gcc make meson ninja-build pkg-config python3
-	libevent-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libssl-dev
+	libevent-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libssl-dev libgeos-dev
 	# tests: unit, fuzz, PostgreSQL server, API tests
 	libcmocka-dev clang libclang-rt-14-dev postgresql curl
 	# benchmark and lint
-	nginx-light wrk clang-format clang-tidy cppcheck
+	nginx-light wrk clang-format clang-tidy cppcheck postgresql-15-postgis-3
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 

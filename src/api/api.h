@@ -54,6 +54,53 @@ void wg_api_users_totp_reset(wg_req *req);
 void wg_api_settings_list(wg_req *req);
 void wg_api_settings_change(wg_req *req);
 
+/* attachments.c */
+void wg_api_attachments_upload(wg_req *req);
+void wg_api_attachments_get(wg_req *req);
+
+/* residents.c, houses.c, organisations.c, places.c, visits.c: base data */
+void wg_api_residents_list(wg_req *req);
+void wg_api_residents_create(wg_req *req);
+void wg_api_residents_get(wg_req *req);
+void wg_api_residents_update(wg_req *req);
+void wg_api_special_groups(wg_req *req);
+void wg_api_houses_list(wg_req *req);
+void wg_api_houses_create(wg_req *req);
+void wg_api_houses_get(wg_req *req);
+void wg_api_houses_update(wg_req *req);
+void wg_api_organisations_list(wg_req *req);
+void wg_api_organisations_create(wg_req *req);
+void wg_api_organisations_get(wg_req *req);
+void wg_api_organisations_update(wg_req *req);
+void wg_api_places_list(wg_req *req);
+void wg_api_places_create(wg_req *req);
+void wg_api_places_get(wg_req *req);
+void wg_api_places_update(wg_req *req);
+void wg_api_place_types(wg_req *req);
+void wg_api_visits_list(wg_req *req);
+void wg_api_visits_create(wg_req *req);
+void wg_api_visits_due(wg_req *req);
+void wg_api_visits_get(wg_req *req);
+
+/* grids.c: grids, micro-grids and their staff */
+void wg_api_grids_list(wg_req *req);
+void wg_api_grids_create(wg_req *req);
+void wg_api_grids_import(wg_req *req);
+void wg_api_grids_locate(wg_req *req);
+void wg_api_grids_geojson(wg_req *req);
+void wg_api_grids_get(wg_req *req);
+void wg_api_grids_update(wg_req *req);
+void wg_api_staff_list(wg_req *req);
+void wg_api_staff_create(wg_req *req);
+void wg_api_staff_get(wg_req *req);
+void wg_api_staff_delete(wg_req *req);
+
+/* departments.c: departments with their duty lists, and the categories */
+void wg_api_departments_list(wg_req *req);
+void wg_api_departments_create(wg_req *req);
+void wg_api_departments_get(wg_req *req);
+void wg_api_categories_list(wg_req *req);
+
 /* audit.c */
 void wg_api_audit_list(wg_req *req);
 void wg_api_audit_verify(wg_req *req);

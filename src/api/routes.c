@@ -1,5 +1,6 @@
 #include "api/api.h"
 
+#include "domain/basedata.h"
 #include "domain/role.h"
 
 /* Who may call what is decided here and nowhere else: the auth step reads
@@ -9,6 +10,9 @@ enum {
 	PUBLIC = WG_ROUTE_PUBLIC,
 	BODY = WG_ROUTE_JSON_BODY,
 	ANY_STATE = WG_ROUTE_ANY_STATE,
+	RAW_BODY = WG_ROUTE_RAW_BODY,
+	/* Everyone signed in but the auditor, who reads the audit trail only. */
+	NOT_AUDITOR = WG_ROLES_ALL & ~WG_ROLE_AUDITOR,
 };
 
 const wg_route wg_api_routes[] = {
@@ -39,6 +43,56 @@ const wg_route wg_api_routes[] = {
 	{WG_GET, "/api/v1/regions", wg_api_regions_list, 0, 0},
 	{WG_POST, "/api/v1/regions", wg_api_regions_create, BODY, WG_ROLE_SYSADMIN},
 	{WG_GET, "/api/v1/regions/{code}", wg_api_regions_get, 0, 0},
+
+	/* Grids and their staff: read by everyone but the auditor, drawn by
+	 * centre operators. /grids/locate before /grids/{code}, which would
+	 * take "locate" for a code. */
+	{WG_GET, "/api/v1/grids", wg_api_grids_list, 0, NOT_AUDITOR},
+	{WG_POST, "/api/v1/grids", wg_api_grids_create, BODY, WG_ROLE_CENTRE_OPERATOR},
+	{WG_GET, "/api/v1/grids.geojson", wg_api_grids_geojson, 0, NOT_AUDITOR},
+	{WG_GET, "/api/v1/grids/locate", wg_api_grids_locate, 0, NOT_AUDITOR},
+	{WG_POST, "/api/v1/grids/import", wg_api_grids_import, BODY, WG_ROLE_CENTRE_OPERATOR},
+	{WG_GET, "/api/v1/grids/{code}", wg_api_grids_get, 0, NOT_AUDITOR},
+	{WG_PATCH, "/api/v1/grids/{code}", wg_api_grids_update, BODY, WG_ROLE_CENTRE_OPERATOR},
+	{WG_GET, "/api/v1/staff", wg_api_staff_list, 0, NOT_AUDITOR},
+	{WG_POST, "/api/v1/staff", wg_api_staff_create, BODY, WG_ROLE_CENTRE_OPERATOR},
+	{WG_GET, "/api/v1/staff/{id}", wg_api_staff_get, 0, NOT_AUDITOR},
+	{WG_DELETE, "/api/v1/staff/{id}", wg_api_staff_delete, 0, WG_ROLE_CENTRE_OPERATOR},
+
+	/* Departments and categories: read by everyone but the auditor, added
+	 * by the sysadmin. */
+	{WG_GET, "/api/v1/departments", wg_api_departments_list, 0, NOT_AUDITOR},
+	{WG_POST, "/api/v1/departments", wg_api_departments_create, BODY, WG_ROLE_SYSADMIN},
+	{WG_GET, "/api/v1/departments/{code}", wg_api_departments_get, 0, NOT_AUDITOR},
+	{WG_GET, "/api/v1/categories", wg_api_categories_list, 0, NOT_AUDITOR},
+
+	{WG_POST, "/api/v1/attachments", wg_api_attachments_upload, RAW_BODY, NOT_AUDITOR},
+	{WG_GET, "/api/v1/attachments/{sha256}", wg_api_attachments_get, 0, NOT_AUDITOR},
+
+	/* Base data: read by grid staff, centres and leaders, written by grid
+	 * staff and centres (domain/basedata.h). */
+	{WG_GET, "/api/v1/residents", wg_api_residents_list, 0, WG_ROLES_BASEDATA_READ},
+	{WG_POST, "/api/v1/residents", wg_api_residents_create, BODY, WG_ROLES_BASEDATA_WRITE},
+	{WG_GET, "/api/v1/residents/{id}", wg_api_residents_get, 0, WG_ROLES_BASEDATA_READ},
+	{WG_PATCH, "/api/v1/residents/{id}", wg_api_residents_update, BODY, WG_ROLES_BASEDATA_WRITE},
+	{WG_GET, "/api/v1/special-groups", wg_api_special_groups, 0, WG_ROLES_BASEDATA_READ},
+	{WG_GET, "/api/v1/houses", wg_api_houses_list, 0, WG_ROLES_BASEDATA_READ},
+	{WG_POST, "/api/v1/houses", wg_api_houses_create, BODY, WG_ROLES_BASEDATA_WRITE},
+	{WG_GET, "/api/v1/houses/{id}", wg_api_houses_get, 0, WG_ROLES_BASEDATA_READ},
+	{WG_PATCH, "/api/v1/houses/{id}", wg_api_houses_update, BODY, WG_ROLES_BASEDATA_WRITE},
+	{WG_GET, "/api/v1/organisations", wg_api_organisations_list, 0, WG_ROLES_BASEDATA_READ},
+	{WG_POST, "/api/v1/organisations", wg_api_organisations_create, BODY, WG_ROLES_BASEDATA_WRITE},
+	{WG_GET, "/api/v1/organisations/{id}", wg_api_organisations_get, 0, WG_ROLES_BASEDATA_READ},
+	{WG_PATCH, "/api/v1/organisations/{id}", wg_api_organisations_update, BODY, WG_ROLES_BASEDATA_WRITE},
+	{WG_GET, "/api/v1/places", wg_api_places_list, 0, WG_ROLES_BASEDATA_READ},
+	{WG_POST, "/api/v1/places", wg_api_places_create, BODY, WG_ROLES_BASEDATA_WRITE},
+	{WG_GET, "/api/v1/places/{id}", wg_api_places_get, 0, WG_ROLES_BASEDATA_READ},
+	{WG_PATCH, "/api/v1/places/{id}", wg_api_places_update, BODY, WG_ROLES_BASEDATA_WRITE},
+	{WG_GET, "/api/v1/place-types", wg_api_place_types, 0, WG_ROLES_BASEDATA_READ},
+	{WG_GET, "/api/v1/visits", wg_api_visits_list, 0, WG_ROLES_BASEDATA_READ},
+	{WG_POST, "/api/v1/visits", wg_api_visits_create, BODY, WG_ROLES_BASEDATA_WRITE},
+	{WG_GET, "/api/v1/visits/due", wg_api_visits_due, 0, WG_ROLES_BASEDATA_READ},
+	{WG_GET, "/api/v1/visits/{id}", wg_api_visits_get, 0, WG_ROLES_BASEDATA_READ},
 };
 
 const size_t wg_api_route_count = sizeof wg_api_routes / sizeof wg_api_routes[0];

@@ -14,4 +14,9 @@ int wg_cli_user(wg_config *cfg, int argc, char **argv);
 /* wangge demo [--password=P]: the demo accounts of Mei county. */
 int wg_cli_demo(wg_config *cfg, int argc, char **argv);
 
+/* wangge import grids FILE.geojson [--dry-run] | regions FILE.csv |
+ * residents FILE.csv ...: bulk loads, all or nothing, every bad feature or
+ * row reported (import.c dispatches). */
+int wg_cli_import(wg_config *cfg, int argc, char **argv);
+
 #endif

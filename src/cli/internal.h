@@ -30,4 +30,10 @@ int wg__cli_add_user(wg_db *db, const wg_config *cfg, const wg_user_input *in, u
 /* The value of --name=value among argv, or NULL. */
 const char *wg__cli_flag(int argc, char **argv, const char *name);
 
+/* wangge import residents: argv holds what follows "residents" (the file
+ * and --skip-bad, --dry-run). Returns 0, WG_EVALIDATION when bad rows
+ * stopped the import (each reported on stderr), or another WG_E code after
+ * printing the reason (import_residents.c). */
+int wg__cli_import_residents(wg_config *cfg, int argc, char **argv);
+
 #endif

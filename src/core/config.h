@@ -47,6 +47,14 @@ enum wg_setting_flags {
 	  "Seconds to let in-flight requests finish after SIGTERM or SIGINT")                           \
 	X(data_dir, "data.dir", STRING, "data", 0, 0, 0,                                                \
 	  "Folder of shipped data (region codes, holidays, categories)")                                \
+	X(attachments_dir, "attachments.dir", STRING, "var/attachments", 0, 0, 0,                       \
+	  "Folder of uploaded files, each named by its SHA-256 in folders of its first two digit "      \
+	  "pairs (ab/cd/abcd...); must lie outside http.static_dir")                                    \
+	X(attachments_max_bytes, "attachments.max_bytes", INT, 20971520, 1024, 1073741824, 0,           \
+	  "Largest JPEG, PNG or PDF upload in bytes (413 beyond it)")                                   \
+	X(attachments_max_video, "attachments.max_video_bytes", INT, 104857600, 1024, 1073741824, 0,    \
+	  "Largest MP4 upload in bytes; the upload route reads a body up to the larger of the two "     \
+	  "limits, and holds it in memory while it arrives")                                            \
 	X(log_level, "log.level", STRING, "info", 0, 0, 0,                                              \
 	  "Least severe log level: debug, info, warn, error")                                           \
 	X(security_key_file, "security.key_file", STRING, "var/wangge.key", 0, 0, 0,                    \

@@ -3,6 +3,7 @@
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "domain/department.h"
 #include "domain/region.h"
 
 #include <dirent.h>
@@ -85,8 +86,15 @@ static int record_hash(wg_db *db, const char *name, const char *hex)
 		NULL, "tti", name, hex, wg_clock_now_ms());
 }
 
+static void sha256_hex(const char *text, size_t len, char hex[65])
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, (const unsigned char *)text, len);
+	sodium_bin2hex(hex, 65, digest, sizeof digest);
+}
+
 static int load_file(wg_db *db, const char *dir, const char *folder, const char *file, loader_fn load,
-                     FILE *log, char *err, size_t errlen)
+                     bool *changed, FILE *log, char *err, size_t errlen)
 {
 	char path[4096], name[512];
 	snprintf(path, sizeof path, "%s/%s/%s", dir, folder, file);
@@ -96,12 +104,11 @@ static int load_file(wg_db *db, const char *dir, const char *folder, const char 
 	int rc = read_file(path, &text, &len, err, errlen);
 	if (rc)
 		return rc;
-	unsigned char digest[crypto_hash_sha256_BYTES];
 	char hex[65], old[65];
-	crypto_hash_sha256(digest, (const unsigned char *)text, len);
-	sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+	sha256_hex(text, len, hex);
 	rc = recorded_hash(db, name, old);
 	if (!rc && strcmp(old, hex) != 0) {
+		*changed = true;
 		int loaded = 0;
 		char why[512] = "";
 		rc = load(db, text, len, &loaded, why, sizeof why);
@@ -121,8 +128,49 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* The organisation files: the categories and the departments that own
+ * them, checked against each other, so both load together. */
+static const char categories_name[] = "categories.json";
+static const char departments_name[] = "departments.json";
+
+int wg_dataload_organisation(wg_db *db, const char *dir, bool force, FILE *log, char *err, size_t errlen)
+{
+	char cat_path[4096], dep_path[4096];
+	snprintf(cat_path, sizeof cat_path, "%s/%s", dir, categories_name);
+	snprintf(dep_path, sizeof dep_path, "%s/%s", dir, departments_name);
+	char *cat = NULL, *dep = NULL;
+	size_t cat_len, dep_len;
+	int rc = read_file(cat_path, &cat, &cat_len, err, errlen);
+	if (!rc)
+		rc = read_file(dep_path, &dep, &dep_len, err, errlen);
+	char cat_hex[65] = "", dep_hex[65] = "", cat_old[65] = "", dep_old[65] = "";
+	if (!rc) {
+		sha256_hex(cat, cat_len, cat_hex);
+		sha256_hex(dep, dep_len, dep_hex);
+		rc = recorded_hash(db, categories_name, cat_old);
+	}
+	if (!rc)
+		rc = recorded_hash(db, departments_name, dep_old);
+	if (!rc && (force || strcmp(cat_hex, cat_old) != 0 || strcmp(dep_hex, dep_old) != 0)) {
+		int loaded = 0;
+		rc = wg_department_load_data(db, cat, cat_len, cat_path, dep, dep_len, dep_path, &loaded, err,
+		                             errlen);
+		if (!rc)
+			rc = record_hash(db, categories_name, cat_hex);
+		if (!rc)
+			rc = record_hash(db, departments_name, dep_hex);
+		if (!rc && log)
+			fprintf(log, "loaded %s and %s: %d categories and departments\n", categories_name,
+			        departments_name, loaded);
+	}
+	wg_free(cat);
+	wg_free(dep);
+	return rc;
+}
+
 int wg_dataload_all(wg_db *db, const char *dir, FILE *log, char *err, size_t errlen)
 {
+	bool regions_changed = false;
 	for (size_t d = 0; d < sizeof datasets / sizeof datasets[0]; d++) {
 		char folder[4096];
 		snprintf(folder, sizeof folder, "%s/%s", dir, datasets[d].folder);
@@ -138,13 +186,14 @@ int wg_dataload_all(wg_db *db, const char *dir, FILE *log, char *err, size_t err
 			size_t fl = strlen(file), sl = strlen(datasets[d].suffix);
 			if (!rc && file[0] != '.' && fl > sl &&
 			    strcmp(file + fl - sl, datasets[d].suffix) == 0)
-				rc = load_file(db, dir, datasets[d].folder, file, datasets[d].load, log, err,
-				               errlen);
+				rc = load_file(db, dir, datasets[d].folder, file, datasets[d].load,
+				               &regions_changed, log, err, errlen);
 			free(entries[i]);
 		}
 		free(entries);
 		if (rc)
 			return rc;
 	}
-	return 0;
+	/* New towns need their departments even when the files are as before. */
+	return wg_dataload_organisation(db, dir, regions_changed, log, err, errlen);
 }

@@ -8,12 +8,24 @@
 
 #include "store/db.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
-/* Load every shipped file under dir that changed since it was last loaded
- * (now: the CSV files in regions/). Progress lines go to log (may be NULL). Returns 0,
- * or a WG_E code with the file and reason in err. Runs inside the caller's
- * transaction. */
+/* Load every shipped file under dir that changed since it was last loaded:
+ * the CSV files in regions/, then categories.json with departments.json
+ * (see wg_dataload_organisation; forced when a regions file changed, so
+ * that new counties and towns get their departments). Progress lines go to
+ * log (may be NULL). Returns 0, or a WG_E code with the file and reason in
+ * err. Runs inside the caller's transaction. */
 int wg_dataload_all(wg_db *db, const char *dir, FILE *log, char *err, size_t errlen);
+
+/* Load dir/categories.json and dir/departments.json together (each checks
+ * the other: wg_department_load_data) when either changed since it was
+ * last loaded, or whatever their hashes when force is set (after regions
+ * were added). A bad file stops the load with its path and the reason in
+ * err, and nothing of it is stored (the caller rolls back). Runs inside the
+ * caller's transaction. Returns 0, WG_EIO (unreadable file), WG_EBADREQ /
+ * WG_EVALIDATION (bad file), WG_ECONFLICT, WG_ESTORE or WG_ENOMEM. */
+int wg_dataload_organisation(wg_db *db, const char *dir, bool force, FILE *log, char *err, size_t errlen);
 
 #endif

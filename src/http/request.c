@@ -142,6 +142,31 @@ void wg_req_reply_body(wg_req *req, int status, const char *content_type)
 	wg__req_send(req, status, content_type, "no-store");
 }
 
+void wg_req_reply_file(wg_req *req, int status, int fd, size_t size, const char *content_type,
+                       const char *cache_control)
+{
+	if (fd >= 0 && size > 0) {
+		/* On success libevent sends the file from the descriptor (sendfile)
+		 * and closes it once sent. */
+		if (evbuffer_add_file(req->out, fd, 0, (ev_off_t)size) != 0) {
+			close(fd);
+			wg_req_problem(req, WG_ENOMEM, NULL);
+			return;
+		}
+		req->bytes_out = size;
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	if (fd >= 0) {
+		/* Given here so that HEAD, which libevent sends without a body,
+		 * also tells the length. */
+		char length[24];
+		snprintf(length, sizeof length, "%zu", size);
+		wg_req_header(req, "Content-Length", length);
+	}
+	wg__req_send(req, status, content_type, cache_control);
+}
+
 void wg_req_problem(wg_req *req, int code, const char *detail)
 {
 	int status = wg_error_http_status(code);

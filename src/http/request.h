@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 struct evhttp_request;
+struct iovec;
 struct evbuffer;
 struct evkeyvalq;
 struct wg_loop;
@@ -46,6 +47,12 @@ struct wg_req {
 	unsigned nparams;
 	struct evkeyvalq *query; /* decoded query parameters, NULL if none */
 	json_t *body;            /* parsed JSON object for routes that take one */
+	/* The body of a WG_ROUTE_RAW_BODY route as the pieces libevent holds it
+	 * in (not copied; valid until the reply, also on other threads while
+	 * the request waits for them); NULL and 0 for other routes. */
+	const struct iovec *raw_body;
+	size_t raw_body_parts;
+	size_t raw_body_len;
 	char request_id[65];
 	int64_t start_us;
 	int status;             /* set by the reply */
@@ -79,6 +86,13 @@ void wg_req_reply(wg_req *req, int status);
 
 /* Send what was appended to req->out as is (not JSON), e.g. /metrics. */
 void wg_req_reply_body(wg_req *req, int status, const char *content_type);
+
+/* Send size bytes of the open file fd as the body (fd < 0: no body, e.g.
+ * 304), with this Content-Type and Cache-Control plus the standard
+ * headers. The response owns fd from here on and closes it, also when the
+ * reply fails (503). Ends the request. */
+void wg_req_reply_file(wg_req *req, int status, int fd, size_t size, const char *content_type,
+                       const char *cache_control);
 
 /* Send a problem response for a WG_E code; detail may be NULL (the code's
  * message is used). Ends the request. */

@@ -28,6 +28,10 @@ enum wg_route_flags {
 	WG_ROUTE_PUBLIC = 2,    /* no session needed */
 	WG_ROUTE_ANY_STATE = 4, /* open to a session that must first change its
 	                         * password or enrol a second factor */
+	WG_ROUTE_RAW_BODY = 8,  /* the body is a file, not JSON: the handler gets
+	                         * its bytes (req->raw_body), and the body may be
+	                         * as large as the attachment limits instead of
+	                         * http.max_body (server.c) */
 };
 
 typedef void (*wg_handler_fn)(wg_req *req);

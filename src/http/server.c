@@ -8,11 +8,14 @@
 #include "core/secret.h"
 #include "core/utf8.h"
 #include "core/workpool.h"
+#include "domain/grid.h"
+#include "domain/locate.h"
 #include "http/loop.h"
 #include "http/target.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -28,6 +31,7 @@
 #include <sys/eventfd.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static _Thread_local struct wg_loop *current_loop;
@@ -174,12 +178,152 @@ static bool parse_body_or_reply(wg_req *req)
 	return true;
 }
 
+/* Hands the body of a WG_ROUTE_RAW_BODY route to the handler as
+ * libevent's pieces, without copying up to the attachment limit again. */
+static bool raw_body_or_reply(wg_req *req)
+{
+	struct evbuffer *body = evhttp_request_get_input_buffer(req->ev);
+	int n = evbuffer_peek(body, -1, NULL, NULL, 0);
+	if (n <= 0)
+		return true;
+	struct evbuffer_iovec *pieces = wg_arena_calloc(&req->arena, (size_t)n, sizeof *pieces);
+	struct iovec *parts = wg_arena_calloc(&req->arena, (size_t)n, sizeof *parts);
+	if (!pieces || !parts) {
+		wg_req_problem(req, WG_ENOMEM, NULL);
+		return false;
+	}
+	n = evbuffer_peek(body, -1, NULL, pieces, n);
+	for (int i = 0; i < n; i++) {
+		parts[i].iov_base = pieces[i].iov_base;
+		parts[i].iov_len = pieces[i].iov_len;
+	}
+	req->raw_body = parts;
+	req->raw_body_parts = (size_t)n;
+	req->raw_body_len = evbuffer_get_length(body);
+	return true;
+}
+
 /* After authentication: the body, then the handler. */
 static void proceed(wg_req *req)
 {
 	if ((req->route->flags & WG_ROUTE_JSON_BODY) && !parse_body_or_reply(req))
 		return;
+	if ((req->route->flags & WG_ROUTE_RAW_BODY) && !raw_body_or_reply(req))
+		return;
 	req->route->handler(req);
+}
+
+/* ---- body limits per route -------------------------------------------------
+ *
+ * libevent 2.1 limits bodies per connection (the evhttp's max body size,
+ * copied into each connection when it is accepted) and enforces the limit
+ * while it reads, answering 413 as soon as a Content-Length over it
+ * arrives, before the body is sent. It offers no hook between a request's
+ * head and its body on the server side (libevent 2.2's
+ * evhttp_set_newreqcb), and the limit must be decided before the body. So
+ * that the upload route can take files larger than http.max_body without
+ * every JSON route taking them too:
+ *
+ *  - every connection starts with http.max_body (evhttp_set_max_body_size);
+ *  - each connection's input buffer has a callback (on_input) that runs when
+ *    bytes arrive from the socket, before libevent parses them. When the
+ *    buffer starts with a request line whose route has WG_ROUTE_RAW_BODY,
+ *    the connection's limit becomes raw_body_limit;
+ *  - dispatch (the body is complete) sets the limit back to http.max_body,
+ *    then looks at the buffer again, where a pipelined request may wait.
+ *
+ * The front of the buffer is not always a request line (it may be a body),
+ * and a body may imitate one: that only raises the limit of the request
+ * being read, so dispatch checks every other route's body against
+ * http.max_body again. The connection is found as the bufferevent's
+ * callback argument, which is how evhttp 2.1 sets up its bufferevents. */
+
+/* A request line longer than this is not looked at: its route gets
+ * http.max_body (the upload path is 20 bytes). */
+#define RAW_LINE_MAX 512
+
+static ev_ssize_t raw_body_limit(const wg_config *cfg)
+{
+	long long a = cfg->attachments_max_bytes, v = cfg->attachments_max_video;
+	long long max = a > v ? a : v;
+	long long json = cfg->http_max_body;
+	return (ev_ssize_t)(max > json ? max : json);
+}
+
+/* Whether buf starts with a complete request line of a WG_ROUTE_RAW_BODY
+ * route (only methods that carry a body). */
+static bool starts_raw_request(const wg_router *router, struct evbuffer *buf)
+{
+	char line[RAW_LINE_MAX + 1];
+	unsigned method;
+	size_t skip;
+	/* Most reads do not start a POST, PUT or PATCH: six bytes tell. */
+	if (evbuffer_copyout(buf, line, 6) != 6)
+		return false;
+	if (memcmp(line, "POST ", 5) == 0)
+		method = WG_POST, skip = 5;
+	else if (memcmp(line, "PUT ", 4) == 0)
+		method = WG_PUT, skip = 4;
+	else if (memcmp(line, "PATCH ", 6) == 0)
+		method = WG_PATCH, skip = 6;
+	else
+		return false;
+	ev_ssize_t n = evbuffer_copyout(buf, line, RAW_LINE_MAX);
+	const char *target = line + skip;
+	const char *eol = n > 0 ? memchr(line, '\n', (size_t)n) : NULL;
+	const char *end = eol && eol > target ? memchr(target, ' ', (size_t)(eol - target)) : NULL;
+	if (!end || target[0] != '/')
+		return false;
+	const char *query = memchr(target, '?', (size_t)(end - target));
+	line[(query ? query : end) - line] = '\0';
+	wg_arena arena;
+	wg_arena_init(&arena, 1024);
+	const char *path, *params[WG_MAX_PATH_PARAMS];
+	unsigned nparams, allowed;
+	const wg_route *route = NULL;
+	if (wg_target_decode_path(target, &arena, &path) == 0)
+		route = wg_router_match(router, method, path, &arena, params, &nparams, &allowed);
+	wg_arena_clear(&arena);
+	return route && (route->flags & WG_ROUTE_RAW_BODY);
+}
+
+static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct bufferevent *bev = arg;
+	struct wg_loop *loop = wg__current_loop();
+	void *evcon = NULL;
+	if (info->n_added == 0 || !loop)
+		return;
+	bufferevent_getcb(bev, NULL, NULL, NULL, &evcon);
+	if (evcon && starts_raw_request(loop->server->router, buf))
+		evhttp_connection_set_max_body_size(evcon, raw_body_limit(loop->server->cfg));
+}
+
+/* evhttp's bufferevent for a new connection, as evhttp would make it, plus
+ * the callback above. */
+static struct bufferevent *new_connection(struct event_base *base, void *arg)
+{
+	(void)arg;
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev && !evbuffer_add_cb(bufferevent_get_input(bev), on_input, bev)) {
+		bufferevent_free(bev);
+		return NULL; /* evhttp makes its own: uploads over http.max_body get 413 */
+	}
+	return bev;
+}
+
+/* The request's body is complete: the next one on the connection starts
+ * from http.max_body, unless it is already waiting and is an upload. */
+static void reset_body_limit(struct wg_loop *loop, struct evhttp_request *ev)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	if (!bev)
+		return;
+	const wg_config *cfg = loop->server->cfg;
+	bool raw = starts_raw_request(loop->server->router, bufferevent_get_input(bev));
+	evhttp_connection_set_max_body_size(evcon,
+	                                    raw ? raw_body_limit(cfg) : (ev_ssize_t)cfg->http_max_body);
 }
 
 static void set_address(wg_req *req)
@@ -219,6 +363,7 @@ static void dispatch(struct evhttp_request *ev, void *arg)
 			req->method = (int)methods[i].bit;
 			req->method_name = methods[i].name;
 		}
+	reset_body_limit(loop, ev);
 	struct evkeyvalq *in = evhttp_request_get_input_headers(ev);
 	set_request_id(req, in);
 	set_address(req);
@@ -251,6 +396,15 @@ static void dispatch(struct evhttp_request *ev, void *arg)
 		} else {
 			wg__static_serve(req);
 		}
+		return;
+	}
+	if (!(req->route->flags & WG_ROUTE_RAW_BODY) &&
+	    evbuffer_get_length(evhttp_request_get_input_buffer(ev)) >
+	            (size_t)loop->server->cfg->http_max_body) {
+		/* Only a body imitating an upload's request line gets here (see
+		 * "body limits per route"); libevent answers the others itself. */
+		wg_req_header(req, "Connection", "close");
+		wg_req_problem(req, WG_ETOOLARGE, "the request body is larger than http.max_body");
 		return;
 	}
 	if (req->route->flags & WG_ROUTE_PUBLIC)
@@ -368,8 +522,10 @@ static int loop_init(wg_server *s, struct wg_loop *loop, unsigned index, char *e
 		return WG_ENOMEM;
 	/* libevent refuses a larger body itself (413) as soon as the headers
 	 * declare it, before reading it. Without lingering close it answers at
-	 * once, which a client waiting on "Expect: 100-continue" needs. */
+	 * once, which a client waiting on "Expect: 100-continue" needs. Upload
+	 * routes get a larger limit per request ("body limits per route"). */
 	evhttp_set_max_body_size(loop->http, (ev_ssize_t)cfg->http_max_body);
+	evhttp_set_bevcb(loop->http, new_connection, NULL);
 	evhttp_set_max_headers_size(loop->http, 65536);
 	evhttp_set_timeout(loop->http, (int)cfg->http_timeout_s);
 	evhttp_set_allowed_methods(loop->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
@@ -400,6 +556,36 @@ static int loop_init(wg_server *s, struct wg_loop *loop, unsigned index, char *e
 	return 0;
 }
 
+/* Whether path lies in root, a resolved folder ("" for none). path may not
+ * exist yet (the attachments folder is made by the first upload): its
+ * longest existing leading part is resolved and the rest appended. */
+static bool inside_static_root(const char *root, const char *path)
+{
+	size_t rootlen = strlen(root), len = strlen(path), cut = len;
+	char prefix[PATH_MAX], real[PATH_MAX], full[PATH_MAX * 2];
+	if (!rootlen || len >= sizeof prefix)
+		return false;
+	for (;;) {
+		memcpy(prefix, path, cut);
+		prefix[cut] = '\0';
+		if (realpath(cut ? prefix : (path[0] == '/' ? "/" : "."), real))
+			break;
+		if (cut == 0)
+			return false;
+		while (cut > 0 && path[cut - 1] != '/')
+			cut--;
+		while (cut > 0 && path[cut - 1] == '/')
+			cut--;
+	}
+	const char *rest = path + cut;
+	while (*rest == '/')
+		rest++;
+	size_t rl = strlen(real);
+	snprintf(full, sizeof full, "%s%s%s", real, rl && real[rl - 1] == '/' ? "" : "/", rest);
+	return strncmp(full, root, rootlen) == 0 &&
+	       (rootlen == 1 || full[rootlen] == '/' || full[rootlen] == '\0');
+}
+
 int wg_server_new(const wg_config *cfg, wg_store *store, const wg_route *routes, size_t nroutes,
                   wg_server **out, char *err, size_t errlen)
 {
@@ -424,8 +610,24 @@ int wg_server_new(const wg_config *cfg, wg_store *store, const wg_route *routes,
 	}
 	if (!realpath(cfg->http_static_dir, s->static_root))
 		s->static_root[0] = '\0';
+	if (inside_static_root(s->static_root, cfg->attachments_dir)) {
+		/* Uploads would be served by name to anyone, skipping every check
+		 * of the attachments route. */
+		snprintf(err, errlen, "attachments.dir (%s) lies inside http.static_dir (%s)",
+		         cfg->attachments_dir, s->static_root);
+		wg_router_free(s->router);
+		wg_free(s);
+		return WG_ECONFIG;
+	}
 	rc = wg_secret_key_load(cfg->security_key_file, &s->key, err, errlen);
 	if (rc) {
+		wg_server_free(s);
+		return rc;
+	}
+	/* The loops locate points from their first request on. */
+	rc = wg_store_run(store, wg_grid_index_load, NULL);
+	if (rc) {
+		snprintf(err, errlen, "cannot build the grid index: %s", wg_error_message(rc));
 		wg_server_free(s);
 		return rc;
 	}
@@ -544,5 +746,6 @@ void wg_server_free(wg_server *s)
 		wg_ratelimit_free(s->login_limit);
 	if (s->key)
 		wg_secret_key_free(s->key);
+	wg_locate_shutdown();
 	wg_free(s);
 }

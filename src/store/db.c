@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool has_prefix(const char *s, const char *prefix)
@@ -271,6 +272,7 @@ static int bind_va(wg_stmt *st, const char *fmt, va_list ap)
 			break;
 		}
 		case 'i': rc = wg_stmt_bind_int(st, i + 1, va_arg(ap, int64_t)); break;
+		case 'd': rc = wg_stmt_bind_double(st, i + 1, va_arg(ap, double)); break;
 		case 'b': rc = wg_stmt_bind_int(st, i + 1, va_arg(ap, int) != 0); break;
 		case 'n': rc = wg_stmt_bind_null(st, i + 1); break;
 		default: wg__db_set_error(st->db, "bad bind format letter '%c'", fmt[i]); rc = WG_EINTERNAL;
@@ -335,6 +337,21 @@ bool wg_stmt_is_null(wg_stmt *st, int col)
 int64_t wg_stmt_int(wg_stmt *st, int col)
 {
 	return valid_column(st, col) ? st->db->ops->get_int(st, col) : 0;
+}
+
+/* Doubles travel as text in both drivers: "%.17g" round-trips every
+ * double, and both databases parse it into their float column exactly. */
+int wg_stmt_bind_double(wg_stmt *st, int idx, double v)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof buf, "%.17g", v);
+	return wg_stmt_bind_text(st, idx, buf, (size_t)n);
+}
+
+double wg_stmt_double(wg_stmt *st, int col)
+{
+	const char *s = wg_stmt_text(st, col, NULL);
+	return s ? strtod(s, NULL) : 0;
 }
 
 const char *wg_stmt_text(wg_stmt *st, int col, size_t *len)

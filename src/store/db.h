@@ -101,10 +101,13 @@ int wg_db_prepare_cached(wg_db *db, const char *sql, wg_stmt **out);
 int wg_stmt_bind_int(wg_stmt *st, int idx, int64_t v);
 int wg_stmt_bind_text(wg_stmt *st, int idx, const char *s, size_t len);
 int wg_stmt_bind_null(wg_stmt *st, int idx);
+/* A double, exactly (sent as its shortest exact decimal text). */
+int wg_stmt_bind_double(wg_stmt *st, int idx, double v);
 
 /* Bind parameters 1, 2, ... from a format, one letter per parameter:
  *   't' const char * text (NULL binds NULL)   'i' int64_t
  *   'b' int as a 0/1 flag                    'n' NULL (takes no argument)
+ *   'd' double
  * Returns 0 or the first binding error (WG_EINTERNAL for a bad letter). */
 int wg_stmt_bindf(wg_stmt *st, const char *fmt, ...);
 
@@ -128,6 +131,9 @@ int wg_stmt_step(wg_stmt *st);
 bool wg_stmt_is_null(wg_stmt *st, int col);
 int64_t wg_stmt_int(wg_stmt *st, int col);
 const char *wg_stmt_text(wg_stmt *st, int col, size_t *len);
+/* A float column (0 when NULL); SQLite gives 15 significant digits of
+ * text, which keeps the 1e-7 degree of coordinates. */
+double wg_stmt_double(wg_stmt *st, int col);
 int wg_stmt_columns(wg_stmt *st);
 
 /* Rows changed by this statement's last completed run (WG_DB_DONE), 0 for

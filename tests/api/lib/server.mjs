@@ -169,7 +169,10 @@ async function waitHealthy(url, child, logFile) {
  * enough never to matter); provadmin: also create PROVADMIN, a sysadmin of
  * the province 610000000000; users: more accounts for `wangge user add`,
  * [{username, name, region|grid, roles: [..], password}]; extraArgs: more
- * --setting=value flags for serve.
+ * --setting=value flags for serve; residents: how many residents (with their
+ * houses, organisations and key places) the demo adds (default 0: the
+ * files that test base data make their own; the demo's 974 grids and their
+ * staff are always there).
  */
 export async function startServer({
 	store = STORE,
@@ -178,6 +181,7 @@ export async function startServer({
 	loginPerMinute = 100000,
 	provadmin = false,
 	users = [],
+	residents = 0,
 } = {}) {
 	if (!fs.existsSync(BIN)) throw new Error(`no server binary at ${BIN} (set WG_BIN or build it)`);
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wg-api-'));
@@ -197,7 +201,12 @@ export async function startServer({
 	}
 
 	const keyFile = path.join(dir, 'wangge.key');
-	const common = [`--db.url=${dbUrl}`, `--data.dir=${path.join(ROOT, 'data')}`, `--security.key_file=${keyFile}`];
+	const common = [
+		`--db.url=${dbUrl}`,
+		`--data.dir=${path.join(ROOT, 'data')}`,
+		`--security.key_file=${keyFile}`,
+		`--attachments.dir=${path.join(dir, 'attachments')}`,
+	];
 	const srv = {
 		url: '',
 		port: 0,
@@ -211,7 +220,7 @@ export async function startServer({
 
 	async function prepare() {
 		runOnce(['migrate', ...common], log);
-		runOnce(['demo', ...common, `--password=${PASSWORD}`], log);
+		runOnce(['demo', ...common, `--password=${PASSWORD}`, `--residents=${residents}`, '--quiet'], log);
 		const extra = [...users];
 		if (provadmin) {
 			extra.push({ username: PROVADMIN, name: '省系统管理员', region: '610000000000', roles: ['sysadmin'], password: PASSWORD });
@@ -290,10 +299,13 @@ export async function startServer({
 		return srv;
 	};
 	srv.logTail = (bytes) => tail(log, bytes);
-	// Runs `wangge ARGS` with this server's database and key settings;
-	// returns {code, stdout, stderr} whatever the exit status.
+	// Runs `wangge ARGS` with this server's database and key settings (a
+	// setting ARGS give wins); returns {code, stdout, stderr} whatever the
+	// exit status.
 	srv.cli = (args) => {
-		const r = spawnSync(BIN, [...args, ...common], { cwd: ROOT, encoding: 'utf8', timeout: 60000 });
+		const given = new Set(args.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]));
+		const settings = common.filter((a) => !given.has(a.split('=')[0]));
+		const r = spawnSync(BIN, [...args, ...settings], { cwd: ROOT, encoding: 'utf8', timeout: 60000 });
 		return { code: r.status, signal: r.signal, stdout: r.stdout || '', stderr: r.stderr || '', error: r.error };
 	};
 	srv.sql = (statement) => sql(srv, statement);
