@@ -3,6 +3,7 @@
 #include "domain/basedata.h"
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/ident.h"
 #include "core/json_out.h"
@@ -166,6 +167,33 @@ int wg__basedata_first(wg_stmt *st, int rc, int none)
 	if (!rc)
 		rc = wg_stmt_step(st);
 	return rc == WG_DB_ROW ? 0 : rc == WG_DB_DONE ? none : rc;
+}
+
+int wg__basedata_insert(wg_stmt *st, int idx, int64_t *id)
+{
+	int64_t now = wg_clock_now_ms();
+	int rc = idx < 0 ? idx : wg_stmt_bind_int(st, idx, now);
+	if (!rc)
+		rc = wg_stmt_bind_int(st, idx + 1, now);
+	rc = wg__basedata_first(st, rc, WG_ESTORE);
+	if (!rc)
+		*id = wg_stmt_int(st, 0);
+	wg_stmt_finalize(st);
+	return rc;
+}
+
+int wg__basedata_update(wg_stmt *st, int idx, int64_t id, int64_t version, bool *stale)
+{
+	int rc = idx < 0 ? idx : wg_stmt_bind_int(st, idx, wg_clock_now_ms());
+	if (!rc)
+		rc = wg_stmt_bind_int(st, idx + 1, id);
+	if (!rc)
+		rc = wg_stmt_bind_int(st, idx + 2, version);
+	if (!rc)
+		rc = wg_stmt_step(st);
+	*stale = rc == WG_DB_DONE && wg_stmt_changes(st) != 1;
+	wg_stmt_finalize(st);
+	return rc == WG_DB_DONE ? 0 : rc < 0 ? rc : WG_ESTORE;
 }
 
 /* ---- placement and references ------------------------------------------------ */
@@ -406,26 +434,22 @@ void wg__basedata_like(const char *q, char *buf, size_t len)
 	buf[j] = '\0';
 }
 
-/* Coordinates travel as text: db.h binds and reads integers and text, and
- * both stores turn "%.17g" into the same double and back. */
 int wg__basedata_bind_location(wg_stmt *st, int idx, bool has, double lat, double lng)
 {
 	if (!has) {
 		int rc = wg_stmt_bind_null(st, idx);
 		return rc ? rc : wg_stmt_bind_null(st, idx + 1);
 	}
-	char a[32], b[32];
-	int na = snprintf(a, sizeof a, "%.17g", lat), nb = snprintf(b, sizeof b, "%.17g", lng);
-	int rc = wg_stmt_bind_text(st, idx, a, (size_t)na);
-	return rc ? rc : wg_stmt_bind_text(st, idx + 1, b, (size_t)nb);
+	int rc = wg_stmt_bind_double(st, idx, lat);
+	return rc ? rc : wg_stmt_bind_double(st, idx + 1, lng);
 }
 
 bool wg__basedata_location(wg_stmt *st, int col, double *lat, double *lng)
 {
 	if (wg_stmt_is_null(st, col) || wg_stmt_is_null(st, col + 1))
 		return false;
-	*lat = strtod(wg_stmt_text(st, col, NULL), NULL);
-	*lng = strtod(wg_stmt_text(st, col + 1, NULL), NULL);
+	*lat = wg_stmt_double(st, col);
+	*lng = wg_stmt_double(st, col + 1);
 	return true;
 }
 

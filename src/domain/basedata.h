@@ -247,4 +247,18 @@ bool wg__basedata_date_ok(const char *s, int today_ymd);
  * else the error. */
 int wg__basedata_first(wg_stmt *st, int rc, int none);
 
+/* Finish an INSERT ... RETURNING id whose row values are bound up to idx
+ * (or idx is the negative binding error): bind created_at and updated_at
+ * (now) at idx and idx + 1, run it and read the new id into *id. The
+ * statement is finalised. Returns 0, WG_ECONFLICT (a unique value taken)
+ * or another store error. */
+int wg__basedata_insert(wg_stmt *st, int idx, int64_t *id);
+
+/* Finish an UPDATE ... SET ..., updated_at = ? ... WHERE id = ? AND
+ * version = ? whose values are bound up to idx (or idx is the negative
+ * binding error): bind now, id and version, run it, finalise it. *stale
+ * tells that no row had that version (a lost update). Returns 0,
+ * WG_ECONFLICT (a unique value taken) or another store error. */
+int wg__basedata_update(wg_stmt *st, int idx, int64_t id, int64_t version, bool *stale);
+
 #endif

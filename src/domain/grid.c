@@ -80,18 +80,12 @@ const char *wg_grid_type_label(const char *type)
 
 /* ---- small helpers ----------------------------------------------------------- */
 
-/* Doubles travel as text: the driver binds and reads text and integers,
- * and both dialects convert text for their REAL / DOUBLE PRECISION
- * columns. %.17g round-trips every double. */
+/* The box of a drawn grid as text, so that an undrawn one binds NULL
+ * through the same format string; %.17g round-trips every double, as
+ * wg_stmt_bind_double does. */
 static void double_text(double v, char buf[32])
 {
 	snprintf(buf, 32, "%.17g", v);
-}
-
-static double col_double(wg_stmt *st, int col)
-{
-	const char *s = wg_stmt_text(st, col, NULL);
-	return s ? strtod(s, NULL) : 0;
 }
 
 /* Step a statement whose binding gave rc to its first row: 0 on a row,
@@ -196,11 +190,11 @@ static void row_to_grid(wg_stmt *st, bool with_boundary, wg_grid *g)
 		.version = wg_stmt_int(st, 13),
 	};
 	if (g->drawn) {
-		g->min_lng = col_double(st, 6);
-		g->min_lat = col_double(st, 7);
-		g->max_lng = col_double(st, 8);
-		g->max_lat = col_double(st, 9);
-		g->area_m2 = col_double(st, 10);
+		g->min_lng = wg_stmt_double(st, 6);
+		g->min_lat = wg_stmt_double(st, 7);
+		g->max_lng = wg_stmt_double(st, 8);
+		g->max_lat = wg_stmt_double(st, 9);
+		g->area_m2 = wg_stmt_double(st, 10);
 	}
 	if (with_boundary)
 		g->boundary = wg_stmt_text(st, 14, NULL);

@@ -349,15 +349,7 @@ int wg_organisation_create(wg_db *db, const wg_basedata_env *env, const wg_organ
 		&st);
 	if (rc)
 		return rc;
-	int64_t now = wg_clock_now_ms();
-	int idx = bind_values(st, &d);
-	rc = idx < 0 ? idx : wg_stmt_bind_int(st, idx, now);
-	if (!rc)
-		rc = wg_stmt_bind_int(st, idx + 1, now);
-	rc = wg__basedata_first(st, rc, WG_ESTORE);
-	if (!rc)
-		*id = wg_stmt_int(st, 0);
-	wg_stmt_finalize(st);
+	rc = wg__basedata_insert(st, bind_values(st, &d), id);
 	if (rc == WG_ECONFLICT)
 		return conflict(fe);
 	return rc ? rc : wg__basedata_audit(db, env, "organisation.create", "organisation", *id, NULL);
@@ -385,21 +377,13 @@ int wg_organisation_update(wg_db *db, const wg_basedata_env *env, int64_t id, co
 		&st);
 	if (rc)
 		return rc;
-	int idx = bind_values(st, &d);
-	rc = idx < 0 ? idx : wg_stmt_bind_int(st, idx, wg_clock_now_ms());
-	if (!rc)
-		rc = wg_stmt_bind_int(st, idx + 1, id);
-	if (!rc)
-		rc = wg_stmt_bind_int(st, idx + 2, d.version);
-	if (!rc)
-		rc = wg_stmt_step(st);
-	int64_t changes = rc == WG_DB_DONE ? wg_stmt_changes(st) : 0;
-	wg_stmt_finalize(st);
+	bool stale;
+	rc = wg__basedata_update(st, bind_values(st, &d), id, d.version, &stale);
 	if (rc == WG_ECONFLICT)
 		return conflict(fe);
-	if (rc != WG_DB_DONE)
-		return rc < 0 ? rc : WG_ESTORE;
-	if (changes != 1)
+	if (rc)
+		return rc;
+	if (stale)
 		return WG_ECONFLICT;
 	const char *detail = wg__basedata_fields_detail(env->arena, d.changed, d.nchanged);
 	return detail ? wg__basedata_audit(db, env, "organisation.update", "organisation", id, detail)

@@ -742,15 +742,7 @@ int wg_resident_add(wg_db *db, const wg_basedata_env *env, const wg_resident_inp
 		&st);
 	if (rc)
 		return rc;
-	int64_t now = wg_clock_now_ms();
-	int idx = bind_values(st, &d);
-	rc = idx < 0 ? idx : wg_stmt_bind_int(st, idx, now);
-	if (!rc)
-		rc = wg_stmt_bind_int(st, idx + 1, now);
-	rc = wg__basedata_first(st, rc, WG_ESTORE);
-	if (!rc)
-		d.id = wg_stmt_int(st, 0);
-	wg_stmt_finalize(st);
+	rc = wg__basedata_insert(st, bind_values(st, &d), &d.id);
 	if (rc == WG_ECONFLICT) {
 		/* Only a concurrent insert of the same number gets here. */
 		wg_field_errors_add(fe, "id_number", "conflict",
@@ -795,24 +787,16 @@ int wg_resident_update(wg_db *db, const wg_basedata_env *env, int64_t id, const 
 		&st);
 	if (rc)
 		return rc;
-	int idx = bind_values(st, &d);
-	rc = idx < 0 ? idx : wg_stmt_bind_int(st, idx, wg_clock_now_ms());
-	if (!rc)
-		rc = wg_stmt_bind_int(st, idx + 1, id);
-	if (!rc)
-		rc = wg_stmt_bind_int(st, idx + 2, d.version);
-	if (!rc)
-		rc = wg_stmt_step(st);
-	int64_t changes = rc == WG_DB_DONE ? wg_stmt_changes(st) : 0;
-	wg_stmt_finalize(st);
+	bool stale;
+	rc = wg__basedata_update(st, bind_values(st, &d), id, d.version, &stale);
 	if (rc == WG_ECONFLICT) {
 		wg_field_errors_add(fe, "id_number", "conflict",
 		                    "a resident with this id_number is already registered");
 		return rc;
 	}
-	if (rc != WG_DB_DONE)
-		return rc < 0 ? rc : WG_ESTORE;
-	if (changes != 1)
+	if (rc)
+		return rc;
+	if (stale)
 		return WG_ECONFLICT;
 	rc = write_tags(db, &d);
 	if (rc)
