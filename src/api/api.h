@@ -8,6 +8,7 @@
 
 #include "http/router.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,10 @@ void wg__api_write_user(wg_req *req, const struct wg_user *u);
 /* The system caller, for reads that are not the requester's own business
  * (loading the account that just signed in). */
 extern const struct wg_caller wg__api_system;
+/* Count a request from the client's address against limit; false after
+ * replying 429 with Retry-After and detail. */
+struct wg_ratelimit;
+bool wg__api_rate_or_reply(wg_req *req, struct wg_ratelimit *limit, const char *detail);
 
 /* health.c */
 void wg_api_healthz(wg_req *req);
@@ -100,6 +105,27 @@ void wg_api_departments_list(wg_req *req);
 void wg_api_departments_create(wg_req *req);
 void wg_api_departments_get(wg_req *req);
 void wg_api_categories_list(wg_req *req);
+
+/* cases.c: the case engine, and the citizen portal */
+struct wg_case_env;
+/* The engine's environment for the signed-in caller, now. */
+void wg__api_case_env(wg_req *req, struct wg_case_env *env);
+void wg_api_cases_create(wg_req *req);
+void wg_api_cases_list(wg_req *req);
+void wg_api_cases_get(wg_req *req);
+void wg_api_cases_timeline(wg_req *req);
+void wg_api_cases_act(wg_req *req);
+void wg_api_cases_similar(wg_req *req);
+void wg_api_cases_attach(wg_req *req);
+void wg_api_public_reports_create(wg_req *req);
+void wg_api_public_reports_get(wg_req *req);
+void wg_api_public_reports_rate(wg_req *req);
+
+/* events.c: the live notifications (server-sent events) */
+void wg_api_events_stream(wg_req *req);
+
+/* testing.c: the test clock (setting testing.clock) */
+void wg_api_testing_clock(wg_req *req);
 
 /* audit.c */
 void wg_api_audit_list(wg_req *req);

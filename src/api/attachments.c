@@ -3,10 +3,12 @@
  * or Content-Type (domain/attachment.h, io/media.h). */
 #include "api/api.h"
 
+#include "api/basedata.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "domain/attachment.h"
+#include "domain/case.h"
 #include "http/server.h"
 
 #include <errno.h>
@@ -33,6 +35,7 @@ struct upload {
 	wg_attachment_limits limits;
 	wg_attachment att;
 	int64_t user_id;
+	int64_t case_id; /* POST /cases/{id}/attachments: the case that holds it */
 	char err[256];
 };
 
@@ -77,7 +80,12 @@ static void record_then(wg_req *req, int status)
 static int record_run(wg_db *db, void *arg)
 {
 	struct upload *u = arg;
-	return wg_attachment_record(db, &u->att, u->user_id, wg_clock_now_ms());
+	int rc = wg_attachment_record(db, &u->att, u->user_id, wg_clock_now_ms());
+	if (rc || !u->case_id)
+		return rc;
+	wg_case_env env;
+	wg__api_case_env(u->req, &env);
+	return wg_case_attach(db, &env, u->case_id, u->att.sha256);
 }
 
 static int save_run(void *arg)
@@ -98,11 +106,12 @@ static void save_then(wg_req *req, int status)
 	wg_req_write(req, record_run, u, record_then);
 }
 
-void wg_api_attachments_upload(wg_req *req)
+static void upload(wg_req *req, int64_t case_id)
 {
 	struct upload *u = wg_req_state_or_reply(req, sizeof *u);
 	if (!u)
 		return;
+	u->case_id = case_id;
 	u->req = req;
 	u->dir = wg_req_config(req)->attachments_dir;
 	u->limits = limits_of(req);
@@ -116,6 +125,18 @@ void wg_api_attachments_upload(wg_req *req)
 		return;
 	}
 	wg_req_compute(req, save_run, u, save_then);
+}
+
+void wg_api_attachments_upload(wg_req *req)
+{
+	upload(req, 0);
+}
+
+void wg_api_cases_attach(wg_req *req)
+{
+	int64_t id;
+	if (wg__api_id_or_reply(req, &id))
+		upload(req, id);
 }
 
 /* ---- GET /attachments/{sha256} ----------------------------------------------- */

@@ -2,6 +2,7 @@
  * route table says so). */
 #include "api/api.h"
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "domain/audit.h"
 #include "http/page.h"
@@ -11,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct audit_op {
 	wg_req *req;
@@ -72,37 +72,18 @@ static void list_then(wg_req *req, int status)
  * the configured offset. Returns UTC milliseconds, or -1 when malformed. */
 static int64_t parse_time(wg_req *req, const char *s)
 {
-	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0;
-	char sign = '+';
-	int offset_min = (int)wg_req_config(req)->time_offset_minutes;
-	int n = 0;
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
-		return -1;
-	if (s[n] == 'T') {
-		int m = 0;
-		if (sscanf(s + n, "T%2d:%2d:%2d%n", &h, &mi, &sec, &m) != 3)
+	int64_t ms;
+	if (strlen(s) == 10) {
+		/* A date alone is the start of that day where the server is. */
+		char start[32];
+		snprintf(start, sizeof start, "%sT00:00:00Z", s);
+		if (wg_clock_parse_rfc3339(start, &ms) != 0)
 			return -1;
-		n += m;
-		if (s[n] == 'Z' && !s[n + 1])
-			offset_min = 0;
-		else if (sscanf(s + n, "%c%2d:%2d", &sign, &oh, &om) == 3 && (sign == '+' || sign == '-') &&
-		         strlen(s + n) == 6)
-			offset_min = (sign == '-' ? -1 : 1) * (oh * 60 + om);
-		else
-			return -1;
-	} else if (s[n]) {
+		ms -= (int64_t)wg_req_config(req)->time_offset_minutes * 60000;
+	} else if (wg_clock_parse_rfc3339(s, &ms) != 0) {
 		return -1;
 	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	struct tm tm = {.tm_year = y - 1900,
-	                .tm_mon = mo - 1,
-	                .tm_mday = d,
-	                .tm_hour = h,
-	                .tm_min = mi,
-	                .tm_sec = sec};
-	time_t t = timegm(&tm);
-	return ((int64_t)t - (int64_t)offset_min * 60) * 1000;
+	return ms < 0 ? -1 : ms;
 }
 
 static void time_filter(wg_req *req, const char *name, int64_t *out)

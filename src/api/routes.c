@@ -13,6 +13,7 @@ enum {
 	RAW_BODY = WG_ROUTE_RAW_BODY,
 	/* Everyone signed in but the auditor, who reads the audit trail only. */
 	NOT_AUDITOR = WG_ROLES_ALL & ~WG_ROLE_AUDITOR,
+	CASE_WORK = WG_ROLES_ALL & ~WG_ROLES_ADMIN,
 };
 
 const wg_route wg_api_routes[] = {
@@ -69,6 +70,20 @@ const wg_route wg_api_routes[] = {
 	{WG_POST, "/api/v1/attachments", wg_api_attachments_upload, RAW_BODY, NOT_AUDITOR},
 	{WG_GET, "/api/v1/attachments/{sha256}", wg_api_attachments_get, 0, NOT_AUDITOR},
 
+	/* Cases: the people of the loop, not the three admin powers. */
+	{WG_POST, "/api/v1/cases", wg_api_cases_create, BODY, CASE_WORK},
+	{WG_GET, "/api/v1/cases", wg_api_cases_list, 0, CASE_WORK},
+	{WG_GET, "/api/v1/cases/{id}", wg_api_cases_get, 0, CASE_WORK},
+	{WG_GET, "/api/v1/cases/{id}/timeline", wg_api_cases_timeline, 0, CASE_WORK},
+	{WG_GET, "/api/v1/cases/{id}/similar", wg_api_cases_similar, 0, CASE_WORK},
+	{WG_POST, "/api/v1/cases/{id}/actions/{action}", wg_api_cases_act, BODY, CASE_WORK},
+	{WG_POST, "/api/v1/cases/{id}/attachments", wg_api_cases_attach, RAW_BODY, CASE_WORK},
+	{WG_POST, "/api/v1/public/reports", wg_api_public_reports_create, PUBLIC | BODY, 0},
+	{WG_GET, "/api/v1/public/reports/{code}", wg_api_public_reports_get, PUBLIC, 0},
+	{WG_POST, "/api/v1/public/reports/{code}/rating", wg_api_public_reports_rate, PUBLIC | BODY, 0},
+	/* The live notifications: for the same people as the cases. */
+	{WG_GET, "/api/v1/events/stream", wg_api_events_stream, 0, WG_ROLES_ALL & ~WG_ROLES_ADMIN},
+
 	/* Base data: read by grid staff, centres and leaders, written by grid
 	 * staff and centres (domain/basedata.h). */
 	{WG_GET, "/api/v1/residents", wg_api_residents_list, 0, WG_ROLES_BASEDATA_READ},
@@ -93,6 +108,10 @@ const wg_route wg_api_routes[] = {
 	{WG_POST, "/api/v1/visits", wg_api_visits_create, BODY, WG_ROLES_BASEDATA_WRITE},
 	{WG_GET, "/api/v1/visits/due", wg_api_visits_due, 0, WG_ROLES_BASEDATA_READ},
 	{WG_GET, "/api/v1/visits/{id}", wg_api_visits_get, 0, WG_ROLES_BASEDATA_READ},
+
+	/* Tests only: answers 404 unless the setting testing.clock is on. Any
+	 * state, since a moved clock may expire the caller's password. */
+	{WG_PUT, "/api/v1/testing/clock", wg_api_testing_clock, ANY_STATE | BODY, 0},
 };
 
 const size_t wg_api_route_count = sizeof wg_api_routes / sizeof wg_api_routes[0];

@@ -267,14 +267,9 @@ void wg_api_session_create(wg_req *req)
 	if (wg_req_errors_or_reply(req))
 		return;
 	l->now = wg_clock_now_ms();
-	int64_t retry_ms = 0;
-	if (!wg_ratelimit_allow(wg_req_login_limit(req), req->address, l->now, &retry_ms)) {
-		char retry[32];
-		snprintf(retry, sizeof retry, "%lld", (long long)((retry_ms + 999) / 1000));
-		wg_req_header(req, "Retry-After", retry);
-		wg_req_problem(req, WG_ERATELIMIT, "too many sign-in attempts from this address");
+	if (!wg__api_rate_or_reply(req, wg_req_login_limit(req),
+	                           "too many sign-in attempts from this address"))
 		return;
-	}
 	wg_req_read(req, login_load, l, login_loaded);
 }
 

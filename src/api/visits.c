@@ -14,77 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- time -------------------------------------------------------------- */
-
-static bool digits(const char *s, int n, int *out)
-{
-	*out = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		*out = *out * 10 + (s[i] - '0');
-	}
-	return true;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* RFC 3339 date-time with its offset ("2026-11-24T09:30:00+08:00", "Z",
- * optional fraction): UTC ms, or false. A phone's clock says where it is,
- * so a time without an offset is refused rather than guessed. */
-static bool parse_time(const char *s, int64_t *out)
-{
-	int y, mo, d, h, mi, sec;
-	size_t n = strlen(s);
-	if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
-	    s[16] != ':' || !digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
-	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec))
-		return false;
-	static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) || h > 23 || mi > 59 ||
-	    sec > 60)
-		return false;
-	const char *p = s + 19;
-	int ms = 0;
-	if (*p == '.') {
-		int k = 0;
-		for (p++; *p >= '0' && *p <= '9'; p++, k++)
-			if (k < 3)
-				ms = ms * 10 + (*p - '0');
-		if (k == 0)
-			return false;
-		for (; k < 3; k++)
-			ms *= 10;
-	}
-	int offset = 0;
-	if ((*p == 'Z' || *p == 'z') && !p[1]) {
-		offset = 0;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-		int oh, om;
-		if (!digits(p + 1, 2, &oh) || !digits(p + 4, 2, &om) || oh > 23 || om > 59)
-			return false;
-		offset = (oh * 60 + om) * (*p == '-' ? -1 : 1);
-	} else {
-		return false;
-	}
-	if (sec == 60)
-		sec = 59; /* a leap second is the last second of its minute */
-	int64_t secs = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + sec -
-	               (int64_t)offset * 60;
-	*out = secs * 1000 + ms;
-	return true;
-}
-
 /* ---- writing ------------------------------------------------------------------ */
 
 static void write_visit(wg_req *req, const wg_visit *v)
@@ -245,7 +174,7 @@ static void read_input(wg_req *req, wg_visit_input *in)
 	}
 	const char *at = wg_body_string(req, "at", 40, false);
 	in->at = wg_clock_now_ms(); /* recorded on the spot unless said otherwise */
-	if (at && !parse_time(at, &in->at))
+	if (at && wg_clock_parse_rfc3339(at, &in->at) != 0)
 		wg_req_field_error(req, "at", "pattern", "at must be an RFC 3339 time with offset");
 	wg_basedata_where where;
 	wg__api_body_where(req, &where);

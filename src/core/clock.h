@@ -24,4 +24,12 @@ int64_t wg_clock_mono_us(void);
  * the offset is beyond +-23:59 or the local year outside 0000..9999. */
 int wg_clock_format_rfc3339(int64_t ms, int offset_minutes, int with_ms, char *buf, size_t len);
 
+/* Parse an RFC 3339 date-time with its offset into *ms (UTC milliseconds):
+ * "2026-11-24T09:30:00+08:00", "...Z", lower-case t and z, an optional
+ * fraction of any length (cut to milliseconds). A time without an offset
+ * is refused rather than guessed; a leap second (:60) is taken as :59.
+ * Returns 0, or WG_EBADREQ for anything else (*ms untouched). Allocates
+ * nothing. */
+int wg_clock_parse_rfc3339(const char *s, int64_t *ms);
+
 #endif

@@ -90,7 +90,44 @@ enum wg_setting_flags {
 	X(time_offset_minutes, "time.offset_minutes", INT, 480, -720, 840, WG_SET_RUNTIME,              \
 	  "Offset from UTC of the times in responses, in minutes (480: Asia/Shanghai)")                 \
 	X(security_audit_hash, "security.audit_hash", STRING, "sha256", 0, 0, 0,                        \
-	  "Hash of the audit chain: sha256 or sm3")
+	  "Hash of the audit chain: sha256 or sm3")                                                     \
+	X(flows_dir, "flows.dir", STRING, "flows", 0, 0, 0,                                             \
+	  "Folder of the case flow files (event.json, ...), validated at start")                        \
+	X(office_hours, "office.hours", STRING, "08:30-12:00,14:00-17:30", 0, 0, 0,                     \
+	  "Office hours of a working day, local time: one or two HH:MM-HH:MM spans, comma-separated; "  \
+	  "working-hour clocks count only these")                                                       \
+	X(cases_accept_hours, "cases.accept_hours", INT, 4, 1, 240, WG_SET_RUNTIME,                     \
+	  "Working hours a centre has to accept or reject a report")                                    \
+	X(cases_citizen_village_hours, "cases.citizen_village_hours", INT, 8, 1, 240, WG_SET_RUNTIME,   \
+	  "Working hours the village has to accept a citizen's report before the town supervises")      \
+	X(cases_citizen_town_hours, "cases.citizen_town_hours", INT, 8, 1, 240, WG_SET_RUNTIME,         \
+	  "Further working hours after the village's time before the county supervises a citizen's "    \
+	  "report")                                                                                     \
+	X(cases_assess_hours, "cases.assess_hours", INT, 4, 1, 240, WG_SET_RUNTIME,                     \
+	  "Working hours a centre has to assess an accepted case")                                      \
+	X(cases_dispatch_hours, "cases.dispatch_hours", INT, 4, 1, 240, WG_SET_RUNTIME,                 \
+	  "Working hours a centre has to dispatch an assessed or returned case")                        \
+	X(cases_acknowledge_hours, "cases.acknowledge_hours", INT, 4, 1, 240, WG_SET_RUNTIME,           \
+	  "Working hours a department has to acknowledge a dispatched case")                            \
+	X(cases_verify_days, "cases.verify_days", INT, 2, 1, 30, WG_SET_RUNTIME,                        \
+	  "Working days to verify a department's result on site")                                       \
+	X(cases_close_days, "cases.close_days", INT, 1, 1, 30, WG_SET_RUNTIME,                          \
+	  "Working days to close a verified case")                                                      \
+	X(cases_callback_days, "cases.callback_days", INT, 3, 1, 30, WG_SET_RUNTIME,                    \
+	  "Working days to call the reporter back after closing")                                       \
+	X(cases_review_days, "cases.review_days", INT, 2, 1, 30, WG_SET_RUNTIME,                        \
+	  "Working days to decide on a dissatisfied reporter's case (reopen or archive)")               \
+	X(cases_sample_percent, "cases.sample_percent", INT, 10, 0, 100, WG_SET_RUNTIME,                \
+	  "Percent of self-resolved reports drawn for verification on site")                            \
+	X(cases_dedupe_radius_m, "cases.dedupe_radius_m", INT, 300, 10, 10000, WG_SET_RUNTIME,          \
+	  "Distance in metres within which a report of the same category may be a duplicate")           \
+	X(cases_dedupe_days, "cases.dedupe_days", INT, 7, 1, 90, WG_SET_RUNTIME,                        \
+	  "Days back within which a report of the same category may be a duplicate")                    \
+	X(portal_per_minute, "portal.per_minute", INT, 5, 1, 10000, 0,                                  \
+	  "Citizen portal reports and ratings accepted per minute from one address")                    \
+	X(testing_clock, "testing.clock", BOOL, 0, 0, 1, 0,                                             \
+	  "Tests only: serve PUT /api/v1/testing/clock, which sets the server's clock. Never in "       \
+	  "production")
 
 typedef struct wg_config {
 #define WG__SET_FIELD_STRING char *

@@ -35,6 +35,8 @@ struct wg_loop {
 	unsigned inflight; /* requests dispatched and not yet replied (loop thread only) */
 	bool stopping;     /* loop thread only */
 	struct event *grace_timer;
+	/* Event streams (sse.c), NULL until the first; loop thread only. */
+	struct wg__sse_loop *sse;
 };
 
 struct wg_server {
@@ -45,10 +47,15 @@ struct wg_server {
 	struct wg_loop *loops;
 	wg_metrics **metrics; /* one per loop, for rendering */
 	int port;
-	char static_root[4096];           /* realpath of http.static_dir, "" if missing */
-	struct wg_workpool *workpool;     /* CPU-heavy work: password hashing */
-	struct wg_secret_key *key;        /* secrets at rest (TOTP) */
-	struct wg_ratelimit *login_limit; /* sign-in attempts per address */
+	char static_root[4096];            /* realpath of http.static_dir, "" if missing */
+	struct wg_workpool *workpool;      /* CPU-heavy work: password hashing */
+	struct wg_secret_key *key;         /* secrets at rest (TOTP) */
+	struct wg_ratelimit *login_limit;  /* sign-in attempts per address */
+	struct wg_ratelimit *portal_limit; /* citizen portal reports and ratings per address */
+	struct wg_calendar *calendar;      /* working days and office hours */
+	struct wg_scheduler *scheduler;    /* case clocks, while the loops run */
+	/* Event streams per account (sse.c), made by the first stream. */
+	_Atomic(struct wg__sse_users *) sse_users;
 };
 
 /* Send req->out with this status and content type, plus the standard
@@ -58,6 +65,17 @@ void wg__req_send(wg_req *req, int status, const char *content_type, const char 
 
 /* Free a request without answering it (its loop has stopped). */
 void wg__req_discard(wg_req *req);
+
+/* A reply sent in pieces (sse.c): start it with status 200, the standard
+ * headers, content_type and Cache-Control: no-store; the caller sends the
+ * pieces with evhttp_send_reply_chunk and adds them to req->bytes_out.
+ * wg__req_stream_end ends it; req is logged, counted and freed like any
+ * reply once the end of the body is out (until then it counts as in
+ * flight), at once with client_gone: when called from the connection's
+ * close callback, evhttp having dropped or being about to free the
+ * connection. Either way the caller must not touch req afterwards. */
+void wg__req_stream_start(wg_req *req, const char *content_type);
+void wg__req_stream_end(wg_req *req, bool client_gone);
 
 /* wg_json_out sink appending to an evbuffer (ctx). */
 int wg__evbuffer_sink(void *ctx, const char *data, size_t len);

@@ -80,7 +80,7 @@ void wg__req_discard(wg_req *req)
 	wg_free(req);
 }
 
-void wg__req_send(wg_req *req, int status, const char *content_type, const char *cache_control)
+static void standard_headers(wg_req *req, const char *content_type, const char *cache_control)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req->ev);
 	evhttp_add_header(h, "Content-Type", content_type);
@@ -92,10 +92,11 @@ void wg__req_send(wg_req *req, int status, const char *content_type, const char 
 	evhttp_add_header(h, "Content-Security-Policy",
 	                  "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
 	                  "object-src 'none'; base-uri 'self'; frame-ancestors 'none'");
-	req->status = status;
-	evhttp_send_reply(req->ev, status, reason(status), req->out);
-	req->ev = NULL; /* evhttp owns and frees it once sent */
+}
 
+/* After the reply went to evhttp (req->ev NULL): count, log and free. */
+static void finish(wg_req *req, int status)
+{
 	struct wg_loop *loop = req->loop;
 	int64_t latency = wg_clock_mono_us() - req->start_us;
 	size_t route = req->route ? wg_router_index(loop->server->router, req->route)
@@ -120,6 +121,63 @@ void wg__req_send(wg_req *req, int status, const char *content_type, const char 
 	loop->inflight--;
 	if (loop->stopping && loop->inflight == 0)
 		event_base_loopexit(loop->base, NULL);
+}
+
+void wg__req_send(wg_req *req, int status, const char *content_type, const char *cache_control)
+{
+	standard_headers(req, content_type, cache_control);
+	req->status = status;
+	evhttp_send_reply(req->ev, status, reason(status), req->out);
+	req->ev = NULL; /* evhttp owns and frees it once sent */
+	finish(req, status);
+}
+
+void wg__req_stream_start(wg_req *req, const char *content_type)
+{
+	standard_headers(req, content_type, "no-store");
+	req->status = 200;
+	evhttp_send_reply_start(req->ev, 200, reason(200));
+}
+
+/* The last bytes of a stream ended by the server went out. */
+static void stream_sent(struct evhttp_request *ev, void *arg)
+{
+	wg_req *req = arg;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
+	if (evcon)
+		evhttp_connection_set_closecb(evcon, NULL, NULL);
+	req->ev = NULL; /* evhttp frees it after this */
+	finish(req, req->status);
+}
+
+/* The connection went away before they did: evhttp frees the request with
+ * it. */
+static void stream_dropped(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	wg_req *req = arg;
+	evhttp_request_set_on_complete_cb(req->ev, NULL, NULL);
+	req->ev = NULL;
+	finish(req, req->status);
+}
+
+void wg__req_stream_end(wg_req *req, bool client_gone)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req->ev);
+	if (client_gone || !evcon) {
+		/* A request evhttp has dropped from its connection is ours to
+		 * free; one still on a connection being freed goes with it. */
+		if (!evcon)
+			evhttp_request_free(req->ev);
+		req->ev = NULL;
+		finish(req, req->status);
+		return;
+	}
+	/* In flight until the end of the body is out, so that a stopping loop
+	 * sends it before exiting; either callback finishes the request. */
+	evhttp_connection_set_closecb(evcon, stream_dropped, req);
+	evhttp_request_set_on_complete_cb(req->ev, stream_sent, req);
+	evhttp_send_reply_end(req->ev);
 }
 
 void wg_req_reply(wg_req *req, int status)

@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include "core/alloc.h"
+#include "core/calendar.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -8,10 +9,14 @@
 #include "core/secret.h"
 #include "core/utf8.h"
 #include "core/workpool.h"
+#include "domain/flow.h"
 #include "domain/grid.h"
 #include "domain/locate.h"
 #include "http/loop.h"
+#include "http/sse.h"
 #include "http/target.h"
+#include "jobs/case_clocks.h"
+#include "jobs/scheduler.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -60,6 +65,35 @@ struct wg_secret_key *wg_req_secret_key(const wg_req *req)
 struct wg_ratelimit *wg_req_login_limit(const wg_req *req)
 {
 	return req->loop->server->login_limit;
+}
+
+struct wg_ratelimit *wg_req_portal_limit(const wg_req *req)
+{
+	return req->loop->server->portal_limit;
+}
+
+const struct wg_calendar *wg_req_calendar(const wg_req *req)
+{
+	return req->loop->server->calendar;
+}
+
+/* The case engine's data: the flow files and the working calendar. A bad
+ * file stops the start with its name, path and reason. */
+static int load_case_data(wg_server *s, char *err, size_t errlen)
+{
+	const wg_config *cfg = s->cfg;
+	int rc = wg_flow_load_dir(cfg->flows_dir, err, errlen);
+	if (rc)
+		return rc;
+	wg_office_hours hours;
+	char why[200];
+	if (wg_office_hours_parse(cfg->office_hours, &hours, why, sizeof why) != 0) {
+		snprintf(err, errlen, "office.hours: %s", why);
+		return WG_ECONFIG;
+	}
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/holidays", cfg->data_dir);
+	return wg_calendar_load_dir(dir, &hours, &s->calendar, err, errlen);
 }
 
 int wg_req_render_metrics(wg_req *req)
@@ -427,6 +461,7 @@ static void on_grace_expired(evutil_socket_t fd, short what, void *arg)
 
 static void begin_stopping(struct wg_loop *loop)
 {
+	wg__sse_stop(loop); /* event streams end now: the grace period is not for them */
 	loop->stopping = true;
 	if (loop->bound) {
 		evhttp_del_accept_socket(loop->http, loop->bound);
@@ -631,9 +666,15 @@ int wg_server_new(const wg_config *cfg, wg_store *store, const wg_route *routes,
 		wg_server_free(s);
 		return rc;
 	}
+	rc = load_case_data(s, err, errlen);
+	if (rc) {
+		wg_server_free(s);
+		return rc;
+	}
 	s->workpool = wg_workpool_new(wg_server_loop_count(cfg));
 	s->login_limit = wg_ratelimit_new((unsigned)cfg->security_login_per_minute);
-	if (!s->workpool || !s->login_limit) {
+	s->portal_limit = wg_ratelimit_new((unsigned)cfg->portal_per_minute);
+	if (!s->workpool || !s->login_limit || !s->portal_limit) {
 		wg_server_free(s);
 		return WG_ENOMEM;
 	}
@@ -675,6 +716,9 @@ int wg_server_run(wg_server *s)
 	signal(SIGPIPE, SIG_IGN);
 	main_thread = pthread_self();
 
+	if (wg_case_clocks_start(s->store, s->cfg, s->calendar, s->key, &s->scheduler) != 0)
+		wg_log(WG_LOG_ERROR, "cannot start the scheduler of case clocks");
+	wg_scheduler_set_global(s->scheduler);
 	unsigned started = 0;
 	for (; started < s->nloops; started++)
 		if (pthread_create(&s->loops[started].thread, NULL, loop_main, &s->loops[started]) != 0)
@@ -698,6 +742,10 @@ int wg_server_run(wg_server *s)
 	}
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(s->loops[i].thread, NULL);
+	/* The store closes after this returns: no clock may fire then. */
+	wg_scheduler_set_global(NULL);
+	wg_scheduler_stop(s->scheduler);
+	s->scheduler = NULL;
 	return started == s->nloops ? 0 : WG_EINTERNAL;
 }
 
@@ -730,6 +778,7 @@ void wg_server_free(wg_server *s)
 			event_free(loop->wake);
 		if (loop->wakefd >= 0)
 			close(loop->wakefd);
+		wg__sse_loop_free(loop);
 		if (loop->http)
 			evhttp_free(loop->http);
 		if (loop->base)
@@ -737,6 +786,7 @@ void wg_server_free(wg_server *s)
 		wg_metrics_free(loop->metrics);
 		pthread_mutex_destroy(&loop->lock);
 	}
+	wg__sse_server_free(s);
 	wg_free(s->loops);
 	wg_free(s->metrics);
 	wg_router_free(s->router);
@@ -744,6 +794,10 @@ void wg_server_free(wg_server *s)
 		wg_workpool_free(s->workpool);
 	if (s->login_limit)
 		wg_ratelimit_free(s->login_limit);
+	if (s->portal_limit)
+		wg_ratelimit_free(s->portal_limit);
+	wg_calendar_free(s->calendar);
+	wg_flow_unload();
 	if (s->key)
 		wg_secret_key_free(s->key);
 	wg_locate_shutdown();

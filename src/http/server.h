@@ -49,9 +49,12 @@ void wg_server_free(wg_server *s);
 const wg_config *wg_req_config(const wg_req *req);
 wg_store *wg_req_store(const wg_req *req);
 
-/* The key for secrets at rest and the sign-in limiter. */
+/* The key for secrets at rest, the sign-in and portal limiters, and the
+ * working calendar. */
 struct wg_secret_key *wg_req_secret_key(const wg_req *req);
 struct wg_ratelimit *wg_req_login_limit(const wg_req *req);
+struct wg_ratelimit *wg_req_portal_limit(const wg_req *req);
+const struct wg_calendar *wg_req_calendar(const wg_req *req);
 
 /* Render /metrics for this server into the request's body buffer. */
 int wg_req_render_metrics(wg_req *req);

@@ -192,6 +192,30 @@ int wg_db_integrity_check(wg_db *db, char *err, size_t errlen)
 	return db->ops->integrity_check(db, err, errlen);
 }
 
+/* Index and column names go into the SQL text (identifiers cannot be
+ * bound), so only plain ones pass. */
+static bool plain_identifier(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	bool ok = n > 0 && n <= 63 && (isalpha((unsigned char)s[0]) || s[0] == '_');
+	for (size_t i = 1; ok && i < n; i++)
+		ok = isalnum((unsigned char)s[i]) || s[i] == '_';
+	return ok;
+}
+
+int wg_db_text_index(wg_db *db, const char *index, int64_t rowid, const char *const *columns,
+                     const char *const *values, size_t n)
+{
+	bool ok = plain_identifier(index) && n > 0 && n <= WG_DB_TEXT_COLUMNS_MAX;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = plain_identifier(columns[i]);
+	if (!ok) {
+		wg__db_set_error(db, "invalid full-text index or column name");
+		return WG_EINTERNAL;
+	}
+	return db->ops->text_index ? db->ops->text_index(db, index, rowid, columns, values, n) : 0;
+}
+
 const char *wg_db_errmsg(const wg_db *db)
 {
 	return db->errmsg;
@@ -272,6 +296,11 @@ static int bind_va(wg_stmt *st, const char *fmt, va_list ap)
 			break;
 		}
 		case 'i': rc = wg_stmt_bind_int(st, i + 1, va_arg(ap, int64_t)); break;
+		case 'z': {
+			int64_t v = va_arg(ap, int64_t);
+			rc = v ? wg_stmt_bind_int(st, i + 1, v) : wg_stmt_bind_null(st, i + 1);
+			break;
+		}
 		case 'd': rc = wg_stmt_bind_double(st, i + 1, va_arg(ap, double)); break;
 		case 'b': rc = wg_stmt_bind_int(st, i + 1, va_arg(ap, int) != 0); break;
 		case 'n': rc = wg_stmt_bind_null(st, i + 1); break;

@@ -75,6 +75,20 @@ int wg_db_rollback_to(wg_db *db, const char *name);
  * err. */
 int wg_db_integrity_check(wg_db *db, char *err, size_t errlen);
 
+/* Full-text search kept apart from its table: SQLite's FTS5 index is a
+ * table of its own (the virtual table named index, whose rowid is the
+ * indexed row's id) that must be written beside each row; PostgreSQL
+ * indexes an expression of the row's own table (a GIN index), so there
+ * this does nothing. Makes the indexed text of rowid the n values given for
+ * the columns named, replacing what it held (a NULL value indexes nothing
+ * for its column). index and the column names are spliced into the SQL, so
+ * they must be plain identifiers, at most WG_DB_TEXT_COLUMNS_MAX columns
+ * (else WG_EINTERNAL). Call it in the transaction that writes the row.
+ * Returns 0, WG_EINTERNAL, WG_ESTORE or WG_ENOMEM. */
+#define WG_DB_TEXT_COLUMNS_MAX 8
+int wg_db_text_index(wg_db *db, const char *index, int64_t rowid, const char *const *columns,
+                     const char *const *values, size_t n);
+
 /* Last error text of this connection; valid until the next call on it. */
 const char *wg_db_errmsg(const wg_db *db);
 
@@ -90,7 +104,7 @@ int wg_db_prepare(wg_db *db, const char *sql, wg_stmt **out);
  * kept: sql must have static storage (a string literal), since its address
  * is the key. The statement comes back reset; bindings from its last use
  * remain, so bind every parameter. wg_stmt_finalize on it only resets it;
- * the connection frees it when it closes. Beyond 64 statements per
+ * the connection frees it when it closes. Beyond 160 statements per
  * connection this falls back to an ordinary statement. */
 int wg_db_prepare_cached(wg_db *db, const char *sql, wg_stmt **out);
 
@@ -107,7 +121,7 @@ int wg_stmt_bind_double(wg_stmt *st, int idx, double v);
 /* Bind parameters 1, 2, ... from a format, one letter per parameter:
  *   't' const char * text (NULL binds NULL)   'i' int64_t
  *   'b' int as a 0/1 flag                    'n' NULL (takes no argument)
- *   'd' double
+ *   'd' double                               'z' int64_t, 0 binds NULL (an unset time)
  * Returns 0 or the first binding error (WG_EINTERNAL for a bad letter). */
 int wg_stmt_bindf(wg_stmt *st, const char *fmt, ...);
 

@@ -39,13 +39,18 @@ struct wg__db_ops {
 	void (*reset)(wg_stmt *st);
 	/* Frees the statement. */
 	void (*finalize)(wg_stmt *st);
+	/* wg_db_text_index with its arguments checked, for a driver whose
+	 * full-text index is a table of its own; NULL where the index lives on
+	 * the row's table, so there is nothing to write. */
+	int (*text_index)(wg_db *db, const char *index, int64_t rowid, const char *const *columns,
+	                  const char *const *values, size_t n);
 };
 
 /* Longest error text kept per connection; longer messages are cut. */
 #define WG__DB_ERRMSG_MAX 512
 
 /* Statements kept per connection by wg_db_prepare_cached. */
-#define WG__DB_CACHE_MAX 64
+#define WG__DB_CACHE_MAX 160
 
 struct wg__db_cached {
 	const char *sql; /* the caller's static text: its address is the key */

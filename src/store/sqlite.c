@@ -303,6 +303,47 @@ static void sqlite_finalize(wg_stmt *st)
 	wg_free(st);
 }
 
+/* One statement of wg_db_text_index: rowid bound first, then the values. */
+static int run_text_sql(wg_db *db, const char *sql, int64_t rowid, const char *const *values, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(conn_of(db), sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return map_error(db, rc);
+	rc = sqlite3_bind_int64(st, 1, rowid);
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++)
+		rc = values[i] ? sqlite3_bind_text64(st, (int)i + 2, values[i], strlen(values[i]),
+		                                     SQLITE_STATIC, SQLITE_UTF8)
+		               : sqlite3_bind_null(st, (int)i + 2);
+	int result = rc == SQLITE_OK ? run_to_end(db, st) : map_error(db, rc);
+	sqlite3_finalize(st);
+	return result;
+}
+
+/* An FTS5 table keeps its own copy of the text: replacing a row's text is
+ * deleting the old row (none the first time) and inserting the new. The
+ * SQL depends on the names, so it is prepared per call, which costs a few
+ * microseconds against the write it accompanies. */
+static int sqlite_text_index(wg_db *db, const char *index, int64_t rowid, const char *const *columns,
+                             const char *const *values, size_t n)
+{
+	/* Names are at most 63 bytes and n at most WG_DB_TEXT_COLUMNS_MAX
+	 * (db.c checked), so both statements fit. */
+	char sql[128 + WG_DB_TEXT_COLUMNS_MAX * 72];
+	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE rowid = ?", index);
+	int rc = run_text_sql(db, sql, rowid, NULL, 0);
+	if (rc)
+		return rc;
+	size_t len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO %s (rowid", index);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, ", %s", columns[i]);
+	len += (size_t)snprintf(sql + len, sizeof sql - len, ") VALUES (?");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, ", ?");
+	snprintf(sql + len, sizeof sql - len, ")");
+	return run_text_sql(db, sql, rowid, values, n);
+}
+
 static const struct wg__db_ops sqlite_ops = {
 	.name = "sqlite",
 	/* IMMEDIATE takes the write lock up front, where the busy timeout
@@ -326,6 +367,7 @@ static const struct wg__db_ops sqlite_ops = {
 	.columns = sqlite_columns,
 	.reset = sqlite_reset,
 	.finalize = sqlite_finalize,
+	.text_index = sqlite_text_index,
 };
 
 /* journal_mode=WAL quietly keeps the old mode where WAL is impossible (some

@@ -491,7 +491,16 @@ static void test_bindf_execf(void **state)
 	assert_int_equal(
 		wg_db_execf(db, "UPDATE bf SET flag = ? WHERE id > ?", &changes, "bi", 0, (int64_t)0), 0);
 	assert_int_equal(changes, 2);
-	assert_int_equal(wg_db_execf(db, insert, NULL, "iz", (int64_t)3), WG_EINTERNAL);
+	assert_int_equal(wg_db_execf(db, insert, NULL, "iq", (int64_t)3), WG_EINTERNAL);
+	/* 'z': an unset time (0) binds NULL, any other value itself. */
+	assert_int_equal(wg_db_execf(db, "UPDATE bf SET note = ? WHERE id = ?", &changes, "zi", (int64_t)0,
+	                             (int64_t)1),
+	                 0);
+	wg_stmt *zt = prepare_ok(db, "SELECT count(*) FROM bf WHERE note IS NULL AND id = ?");
+	assert_int_equal(wg_stmt_bindf(zt, "z", (int64_t)1), 0);
+	assert_int_equal(wg_stmt_step(zt), WG_DB_ROW);
+	assert_int_equal(wg_stmt_int(zt, 0), 1);
+	wg_stmt_finalize(zt);
 	wg_stmt *st = prepare_ok(db, "SELECT name, flag, note FROM bf WHERE id = ?");
 	assert_int_equal(wg_stmt_bindf(st, "i", (int64_t)1), 0);
 	assert_int_equal(wg_stmt_step(st), WG_DB_ROW);
