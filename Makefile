@@ -24,7 +24,7 @@ run: deps build
 	@mkdir -p var
 	@if [ ! -s var/demo-accounts.txt ]; then \
 		$(BUILD)/wangge migrate --config=$(DEMO_CONF) && \
-		(umask 077; $(BUILD)/wangge demo --config=$(DEMO_CONF) --staff-accounts > var/demo-accounts.txt) || exit 1; \
+		(umask 077; $(BUILD)/wangge demo --config=$(DEMO_CONF) --staff-accounts --cases > var/demo-accounts.txt) || exit 1; \
 	fi
 	@echo "Demo accounts of Mei county (眉县), from var/demo-accounts.txt:"
 	@cat var/demo-accounts.txt

@@ -482,7 +482,7 @@ static int similar_run(wg_db *db, void *arg)
 	if (rc)
 		return rc;
 	wg_scope scope;
-	wg_scope_of(op->env.caller, &scope);
+	wg_scope_of_matters(op->env.caller, &scope);
 	wg_json_out *w = wg_req_json(op->req);
 	wg_json_object_begin(w);
 	wg_json_key(w, "items");

@@ -1,10 +1,11 @@
 /* wangge demo: a complete, deterministic Mei county (眉县, 610326): its 974
  * grids over the real towns and villages of data/regions with their 1,226
- * staff (demo_county.c), the demo accounts, one per kind of user, and the
+ * staff (demo_county.c), the demo accounts, one per kind of user, the
  * base data of residents, houses, organisations and key places
- * (demo_base.c). */
+ * (demo_base.c), and with --cases a year of cases (demo_cases.c). */
 #include "cli/cli.h"
 
+#include "cli/demo_cases.h"
 #include "cli/demo_county.h"
 #include "cli/internal.h"
 #include "core/alloc.h"
@@ -211,6 +212,11 @@ int wg_cli_demo(wg_config *cfg, int argc, char **argv)
 	int64_t seed;
 	int rc = count_flag(argc, argv, "seed", 1, 0, INT64_MAX, &seed);
 	rc = rc ? rc : count_flag(argc, argv, "residents", WG__DEMO_RESIDENTS, 0, 5000000, &o.residents);
+	/* --cases alone is the default count; cases need every grid's worker. */
+	bool cases = has_flag(argc, argv, "cases") || wg__cli_flag(argc, argv, "cases");
+	wg__demo_cases_options co = {.progress = o.progress};
+	rc = rc ? rc : count_flag(argc, argv, "cases", WG__DEMO_CASES, 0, WG__DEMO_CASES_MAX, &co.count);
+	o.staff_accounts = o.staff_accounts || cases;
 	const char *url = wg__cli_flag(argc, argv, "db");
 	char err[256];
 	if (!rc && url && wg_config_set(cfg, "db.url", url, err, sizeof err) != 0) {
@@ -219,7 +225,7 @@ int wg_cli_demo(wg_config *cfg, int argc, char **argv)
 	}
 	if (rc)
 		return rc;
-	o.seed = (uint64_t)seed;
+	o.seed = co.seed = (uint64_t)seed;
 	wg_secret_key *key;
 	if (wg_secret_key_load(cfg->security_key_file, &key, err, sizeof err) != 0) {
 		fprintf(stderr, "wangge: %s\n", err);
@@ -251,10 +257,17 @@ int wg_cli_demo(wg_config *cfg, int argc, char **argv)
 	rc = rc ? rc : demo_accounts(db, cfg, &p, hash, &created);
 	if (!rc && created)
 		printf("password of the %d demo accounts above: %s\n", created, password);
+	else if (!rc && !given && (o.staff_accounts || cases))
+		/* The demo accounts keep theirs; the accounts this run adds (grid
+		 * workers, department handlers) need a password somebody knows. */
+		printf("password of the accounts this run adds: %s\n", password);
 	rc = rc ? rc : o.staff_accounts ? add_staff_accounts(db, cfg, hash) : 0;
 	rc = rc ? rc : wg__demo_link_workers(db);
 	rc = rc ? rc : wg__demo_base(db, cfg, key, &o, &base_made);
-	if (!rc && o.progress && (grids_made || base_made))
+	co.password_hash = hash;
+	bool cases_made = false;
+	rc = rc || !cases ? rc : wg__demo_cases(db, cfg, key, &co, &cases_made);
+	if (!rc && o.progress && (grids_made || base_made || cases_made))
 		fprintf(o.progress, "demo county built in %.1f s\n",
 		        (double)(wg_clock_mono_us() - started) / 1e6);
 	sodium_memzero(generated, sizeof generated);

@@ -162,6 +162,20 @@ static const struct cal_year *block_of(const wg_calendar *cal, int64_t z, int64_
 	return cal->year[y - WG_CALENDAR_YEAR_MIN];
 }
 
+bool wg_calendar_has_year(const wg_calendar *cal, int year)
+{
+	return year >= WG_CALENDAR_YEAR_MIN && year <= WG_CALENDAR_YEAR_MAX &&
+	       cal->year[year - WG_CALENDAR_YEAR_MIN];
+}
+
+int wg_calendar_year_of(int64_t t_ms, int offset_minutes)
+{
+	int64_t y;
+	int m, d;
+	civil_from_days(floor_div(t_ms + (int64_t)offset_minutes * 60000, 86400000), &y, &m, &d);
+	return (int)y;
+}
+
 static bool working(const wg_calendar *cal, int64_t z)
 {
 	int64_t first, last;

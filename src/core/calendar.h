@@ -101,6 +101,14 @@ int wg_calendar_add_year(wg_calendar *cal, const char *text, size_t len, const c
 int wg_calendar_load_dir(const char *dir, const wg_office_hours *hours, wg_calendar **out, char *err,
                          size_t errlen);
 
+/* Whether a file for the year was loaded (a year without one counts Monday
+ * to Friday as working days). False for a year outside
+ * WG_CALENDAR_YEAR_MIN..MAX. */
+bool wg_calendar_has_year(const wg_calendar *cal, int year);
+
+/* The local calendar year of t_ms. */
+int wg_calendar_year_of(int64_t t_ms, int offset_minutes);
+
 /* Whether the local date y-m-d is a working day; false for a date that
  * does not exist (2026-02-30). */
 bool wg_calendar_is_working_day(const wg_calendar *cal, int y, int m, int d);

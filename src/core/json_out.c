@@ -354,6 +354,60 @@ void wg_json_int(wg_json_out *w, int64_t v)
 	put_bytes(w, p, (size_t)(tmp + sizeof tmp - p));
 }
 
+/* The text %.15g gives for v, written into tmp without printf, when v is
+ * the double nearest a decimal of at most 15 significant digits and at most
+ * 9 places, between 1e-4 and 1e15 (where %g writes no exponent): returns
+ * its length, or 0 when v is not such a number. Coordinates (7 places) and
+ * money are; they would otherwise cost a printf and a strtod, or more.
+ *
+ * Why the text is the same: m / 10^k with m and 10^k exact doubles is
+ * rounded once, so m / 10^k == v says that v is the double nearest the
+ * decimal D = m * 10^-k. D has at most 15 significant digits, and the
+ * neighbouring 15-digit decimals lie further from v than half a unit in the
+ * last place of a double, so rounding v to 15 digits gives D back: %.15g
+ * prints D, less its trailing zeros, and D reads back as v. */
+static size_t short_decimal(double v, char *tmp)
+{
+	static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+	double a = fabs(v);
+	if (!(a >= 1e-4 && a < 1e15))
+		return 0;
+	for (int k = 0; k < (int)(sizeof scale / sizeof scale[0]); k++) {
+		double scaled = a * scale[k];
+		if (scaled >= 1e15)
+			return 0;
+		double m = nearbyint(scaled);
+		if (m / scale[k] != a)
+			continue;
+		uint64_t whole = (uint64_t)m, unit = (uint64_t)scale[k];
+		uint64_t ip = whole / unit, frac = whole % unit;
+		char digits[24];
+		size_t n = 0;
+		if (v < 0)
+			tmp[n++] = '-';
+		size_t d = 0;
+		do
+			digits[d++] = (char)('0' + ip % 10);
+		while ((ip /= 10) != 0);
+		while (d)
+			tmp[n++] = digits[--d];
+		if (frac) {
+			tmp[n++] = '.';
+			for (int i = k - 1; i >= 0; i--) {
+				digits[i] = (char)('0' + frac % 10);
+				frac /= 10;
+			}
+			int last = k;
+			while (last > 0 && digits[last - 1] == '0')
+				last--;
+			memcpy(tmp + n, digits, (size_t)last);
+			n += (size_t)last;
+		}
+		return n;
+	}
+	return 0;
+}
+
 void wg_json_double(wg_json_out *w, double v)
 {
 	if (!isfinite(v)) {
@@ -366,11 +420,11 @@ void wg_json_double(wg_json_out *w, double v)
 	 * shortest of the three; %.17g always does. The C locale is assumed
 	 * (the server never calls setlocale), so the point is '.'. */
 	char tmp[40]; /* at most 24 characters and ".0" */
-	size_t n = 0;
-	for (int digits = 15; digits <= 17; digits++) {
+	size_t n = short_decimal(v, tmp);
+	for (int digits = 15; n == 0 && digits <= 17; digits++) {
 		n = (size_t)snprintf(tmp, sizeof tmp - 2, "%.*g", digits, v);
-		if (strtod(tmp, NULL) == v)
-			break;
+		if (strtod(tmp, NULL) != v)
+			n = digits < 17 ? 0 : n;
 	}
 	/* A whole number keeps a fraction so that readers which tell integers
 	 * from reals (jansson, Python) read a real back; -0.0 keeps its sign. */

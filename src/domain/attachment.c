@@ -351,11 +351,15 @@ int wg_attachment_link(wg_db *db, const char *sha256, const char *owner_type, in
 /* ---- reading -------------------------------------------------------------- */
 
 /* Visible: uploaded by the caller, or linked from a record in the caller's
- * scope or assigned to their department. */
-#define VISIBLE_SQL                                                                                     \
-	"(EXISTS (SELECT 1 FROM attachment_uploads u WHERE u.sha256 = a.sha256 AND u.user_id = ?) "     \
-	"OR EXISTS (SELECT 1 FROM attachment_links l WHERE l.sha256 = a.sha256 AND " WG_SCOPE_DEPT_SQL( \
-		"l.scope_key", "l.department") "))"
+ * scope or assigned to their department, or from a case their department
+ * owns, co-handles or was summoned to (case.h: who sees a case). */
+#define CASE_DEPARTMENT_SQL                                                     \
+	"(l.owner_type = 'case' AND EXISTS (SELECT 1 FROM case_departments cd " \
+	"WHERE cd.case_id = l.owner_id AND cd.department = ?))"
+#define LINK_SQL "(" WG_SCOPE_DEPT_SQL("l.scope_key", "l.department") " OR " CASE_DEPARTMENT_SQL ")"
+#define VISIBLE_SQL                                                                                 \
+	"(EXISTS (SELECT 1 FROM attachment_uploads u WHERE u.sha256 = a.sha256 AND u.user_id = ?) " \
+	"OR EXISTS (SELECT 1 FROM attachment_links l WHERE l.sha256 = a.sha256 AND " LINK_SQL "))"
 
 int wg_attachment_get(wg_db *db, const wg_caller *caller, const char *sha256, wg_attachment *out)
 {
@@ -374,10 +378,13 @@ int wg_attachment_get(wg_db *db, const wg_caller *caller, const char *sha256, wg
 	rc = wg_stmt_bindf(st, "t", sha256);
 	if (!rc && !system) {
 		wg_scope scope;
-		wg_scope_of(caller, &scope);
+		wg_scope_of_matters(caller, &scope);
 		rc = wg_stmt_bind_int(st, 2, caller->user_id);
-		if (!rc && (rc = wg_scope_bind_dept(&scope, st, 3)) > 0)
-			rc = 0;
+		int next = rc ? rc : wg_scope_bind_dept(&scope, st, 3);
+		rc = next < 0 ? next
+		     : scope.department
+		             ? wg_stmt_bind_text(st, next, scope.department, strlen(scope.department))
+		             : wg_stmt_bind_null(st, next);
 	}
 	if (!rc)
 		rc = wg_stmt_step(st);

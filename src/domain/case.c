@@ -24,16 +24,6 @@
 
 /* ---- shared row functions ------------------------------------------------ */
 
-int wg__case_bind_visible(const wg_scope *scope, wg_stmt *st, int idx)
-{
-	idx = wg_scope_bind(scope, st, idx);
-	if (idx < 0)
-		return idx;
-	int rc = scope->department ? wg_stmt_bind_text(st, idx, scope->department, strlen(scope->department))
-	                           : wg_stmt_bind_null(st, idx);
-	return rc ? rc : idx + 1;
-}
-
 static void copy_text(char *dst, size_t cap, wg_stmt *st, int col)
 {
 	const char *s = wg_stmt_is_null(st, col) ? "" : wg_stmt_text(st, col, NULL);
@@ -99,14 +89,14 @@ static int row_from(wg_stmt *st, wg__case_row *r)
 int wg__case_load(wg_db *db, const wg_case_env *env, int64_t id, wg__case_row *row)
 {
 	wg_scope scope;
-	wg_scope_of(env->caller, &scope);
+	wg_scope_of_matters(env->caller, &scope);
 	wg_stmt *st;
 	int rc = wg_db_prepare_cached(
-		db, "SELECT " ROW_COLUMNS " FROM cases c WHERE c.id = ? AND " WG__CASE_VISIBLE_SQL("c"), &st);
+		db, "SELECT " ROW_COLUMNS " FROM cases c WHERE c.id = ? AND " WG_CASE_VISIBLE_SQL("c"), &st);
 	if (rc)
 		return rc;
 	rc = wg_stmt_bind_int(st, 1, id);
-	if (!rc && (rc = wg__case_bind_visible(&scope, st, 2)) > 0)
+	if (!rc && (rc = wg_scope_bind_dept(&scope, st, 2)) > 0)
 		rc = 0;
 	if (!rc)
 		rc = wg_stmt_step(st);
@@ -311,7 +301,8 @@ int wg__case_departments(wg_db *db, wg_arena *arena, int64_t id, wg_case_departm
 	int rc = wg_db_prepare_cached(db,
 	                              "SELECT d.department, p.name, d.role, d.due, d.reported_in_at "
 	                              "FROM case_departments d JOIN departments p ON p.code = d.department "
-	                              "WHERE d.case_id = ? ORDER BY CASE d.role WHEN 'owner' THEN 0 "
+	                              "WHERE d.case_id = ? AND d.released_at IS NULL ORDER BY CASE d.role "
+	                              "WHEN 'owner' THEN 0 "
 	                              "WHEN 'co' THEN 1 ELSE 2 END, d.created_at, d.department",
 	                              &st);
 	if (rc)
@@ -555,9 +546,10 @@ static int insert_case(wg_db *db, const wg_case_env *env, const wg_case_report *
 		"INSERT INTO cases (number, kind, category, title, description, state, level, centre, "
 		"source, priority, self_resolved, lat, lng, address, grid, region, scope_key, "
 		"reporter_user, reporter_name, reporter_phone, reporter_phone_masked, tracking_code, "
-		"reported_at, closed_at, updated_at) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-		"RETURNING id",
+		"reported_at, closed_at, updated_at, clock, clock_started, deadline, next_due, "
+		"handle_deadline) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		"?, ?) RETURNING id",
 		&st);
 	if (rc)
 		return rc;
@@ -585,6 +577,13 @@ static int insert_case(wg_db *db, const wg_case_env *env, const wg_case_report *
 		rc = s->terminal ? wg_stmt_bind_int(st, 24, env->now) : wg_stmt_bind_null(st, 24);
 	if (!rc)
 		rc = wg_stmt_bind_int(st, 25, env->now);
+	/* The clock started before the insert: the row is written once. */
+	if (!rc)
+		rc = row->clock[0] ? wg_stmt_bind_text(st, 26, row->clock, strlen(row->clock))
+		                   : wg_stmt_bind_null(st, 26);
+	const int64_t times[] = {row->clock_started, row->deadline, row->next_due, row->handle_deadline};
+	for (int i = 0; !rc && i < 4; i++)
+		rc = times[i] ? wg_stmt_bind_int(st, 27 + i, times[i]) : wg_stmt_bind_null(st, 27 + i);
 	if (!rc)
 		rc = wg_stmt_step(st);
 	if (rc == WG_DB_ROW) {
@@ -706,19 +705,19 @@ int wg_case_create(wg_db *db, const wg_case_env *env, const wg_case_report *r, i
 	char code[WG_CASE_TRACKING_LEN + 1] = "";
 	if (r->citizen)
 		tracking_code(code);
+	row.version = 1;
+	if (row.flow->states[row.state].terminal)
+		row.closed_at = env->now;
 	rc = title ? seal_phone(env, r->reporter_phone, &contact, fe) : WG_ENOMEM;
+	/* The clock is started on the row before it exists (id 0: no summons
+	 * to wait for), so that one INSERT writes it whole. */
+	if (!rc)
+		rc = wg__case_clock_start(db, env, &row);
 	if (!rc)
 		rc = next_number(db, env, f, row.number);
 	if (!rc)
 		rc = insert_case(db, env, r, &row, &p, title, &contact, r->citizen ? code : NULL, &row.id);
 	wg_free(contact.sealed);
-	row.version = 1;
-	if (row.flow->states[row.state].terminal)
-		row.closed_at = env->now;
-	if (!rc)
-		rc = wg__case_clock_start(db, env, &row);
-	if (!rc)
-		rc = wg__case_save(db, env, &row);
 	if (!rc)
 		rc = link_photos(db, &row, r->photos, r->nphotos);
 	if (!rc && !r->self_resolved)
@@ -844,14 +843,14 @@ static int fill_actions(wg_db *db, const wg_case_env *env, wg_case *c)
 int wg_case_get(wg_db *db, const wg_case_env *env, int64_t id, wg_case_fn fn, void *ctx)
 {
 	wg_scope scope;
-	wg_scope_of(env->caller, &scope);
+	wg_scope_of_matters(env->caller, &scope);
 	wg_stmt *st;
 	int rc = wg_db_prepare_cached(
-		db, "SELECT " CASE_COLUMNS CASE_FROM " WHERE c.id = ? AND " WG__CASE_VISIBLE_SQL("c"), &st);
+		db, "SELECT " CASE_COLUMNS CASE_FROM " WHERE c.id = ? AND " WG_CASE_VISIBLE_SQL("c"), &st);
 	if (rc)
 		return rc;
 	rc = wg_stmt_bind_int(st, 1, id);
-	if (!rc && (rc = wg__case_bind_visible(&scope, st, 2)) > 0)
+	if (!rc && (rc = wg_scope_bind_dept(&scope, st, 2)) > 0)
 		rc = 0;
 	if (!rc)
 		rc = wg_stmt_step(st);
@@ -874,7 +873,7 @@ int wg_case_get(wg_db *db, const wg_case_env *env, int64_t id, wg_case_fn fn, vo
 /* Filters as "(? = '' OR col = ?)" pairs, bound twice each ("" when not
  * given: an untyped NULL parameter has no type on PostgreSQL). */
 #define LIST_FILTER_SQL                                                                             \
-	WG__CASE_VISIBLE_SQL("c")                                                                   \
+	WG_CASE_VISIBLE_SQL("c")                                                                    \
 	" AND (? = '' OR c.kind = ?) AND (? = '' OR c.state = ?) AND (? = '' OR c.category = ?)"    \
 	" AND (? = '' OR c.department = ?) AND (? = '' OR c.source = ?) AND (? = '' OR c.risk = ?)" \
 	" AND (? = '' OR c.scope_key >= ?) AND (? = '' OR c.scope_key < ?)"                         \
@@ -901,7 +900,7 @@ static int bind_pair(wg_stmt *st, int idx, const char *v)
 
 static int bind_list(const wg_case_env *env, wg_stmt *st, const struct list_query *q, const wg_case_filter *f)
 {
-	int idx = wg__case_bind_visible(&q->scope, st, 1);
+	int idx = wg_scope_bind_dept(&q->scope, st, 1);
 	const char *pairs[] = {f->kind, f->state, f->category, f->department, f->source, f->risk};
 	for (size_t i = 0; idx > 0 && i < sizeof pairs / sizeof pairs[0]; i++)
 		idx = bind_pair(st, idx, pairs[i]);
@@ -934,7 +933,7 @@ static int make_list_query(const wg_case_env *env, const wg_case_filter *f, stru
                            wg_field_errors *fe)
 {
 	memset(q, 0, sizeof *q);
-	wg_scope_of(env->caller, &q->scope);
+	wg_scope_of_matters(env->caller, &q->scope);
 	if (f->area) {
 		if (!wg_scope_prefix(f->area, q->lo)) {
 			wg_field_errors_add(fe, f->area_field, "format", "%s is not a region or grid code",

@@ -8,10 +8,12 @@
  * notifications and one audit row. A clock's expiry is applied the same
  * way by the scheduler (wg_case_clock_fire), as the system.
  *
- * Who sees a case (the one place, wg__case_visible_sql): a caller whose
- * scope holds its scope_key, or one of a department role whose department
- * owns, co-handles or was summoned to it. Absent and out of sight are the
- * same answer, WG_ENOTFOUND.
+ * Who sees a case (the one place, WG_CASE_VISIBLE_SQL over
+ * wg_scope_of_matters): a caller whose scope holds its scope_key (not
+ * accounts of department roles only), or one of a department role whose
+ * department owns, co-handles or was summoned to it, now or before (a
+ * department that returned a case still reads it). Absent and out of
+ * sight are the same answer, WG_ENOTFOUND.
  *
  * Strings of a wg_case passed to a callback are valid during the call
  * only. */
@@ -111,6 +113,13 @@ typedef struct wg_case {
 	const char *actions[WG_FLOW_ACTIONS_MAX];
 	size_t nactions;
 } wg_case;
+
+/* The one visibility rule (above) as SQL on the cases row alias: bind the
+ * caller's scope and department as wg_scope_bind_dept binds
+ * WG_SCOPE_DEPT_SQL (3 parameters). For every read of cases. */
+#define WG_CASE_VISIBLE_SQL(alias)                                                            \
+	"(" WG_SCOPE_SQL(alias ".scope_key") " OR EXISTS (SELECT 1 FROM case_departments vd " \
+					     "WHERE vd.case_id = " alias ".id AND vd.department = ?))"
 
 typedef int (*wg_case_fn)(void *ctx, const wg_case *c);
 

@@ -37,7 +37,7 @@ static bool place_ok(const wg_case_env *env, const wg__case_row *row, enum wg_fl
 {
 	const wg_caller *c = env->caller;
 	wg_scope scope;
-	wg_scope_of(c, &scope);
+	wg_scope_of_matters(c, &scope);
 	enum wg_region_level level;
 	switch (rule) {
 	case WG_FLOW_SCOPE_AREA: return wg_scope_contains(&scope, row->scope_key);
@@ -53,11 +53,30 @@ static bool place_ok(const wg_case_env *env, const wg__case_row *row, enum wg_fl
 	return true;
 }
 
+static bool town_caller(const wg_caller *c)
+{
+	enum wg_region_level lv;
+	return c->scope && wg_region_code_level(c->scope, &lv) && lv == WG_REGION_TOWN;
+}
+
+/* Whether the effects leave the action anything to do for this caller: an
+ * extension to decide on, a level to escalate to, a town to summon. The
+ * effects refuse the same cases with a field error. */
+static bool effects_possible(const wg_case_env *env, const wg__case_row *row, const wg_flow_action *a)
+{
+	if ((a->effects & (WG_FLOW_EFFECT_EXTEND_APPROVE | WG_FLOW_EFFECT_EXTEND_REFUSE)) &&
+	    !row->pending_deadline)
+		return false;
+	if ((a->effects & WG_FLOW_EFFECT_SUMMON) && !town_caller(env->caller))
+		return false;
+	return !(a->effects & WG_FLOW_EFFECT_ESCALATE) || strcmp(row->level, "county") != 0;
+}
+
 bool wg__case_may(const wg_case_env *env, const wg__case_row *row, const wg_flow_action *a,
                   const wg_case_department *deps, size_t ndeps)
 {
 	return (a->from & (1u << row->state)) && (env->caller->roles & a->roles) &&
-	       place_ok(env, row, a->scope, deps, ndeps);
+	       effects_possible(env, row, a) && place_ok(env, row, a->scope, deps, ndeps);
 }
 
 /* ---- fields ------------------------------------------------------------------ */
@@ -207,25 +226,29 @@ struct act {
 	bool dissatisfied; /* the to_if condition */
 };
 
+static int add_department(struct act *x, const char *department, const char *role)
+{
+	return wg_db_execf(x->db,
+	                   "INSERT INTO case_departments (case_id, department, role, created_at) "
+	                   "VALUES (?, ?, ?, ?) ON CONFLICT (case_id, department, role) DO UPDATE SET "
+	                   "released_at = NULL, created_at = excluded.created_at",
+	                   NULL, "itti", x->row->id, department, role, x->env->now);
+}
+
 static int set_departments(struct act *x, const char *owner, const json_t *co)
 {
+	/* Released, not deleted: the departments keep reading the case. */
 	int rc = wg_db_execf(x->db,
-	                     "DELETE FROM case_departments WHERE case_id = ? AND role IN ('owner', 'co')",
-	                     NULL, "i", x->row->id);
+	                     "UPDATE case_departments SET released_at = ? WHERE case_id = ? AND role IN "
+	                     "('owner', 'co') AND released_at IS NULL",
+	                     NULL, "ii", x->env->now, x->row->id);
 	if (!rc && owner)
-		rc = wg_db_execf(x->db,
-		                 "INSERT INTO case_departments (case_id, department, role, created_at) "
-		                 "VALUES (?, ?, 'owner', ?)",
-		                 NULL, "iti", x->row->id, owner, x->env->now);
+		rc = add_department(x, owner, "owner");
 	size_t i;
 	json_t *d;
 	json_array_foreach((json_t *)co, i, d) {
 		if (!rc)
-			rc = wg_db_execf(
-				x->db,
-				"INSERT INTO case_departments (case_id, department, role, created_at) "
-				"VALUES (?, ?, 'co', ?)",
-				NULL, "iti", x->row->id, json_string_value(d), x->env->now);
+			rc = add_department(x, json_string_value(d), "co");
 	}
 	snprintf(x->row->department, sizeof x->row->department, "%s", owner ? owner : "");
 	return rc;
@@ -379,9 +402,7 @@ static int effect_extend(struct act *x, unsigned effect)
 
 static int effect_summon(struct act *x)
 {
-	enum wg_region_level lv;
-	if (!x->env->caller->scope || !wg_region_code_level(x->env->caller->scope, &lv) ||
-	    lv != WG_REGION_TOWN) {
+	if (!town_caller(x->env->caller)) {
 		wg_field_errors_add(x->fe, "departments", "role",
 		                    "only a town centre summons county departments");
 		return WG_EVALIDATION;

@@ -52,7 +52,9 @@ int wg__case_category_deadline(wg_db *db, const wg_case_env *env, const char *ca
 static int64_t add_duration(const wg_case_env *env, int64_t from, const wg_flow_duration *d)
 {
 	int64_t amount = d->source == WG_FLOW_SETTING ? wg__case_setting(env, d->setting) : d->amount;
-	return add_amount(env, from, d->unit, amount);
+	/* Nothing to add is the instant itself, not the next working minute
+	 * (a deadline at 12:00 is due at 12:00, not after lunch). */
+	return amount ? add_amount(env, from, d->unit, amount) : from;
 }
 
 static const wg_flow_clock *running_clock(const wg__case_row *row)
@@ -61,12 +63,20 @@ static const wg_flow_clock *running_clock(const wg__case_row *row)
 	return k >= 0 ? &row->flow->clocks[k] : NULL;
 }
 
-/* When the near-deadline notice is due: warn_percent of the time left. */
-static int64_t warn_at(const wg__case_row *row, const wg_flow_clock *c)
+/* When the near-deadline notice is due: when warn_percent of the working
+ * time is left, counted on the calendar so that it falls in office hours. */
+static int64_t warn_at(const wg_case_env *env, const wg__case_row *row, const wg_flow_clock *c)
 {
 	if (!c->warn_percent || row->warned || row->clock_step > 0 || row->deadline <= row->clock_started)
 		return 0;
-	return row->deadline - (row->deadline - row->clock_started) * c->warn_percent / 100;
+	int offset = offset_of(env);
+	int64_t total =
+		wg_calendar_working_minutes_between(env->cal, row->clock_started, row->deadline, offset);
+	if (total <= 0)
+		return 0;
+	int64_t at = wg_calendar_add_working_minutes(env->cal, row->clock_started,
+	                                             total - total * c->warn_percent / 100, offset);
+	return at < row->deadline ? at : 0;
 }
 
 static int64_t step_at(const wg_case_env *env, const wg__case_row *row, const wg_flow_clock *c)
@@ -111,7 +121,7 @@ int wg__case_clock_schedule(wg_db *db, const wg_case_env *env, wg__case_row *row
 		return rc;
 	const wg_flow_clock *c = running_clock(row);
 	if (c && !row->flow->states[row->state].terminal) {
-		due = earliest(due, warn_at(row, c));
+		due = earliest(due, warn_at(env, row, c));
 		due = earliest(due, step_at(env, row, c));
 		if (!row->overdue)
 			due = earliest(due, row->deadline);
@@ -243,7 +253,7 @@ int wg_case_clock_fire(wg_db *db, const wg_case_env *env, int64_t id)
 	const wg_flow_clock *c = running_clock(&row);
 	int64_t version = row.version;
 	if (!rc && c && !row.warned) {
-		int64_t w = warn_at(&row, c);
+		int64_t w = warn_at(env, &row, c);
 		if (w && w <= env->now && env->now < row.deadline) {
 			row.warned = true;
 			rc = clock_event(db, env, &row, "clock.warn", c, NULL);

@@ -32,13 +32,6 @@ typedef struct wg__case_row {
 	int64_t accepted_at, dispatched_at, feedback_at, closed_at;
 } wg__case_row;
 
-/* The one visibility rule (see case.h): parameters scope (2) and the
- * caller's department (1, NULL for none), bound by wg__case_bind_visible. */
-#define WG__CASE_VISIBLE_SQL(alias)                                                           \
-	"(" WG_SCOPE_SQL(alias ".scope_key") " OR EXISTS (SELECT 1 FROM case_departments vd " \
-					     "WHERE vd.case_id = " alias ".id AND vd.department = ?))"
-int wg__case_bind_visible(const wg_scope *scope, wg_stmt *st, int idx);
-
 /* Case id into *row when the caller sees it (system: always). Returns 0,
  * WG_ENOTFOUND, WG_ESTORE (also for a state the flow does not know). */
 int wg__case_load(wg_db *db, const wg_case_env *env, int64_t id, wg__case_row *row);
@@ -105,8 +98,8 @@ int wg__case_apply(wg_db *db, const wg_case_env *env, wg__case_row *row, const w
 bool wg__case_may(const wg_case_env *env, const wg__case_row *row, const wg_flow_action *a,
                   const wg_case_department *deps, size_t ndeps);
 
-/* The departments of case id (owner, co-handlers, summoned) into deps
- * (strings in arena), at most max. Returns 0, WG_ENOMEM or a store error. */
+/* The departments on case id now (owner, co-handlers, summoned; not the
+ * released ones) into deps (strings in arena), at most max. Returns 0, WG_ENOMEM or a store error. */
 int wg__case_departments(wg_db *db, wg_arena *arena, int64_t id, wg_case_department *deps, size_t max,
                          size_t *n);
 

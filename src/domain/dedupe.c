@@ -3,6 +3,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/utf8.h"
+#include "domain/case.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -244,17 +245,29 @@ static void bounding_box(double lat, double lng, double radius, double box[4])
 /* The rule of the place: within the box (the exact distance follows),
  * or, for a case without a point, in the same grid or region; without a
  * point of the report's own, the grid or region alone. The newest first,
- * so that the cap keeps those most likely to be the same matter. */
-#define CANDIDATES_SQL(place)                                                                        \
+ * so that the cap keeps those most likely to be the same matter.
+ *
+ * A report with a point is looked up with two statements, not one with an
+ * OR: each then reads one range of cases_place (category, lat, lng,
+ * reported_at), the box's band of latitude or the cases of the category
+ * without a point, testing longitude and the window in the index before a
+ * row is read. In the box statement the window is written +reported_at so
+ * that SQLite does not take cases_category for its order instead: that
+ * reads every case of the category in the window, a number that grows with
+ * the rate of reports rather than with the box. */
+#define CANDIDATES_SQL(window, place)                                                                \
 	"SELECT id, lat, lng, title, description FROM cases "                                        \
 	"WHERE category = ? AND id <> ? AND master IS NULL AND state NOT IN ('rejected', 'merged') " \
-	"AND reported_at >= ? AND reported_at <= ? AND " place " ORDER BY reported_at DESC, id DESC LIMIT ?"
-#define IN_BOX "lat IS NOT NULL AND lat >= ? AND lat <= ? AND lng >= ? AND lng <= ?"
+	"AND " window " >= ? AND " window " <= ? AND " place " ORDER BY reported_at DESC, id DESC LIMIT ?"
 
-static const char point_grid_sql[] = CANDIDATES_SQL("((" IN_BOX ") OR (lat IS NULL AND grid = ?))");
-static const char point_region_sql[] = CANDIDATES_SQL("((" IN_BOX ") OR (lat IS NULL AND region = ?))");
-static const char grid_sql[] = CANDIDATES_SQL("grid = ?");
-static const char region_sql[] = CANDIDATES_SQL("region = ?");
+static const char box_sql[] =
+	CANDIDATES_SQL("+reported_at", "lat >= ? AND lat <= ? AND lng >= ? AND lng <= ?");
+static const char unplaced_grid_sql[] =
+	CANDIDATES_SQL("reported_at", "lat IS NULL AND lng IS NULL AND grid = ?");
+static const char unplaced_region_sql[] =
+	CANDIDATES_SQL("reported_at", "lat IS NULL AND lng IS NULL AND region = ?");
+static const char grid_sql[] = CANDIDATES_SQL("reported_at", "grid = ?");
+static const char region_sql[] = CANDIDATES_SQL("reported_at", "region = ?");
 
 struct found {
 	wg_dedupe_hit *v;
@@ -287,25 +300,25 @@ static int cmp_hit(const void *pa, const void *pb)
 	return (a->candidate > b->candidate) - (a->candidate < b->candidate);
 }
 
-static int prepare_candidates(wg_db *db, const wg_dedupe_query *q, wg_stmt **st)
+/* One of the statements above, bound for q: the box when box is set, else
+ * the grid or region. */
+static int prepare_candidates(wg_db *db, const wg_dedupe_query *q, const char *sql, bool box, wg_stmt **st)
 {
-	const char *sql = q->has_location ? (q->grid ? point_grid_sql : point_region_sql)
-	                                  : (q->grid ? grid_sql : region_sql);
 	int rc = wg_db_prepare_cached(db, sql, st);
 	if (rc)
 		return rc;
 	rc = wg_stmt_bindf(*st, "tiii", q->category, q->case_id, q->reported_at - q->window_ms,
 	                   q->reported_at);
 	int idx = 5;
-	if (!rc && q->has_location) {
-		double box[4];
-		bounding_box(q->lat, q->lng, (double)q->radius_m, box);
+	if (!rc && box) {
+		double b[4];
+		bounding_box(q->lat, q->lng, (double)q->radius_m, b);
 		for (int i = 0; !rc && i < 4; i++)
-			rc = wg_stmt_bind_double(*st, idx++, box[i]);
-	}
-	const char *area = q->grid ? q->grid : q->region;
-	if (!rc)
+			rc = wg_stmt_bind_double(*st, idx++, b[i]);
+	} else if (!rc) {
+		const char *area = q->grid ? q->grid : q->region;
 		rc = wg_stmt_bind_text(*st, idx++, area, strlen(area));
+	}
 	if (!rc)
 		rc = wg_stmt_bind_int(*st, idx, WG_DEDUPE_SCAN_MAX);
 	if (rc) {
@@ -336,6 +349,23 @@ static bool score_row(const wg_dedupe_query *q, wg_stmt *st, double text, wg_ded
 	return hit->score >= WG_DEDUPE_SCORE_MIN;
 }
 
+/* Runs one candidate statement and keeps the rows that score. */
+static int scan(wg_db *db, const wg_dedupe_query *q, const char *sql, bool box, const struct text_sets *mine,
+                struct text_sets *theirs, struct found *f)
+{
+	wg_stmt *st;
+	int rc = prepare_candidates(db, q, sql, box, &st);
+	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
+		rc = text_sets_of(theirs, wg_stmt_text(st, 3, NULL), wg_stmt_text(st, 4, NULL));
+		wg_dedupe_hit hit;
+		if (!rc && score_row(q, st, similarity(mine, theirs), &hit))
+			rc = found_add(f, hit);
+	}
+	if (st)
+		wg_stmt_finalize(st);
+	return rc == WG_DB_DONE ? 0 : rc;
+}
+
 int wg_dedupe_find(wg_db *db, const wg_dedupe_query *q, wg_dedupe_hit *hits, size_t max, size_t *n)
 {
 	*n = 0;
@@ -343,19 +373,16 @@ int wg_dedupe_find(wg_db *db, const wg_dedupe_query *q, wg_dedupe_hit *hits, siz
 		return WG_EINTERNAL;
 	struct text_sets mine = {0}, theirs = {0};
 	struct found f = {0};
-	wg_stmt *st = NULL;
 	int rc = text_sets_of(&mine, q->title, q->description);
-	if (!rc)
-		rc = prepare_candidates(db, q, &st);
-	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
-		rc = text_sets_of(&theirs, wg_stmt_text(st, 3, NULL), wg_stmt_text(st, 4, NULL));
-		wg_dedupe_hit hit;
-		if (!rc && score_row(q, st, similarity(&mine, &theirs), &hit))
-			rc = found_add(&f, hit);
+	if (!rc && q->has_location) {
+		rc = scan(db, q, box_sql, true, &mine, &theirs, &f);
+		if (!rc)
+			rc = scan(db, q, q->grid ? unplaced_grid_sql : unplaced_region_sql, false, &mine,
+			          &theirs, &f);
+	} else if (!rc) {
+		rc = scan(db, q, q->grid ? grid_sql : region_sql, false, &mine, &theirs, &f);
 	}
-	wg_stmt_finalize(st);
-	if (rc == WG_DB_DONE) {
-		rc = 0;
+	if (!rc) {
 		*n = f.n < max ? f.n : max;
 		if (*n) {
 			qsort(f.v, f.n, sizeof f.v[0], cmp_hit);
@@ -381,15 +408,10 @@ int wg_dedupe_store(wg_db *db, int64_t case_id, const wg_dedupe_hit *hits, size_
 	return rc;
 }
 
-/* The visibility rule of the case list (case.h): the scope's range, or a
- * department of the caller's on the case. */
 static const char list_sql[] =
 	"SELECT c.id, s.score, c.number, c.kind, c.title, c.state, c.reported_at, c.master "
 	"FROM case_similar s JOIN cases c ON c.id = s.candidate "
-	"WHERE s.case_id = ? AND (" WG_SCOPE_SQL(
-		"c.scope_key") " OR EXISTS (SELECT 1 FROM case_departments vd "
-			       "WHERE vd.case_id = c.id AND vd.department = ?)) "
-			       "ORDER BY s.score DESC, c.id";
+	"WHERE s.case_id = ? AND " WG_CASE_VISIBLE_SQL("c") " ORDER BY s.score DESC, c.id";
 
 int wg_dedupe_list(wg_db *db, int64_t case_id, const wg_scope *scope, wg_dedupe_fn fn, void *ctx)
 {

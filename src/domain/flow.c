@@ -168,18 +168,26 @@ typedef struct jpath {
 	char s[PATH_LEN];
 } jpath;
 
+/* A path too long for PATH_LEN (only in a hostile file) ends in "...". */
+static jpath ellipsis_if(jpath p, int n)
+{
+	if (n >= (int)sizeof p.s)
+		memcpy(p.s + sizeof p.s - 4, "...", 4);
+	return p;
+}
+
 static jpath sub(const char *base, const char *member)
 {
 	jpath p;
-	snprintf(p.s, sizeof p.s, "%s%s%s", base, base[0] ? "." : "", member);
-	return p;
+	int n = snprintf(p.s, sizeof p.s, "%s%s%s", base, base[0] ? "." : "", member);
+	return ellipsis_if(p, n);
 }
 
 static jpath item(const char *base, size_t i)
 {
 	jpath p;
-	snprintf(p.s, sizeof p.s, "%s[%zu]", base, i);
-	return p;
+	int n = snprintf(p.s, sizeof p.s, "%s[%zu]", base, i);
+	return ellipsis_if(p, n);
 }
 
 typedef struct parser {

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "domain/region.h"
+#include "domain/role.h"
 
 #include <string.h>
 
@@ -59,6 +60,16 @@ void wg_scope_of(const wg_caller *c, wg_scope *s)
 	memcpy(s->hi, s->lo, n + 1);
 	s->hi[n - 1]++; /* '9' + 1 is ':', still above every digit */
 	s->department = c->department;
+}
+
+void wg_scope_of_matters(const wg_caller *c, wg_scope *s)
+{
+	wg_scope_of(c, s);
+	if (c->user_id && c->roles && !(c->roles & ~WG_ROLES_DEPARTMENT)) {
+		s->lo[0] = '~';
+		s->lo[1] = '\0';
+		s->hi[0] = '\0';
+	}
 }
 
 bool wg_scope_contains(const wg_scope *s, const char *scope_key)

@@ -47,6 +47,13 @@ typedef struct wg_scope {
  * empty range and sees nothing. */
 void wg_scope_of(const wg_caller *c, wg_scope *s);
 
+/* The caller's scope over matters (cases and their attachments): as
+ * wg_scope_of, except that an account holding only department roles gets
+ * an empty range and sees matters only through its department (the ones
+ * it owns, co-handles or was summoned to), though its account sits at the
+ * county for the map and the region tree. */
+void wg_scope_of_matters(const wg_caller *c, wg_scope *s);
+
 /* The prefix of a region or grid code that its area shares with everything
  * under it: 2, 4, 6, 9 or 12 digits of a region code by its level; a grid
  * code whole. prefix gets WG_SCOPE_KEY_MAX + 1 bytes. Returns false when

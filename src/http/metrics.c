@@ -3,6 +3,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "http/router.h"
+#include "jobs/scheduler.h"
 #include "store/store.h"
 
 #include <event2/buffer.h>
@@ -163,5 +164,20 @@ int wg_metrics_render(wg_metrics *const *loops, size_t nloops, const wg_router *
 	                    "# HELP wg_store_errors_total Failed commits and connection errors.\n"
 	                    "# TYPE wg_store_errors_total counter\nwg_store_errors_total %llu\n",
 	                    st.queue_depth, st.commits, st.writes, st.errors);
+	wg_scheduler_stats sc;
+	if (wg_scheduler_global_stats(&sc))
+		evbuffer_add_printf(
+			out,
+			"# HELP wg_scheduler_passes_total Times the case-clock scheduler woke and looked.\n"
+			"# TYPE wg_scheduler_passes_total counter\nwg_scheduler_passes_total %llu\n"
+			"# HELP wg_scheduler_fired_total Clock expiries applied and committed.\n"
+			"# TYPE wg_scheduler_fired_total counter\nwg_scheduler_fired_total %llu\n"
+			"# HELP wg_scheduler_errors_total Failed expiries and failed reads of the schedule.\n"
+			"# TYPE wg_scheduler_errors_total counter\nwg_scheduler_errors_total %llu\n"
+			"# HELP wg_scheduler_backed_off Cases whose expiry failed, waiting to be retried.\n"
+			"# TYPE wg_scheduler_backed_off gauge\nwg_scheduler_backed_off %lu\n"
+			"# HELP wg_scheduler_last_run_seconds Clock time of the last pass (Unix seconds).\n"
+			"# TYPE wg_scheduler_last_run_seconds gauge\nwg_scheduler_last_run_seconds %.3f\n",
+			sc.passes, sc.fired, sc.errors, sc.backed_off, (double)sc.last_run_ms / 1e3);
 	return 0;
 }

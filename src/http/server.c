@@ -93,7 +93,16 @@ static int load_case_data(wg_server *s, char *err, size_t errlen)
 	}
 	char dir[4096];
 	snprintf(dir, sizeof dir, "%s/holidays", cfg->data_dir);
-	return wg_calendar_load_dir(dir, &hours, &s->calendar, err, errlen);
+	rc = wg_calendar_load_dir(dir, &hours, &s->calendar, err, errlen);
+	/* Deadlines would quietly count public holidays as working days. */
+	int year = rc ? 0 : wg_calendar_year_of(wg_clock_now_ms(), cfg->time_offset_minutes);
+	for (int y = year; y && y <= year + 1; y++)
+		if (!wg_calendar_has_year(s->calendar, y))
+			wg_log(WG_LOG_WARN,
+			       "no holiday file %s/%d.json: %d counts Monday to Friday as working days "
+			       "(see data/README.md)",
+			       dir, y, y);
+	return rc;
 }
 
 int wg_req_render_metrics(wg_req *req)
@@ -550,7 +559,16 @@ static int loop_init(wg_server *s, struct wg_loop *loop, unsigned index, char *e
 	loop->index = index;
 	loop->wakefd = -1;
 	pthread_mutex_init(&loop->lock, NULL);
-	loop->base = event_base_new();
+	/* With the change list, epoll learns of a connection's interest
+	 * changes once per loop turn instead of at each change: evhttp stops
+	 * reading while it answers and starts again once the answer is out,
+	 * three epoll_ctl calls a request otherwise. The flag is unsafe only
+	 * for descriptors made with dup(), which nothing here uses. */
+	struct event_config *ec = event_config_new();
+	if (ec && event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) == 0)
+		loop->base = event_base_new_with_config(ec);
+	if (ec)
+		event_config_free(ec);
 	loop->http = loop->base ? evhttp_new(loop->base) : NULL;
 	loop->metrics = wg_metrics_new(wg_router_count(s->router));
 	if (!loop->http || !loop->metrics)

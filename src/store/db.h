@@ -29,7 +29,9 @@ enum { WG_DB_DONE = 0, WG_DB_ROW = 1 };
 int wg_db_url_kind(const char *url, enum wg_db_kind *kind);
 
 /* Open a connection. SQLite: WAL, synchronous=FULL, foreign_keys=ON, the
- * busy timeout given; the folder of the file is created if missing.
+ * busy timeout given, a 16 MB page cache, reads through a mapping of up to
+ * 1 GB, temporary files in memory; the folder of the file is created if
+ * missing.
  * PostgreSQL: one libpq connection, client_encoding UTF8, time zone UTC.
  * Returns 0, WG_ECONFIG (bad URL), WG_ESTORE (cannot connect; reason in err)
  * or WG_ENOMEM. *out is closed with wg_db_close. */
@@ -83,8 +85,10 @@ int wg_db_integrity_check(wg_db *db, char *err, size_t errlen);
  * the columns named, replacing what it held (a NULL value indexes nothing
  * for its column). index and the column names are spliced into the SQL, so
  * they must be plain identifiers, at most WG_DB_TEXT_COLUMNS_MAX columns
- * (else WG_EINTERNAL). Call it in the transaction that writes the row.
- * Returns 0, WG_EINTERNAL, WG_ESTORE or WG_ENOMEM. */
+ * (else WG_EINTERNAL). Call it in the transaction that writes the row; in
+ * a write of the store (store.h) SQLite writes it at the end of the batch,
+ * so the write itself does not read it back. Returns 0, WG_EINTERNAL,
+ * WG_ESTORE or WG_ENOMEM. */
 #define WG_DB_TEXT_COLUMNS_MAX 8
 int wg_db_text_index(wg_db *db, const char *index, int64_t rowid, const char *const *columns,
                      const char *const *values, size_t n);

@@ -78,6 +78,34 @@ struct wg_stmt {
  * WG_ESTORE (reason in err) or WG_ENOMEM; *out is freed by ops->close. */
 int wg__sqlite_open(const char *path, int busy_timeout_ms, wg_db **out, char *err, size_t errlen);
 
+/* What the store (store.c) does with its SQLite connections beyond db.h.
+ *
+ * Full-text writes (wg_db_text_index) deferred to the end of a batch: FTS5
+ * writes what it holds to a new segment of its index at every SAVEPOINT
+ * and RELEASE, and the writer opens one per job, so each report's text
+ * became a segment of its own, to be merged again later. With defer on,
+ * wg_db_text_index checks that the index exists and copies its arguments
+ * (0, WG_ESTORE or WG_ENOMEM), and wg__sqlite_text_flush writes them in
+ * order, outside every savepoint, and forgets them (0 or the first error,
+ * which fails the batch as a failed commit does; the rest are dropped).
+ * wg__sqlite_text_pending and wg__sqlite_text_drop let a job that rolls
+ * back to its savepoint take its writes back. */
+void wg__sqlite_defer_text(wg_db *db, bool on);
+size_t wg__sqlite_text_pending(const wg_db *db);
+void wg__sqlite_text_drop(wg_db *db, size_t keep);
+int wg__sqlite_text_flush(wg_db *db);
+
+/* Checkpoints by another thread: after wg__sqlite_leave_checkpoints, db
+ * never checkpoints on commit (SQLite's automatic one, every 1,000 pages,
+ * copies them and syncs the database inside the commit), and
+ * wg__sqlite_wal_frames tells how many pages its last commit left in the
+ * log. wg__sqlite_checkpoint, on another connection, copies what it can
+ * without waiting for the writer or readers (PASSIVE); returns 0 or
+ * WG_ESTORE. */
+void wg__sqlite_leave_checkpoints(wg_db *db);
+long wg__sqlite_wal_frames(const wg_db *db);
+int wg__sqlite_checkpoint(wg_db *db);
+
 /* Open a PostgreSQL connection from a URI or key=value string. Returns 0,
  * WG_ESTORE (reason in err) or WG_ENOMEM; *out is freed by ops->close. */
 int wg__pg_open(const char *conninfo, wg_db **out, char *err, size_t errlen);

@@ -16,11 +16,17 @@
 struct pg_db {
 	struct wg_db base;
 	PGconn *conn;
+	/* Counts the sessions: a reconnect starts a new one, which has none of
+	 * the statements the old one had prepared. */
+	unsigned long session;
+	unsigned long names; /* prepared statements named so far */
 };
 
-/* Statements are run with PQexecParams (parse, bind and execute in one round
- * trip) rather than prepared on the server: nothing is left on a connection
- * that PQreset would lose, so a reconnect needs no bookkeeping. */
+/* A statement used once runs with PQexecParams (parse, plan and execute in
+ * one round trip). One kept by wg_db_prepare_cached, which runs again and
+ * again on its connection, is prepared on the server once per session and
+ * then only executed: the server no longer parses and plans the same text
+ * on every request, which cost more than executing most of them. */
 struct pg_stmt {
 	struct wg_stmt base;
 	char *sql;           /* with $n placeholders */
@@ -30,6 +36,8 @@ struct pg_stmt {
 	PGresult *res;       /* rows of the current execution, or NULL */
 	int row;
 	int nrows;
+	char name[24];         /* on the server, once prepared */
+	unsigned long session; /* the session it was prepared in; 0 for none */
 };
 
 static PGconn *conn_of(const wg_db *db)
@@ -267,6 +275,7 @@ static int pg_reconnect(wg_db *db)
 	if (PQstatus(conn) == CONNECTION_OK)
 		return 0;
 	PQreset(conn);
+	((struct pg_db *)db)->session++;
 	if (PQstatus(conn) != CONNECTION_OK) {
 		set_pg_error(db, "cannot reconnect: ", PQerrorMessage(conn));
 		return WG_ESTORE;
@@ -359,14 +368,37 @@ static int64_t written_rows(PGresult *res)
 	return 0;
 }
 
+/* Prepares a cached statement on the server unless this session has it.
+ * A statement prepared in a transaction stays prepared when the
+ * transaction rolls back; one that failed to prepare is tried again at its
+ * next step. */
+static int prepare_on_server(struct pg_stmt *s)
+{
+	struct pg_db *d = (struct pg_db *)s->base.db;
+	if (s->session == d->session)
+		return 0;
+	snprintf(s->name, sizeof s->name, "wg%lu", ++d->names);
+	PGresult *res = PQprepare(d->conn, s->name, s->sql, s->base.nparams, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return result_error(s->base.db, res);
+	PQclear(res);
+	s->session = d->session;
+	return 0;
+}
+
 /* The first step executes; later steps walk the rows it returned. After
  * WG_DB_DONE the next step executes again, as sqlite3_step does. */
 static int pg_step(wg_stmt *st)
 {
 	struct pg_stmt *s = pg_stmt_of(st);
 	if (!s->res) {
+		int rc = st->cached ? prepare_on_server(s) : 0;
+		if (rc)
+			return rc;
+		PGconn *conn = conn_of(st->db);
 		PGresult *res =
-			PQexecParams(conn_of(st->db), s->sql, st->nparams, NULL, s->values, NULL, NULL, 0);
+			st->cached ? PQexecPrepared(conn, s->name, st->nparams, s->values, NULL, NULL, 0)
+				   : PQexecParams(conn, s->sql, st->nparams, NULL, s->values, NULL, NULL, 0);
 		ExecStatusType status = PQresultStatus(res);
 		if (status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY) {
 			st->changes = written_rows(res);
@@ -470,6 +502,8 @@ int wg__pg_open(const char *conninfo, wg_db **out, char *err, size_t errlen)
 	if (!db)
 		return WG_ENOMEM;
 	db->base = (struct wg_db){.ops = &pg_ops, .kind = WG_DB_POSTGRES};
+	db->session = 1;
+	db->names = 0;
 	db->conn = PQconnectdb(conninfo);
 	if (!db->conn) {
 		wg_free(db);

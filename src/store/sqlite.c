@@ -4,19 +4,32 @@
 #include "store/driver.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-/* Statements run by wg_db_exec are kept prepared, most recent few: the
- * writer runs SAVEPOINT and RELEASE around every job, and sqlite3_exec would
- * parse them each time (2 us against 0.25 us per job, measured). */
-#define EXEC_CACHE 8
+/* Statements run by wg_db_exec and wg_db_text_index are kept prepared, most
+ * recent few: the writer runs SAVEPOINT and RELEASE around every job, and
+ * sqlite3_exec would parse them each time (2 us against 0.25 us per job,
+ * measured); a report indexes its text with two more. */
+#define EXEC_CACHE 12
 
 struct exec_entry {
 	char *sql; /* key, owned */
 	sqlite3_stmt *st;
+};
+
+/* A full-text write kept for the end of the store's batch: the index and
+ * column names and the values, copied into one block. */
+struct text_write {
+	char *block; /* owns every string below */
+	const char *index;
+	int64_t rowid;
+	const char *columns[WG_DB_TEXT_COLUMNS_MAX];
+	const char *values[WG_DB_TEXT_COLUMNS_MAX];
+	size_t n;
 };
 
 struct sqlite_db {
@@ -24,6 +37,11 @@ struct sqlite_db {
 	sqlite3 *conn;
 	struct exec_entry cache[EXEC_CACHE];
 	unsigned victim; /* next slot to replace */
+	long wal_frames; /* after the last commit, once the store checkpoints */
+	bool defer_text;
+	struct text_write *texts;
+	size_t ntexts, texts_cap;
+	char text_table[64]; /* the last index found to exist, "" for none */
 };
 
 struct sqlite_stmt {
@@ -85,9 +103,17 @@ static int make_parent_dirs(const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+static void drop_texts(struct sqlite_db *d, size_t keep)
+{
+	while (d->ntexts > keep)
+		wg_free(d->texts[--d->ntexts].block);
+}
+
 static void sqlite_close(wg_db *db)
 {
 	struct sqlite_db *d = (struct sqlite_db *)db;
+	drop_texts(d, 0);
+	wg_free(d->texts);
 	for (unsigned i = 0; i < EXEC_CACHE; i++) {
 		sqlite3_finalize(d->cache[i].st);
 		wg_free(d->cache[i].sql);
@@ -128,12 +154,38 @@ static bool only_blanks(const char *s)
 	}
 }
 
+/* The cached statement of sql, or NULL. */
+static sqlite3_stmt *cache_find(struct sqlite_db *d, const char *sql)
+{
+	for (unsigned i = 0; i < EXEC_CACHE; i++)
+		if (d->cache[i].sql && strcmp(d->cache[i].sql, sql) == 0)
+			return d->cache[i].st;
+	return NULL;
+}
+
+/* Keep st, prepared from sql, in place of the oldest entry. Without memory
+ * for the key st is finalized: the statement has run, only the cache goes
+ * without. */
+static void cache_put(struct sqlite_db *d, const char *sql, sqlite3_stmt *st)
+{
+	char *key = wg_strdup(sql);
+	if (!key) {
+		sqlite3_finalize(st);
+		return;
+	}
+	struct exec_entry *e = &d->cache[d->victim];
+	d->victim = (d->victim + 1) % EXEC_CACHE;
+	sqlite3_finalize(e->st);
+	wg_free(e->sql);
+	*e = (struct exec_entry){key, st};
+}
+
 static int sqlite_exec(wg_db *db, const char *sql)
 {
 	struct sqlite_db *d = (struct sqlite_db *)db;
-	for (unsigned i = 0; i < EXEC_CACHE; i++)
-		if (d->cache[i].sql && strcmp(d->cache[i].sql, sql) == 0)
-			return run_to_end(db, d->cache[i].st);
+	sqlite3_stmt *cached = cache_find(d, sql);
+	if (cached)
+		return run_to_end(db, cached);
 	sqlite3_stmt *st;
 	const char *tail;
 	int rc = sqlite3_prepare_v2(d->conn, sql, -1, &st, &tail);
@@ -148,17 +200,7 @@ static int sqlite_exec(wg_db *db, const char *sql)
 		return rc == SQLITE_OK ? 0 : map_error(db, rc);
 	}
 	rc = run_to_end(db, st);
-	char *key = wg_strdup(sql);
-	if (!key) {
-		/* The statement ran; only the cache goes without. */
-		sqlite3_finalize(st);
-		return rc;
-	}
-	struct exec_entry *e = &d->cache[d->victim];
-	d->victim = (d->victim + 1) % EXEC_CACHE;
-	sqlite3_finalize(e->st);
-	wg_free(e->sql);
-	*e = (struct exec_entry){key, st};
+	cache_put(d, sql, st);
 	return rc;
 }
 
@@ -303,11 +345,16 @@ static void sqlite_finalize(wg_stmt *st)
 	wg_free(st);
 }
 
-/* One statement of wg_db_text_index: rowid bound first, then the values. */
+/* One statement of wg_db_text_index: rowid bound first, then the values.
+ * The SQL depends on the names only, so its statement is kept with those
+ * of wg_db_exec. The values are bound without a copy: the statement is
+ * reset (and forgets them) before this returns. */
 static int run_text_sql(wg_db *db, const char *sql, int64_t rowid, const char *const *values, size_t n)
 {
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(conn_of(db), sql, -1, &st, NULL);
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	sqlite3_stmt *st = cache_find(d, sql);
+	bool cached = st != NULL;
+	int rc = cached ? SQLITE_OK : sqlite3_prepare_v2(d->conn, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return map_error(db, rc);
 	rc = sqlite3_bind_int64(st, 1, rowid);
@@ -316,16 +363,16 @@ static int run_text_sql(wg_db *db, const char *sql, int64_t rowid, const char *c
 		                                     SQLITE_STATIC, SQLITE_UTF8)
 		               : sqlite3_bind_null(st, (int)i + 2);
 	int result = rc == SQLITE_OK ? run_to_end(db, st) : map_error(db, rc);
-	sqlite3_finalize(st);
+	sqlite3_clear_bindings(st);
+	if (!cached)
+		cache_put(d, sql, st);
 	return result;
 }
 
 /* An FTS5 table keeps its own copy of the text: replacing a row's text is
- * deleting the old row (none the first time) and inserting the new. The
- * SQL depends on the names, so it is prepared per call, which costs a few
- * microseconds against the write it accompanies. */
-static int sqlite_text_index(wg_db *db, const char *index, int64_t rowid, const char *const *columns,
-                             const char *const *values, size_t n)
+ * deleting the old row (none the first time) and inserting the new. */
+static int write_text(wg_db *db, const char *index, int64_t rowid, const char *const *columns,
+                      const char *const *values, size_t n)
 {
 	/* Names are at most 63 bytes and n at most WG_DB_TEXT_COLUMNS_MAX
 	 * (db.c checked), so both statements fit. */
@@ -342,6 +389,77 @@ static int sqlite_text_index(wg_db *db, const char *index, int64_t rowid, const 
 		len += (size_t)snprintf(sql + len, sizeof sql - len, ", ?");
 	snprintf(sql + len, sizeof sql - len, ")");
 	return run_text_sql(db, sql, rowid, values, n);
+}
+
+/* Whether the index exists, so that a misnamed one fails its own write
+ * now and not, later, the whole batch. Names are at most 63 bytes (db.c). */
+static int text_table_exists(struct sqlite_db *d, const char *index)
+{
+	if (strcmp(d->text_table, index) == 0)
+		return 0;
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(d->conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+	                            -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return map_error(&d->base, rc);
+	rc = sqlite3_bind_text(st, 1, index, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	int result = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? WG_ESTORE : map_error(&d->base, rc);
+	sqlite3_finalize(st);
+	if (result == WG_ESTORE && rc == SQLITE_DONE)
+		wg__db_set_error(&d->base, "no such table: %s", index);
+	if (result == 0)
+		snprintf(d->text_table, sizeof d->text_table, "%s", index);
+	return result;
+}
+
+/* Copies a text write for wg__sqlite_text_flush. */
+static int defer_text(struct sqlite_db *d, const char *index, int64_t rowid, const char *const *columns,
+                      const char *const *values, size_t n)
+{
+	int rc = text_table_exists(d, index);
+	if (rc)
+		return rc;
+	if (d->ntexts == d->texts_cap) {
+		size_t cap = d->texts_cap ? 2 * d->texts_cap : 64;
+		struct text_write *t = wg_realloc(d->texts, cap * sizeof *t);
+		if (!t)
+			return WG_ENOMEM;
+		d->texts = t;
+		d->texts_cap = cap;
+	}
+	size_t size = strlen(index) + 1;
+	for (size_t i = 0; i < n; i++)
+		size += strlen(columns[i]) + 1 + (values[i] ? strlen(values[i]) + 1 : 0);
+	struct text_write *t = &d->texts[d->ntexts];
+	*t = (struct text_write){.block = wg_malloc(size), .rowid = rowid, .n = n};
+	if (!t->block)
+		return WG_ENOMEM;
+	char *p = t->block;
+	size_t len = strlen(index) + 1;
+	t->index = memcpy(p, index, len);
+	p += len;
+	for (size_t i = 0; i < n; i++) {
+		len = strlen(columns[i]) + 1;
+		t->columns[i] = memcpy(p, columns[i], len);
+		p += len;
+		if (!values[i])
+			continue;
+		len = strlen(values[i]) + 1;
+		t->values[i] = memcpy(p, values[i], len);
+		p += len;
+	}
+	d->ntexts++;
+	return 0;
+}
+
+static int sqlite_text_index(wg_db *db, const char *index, int64_t rowid, const char *const *columns,
+                             const char *const *values, size_t n)
+{
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	return d->defer_text ? defer_text(d, index, rowid, columns, values, n)
+	                     : write_text(db, index, rowid, columns, values, n);
 }
 
 static const struct wg__db_ops sqlite_ops = {
@@ -370,6 +488,63 @@ static const struct wg__db_ops sqlite_ops = {
 	.text_index = sqlite_text_index,
 };
 
+/* ---- for the store: deferred full-text writes and checkpoints ----------- */
+
+void wg__sqlite_defer_text(wg_db *db, bool on)
+{
+	((struct sqlite_db *)db)->defer_text = on;
+}
+
+size_t wg__sqlite_text_pending(const wg_db *db)
+{
+	return ((const struct sqlite_db *)db)->ntexts;
+}
+
+void wg__sqlite_text_drop(wg_db *db, size_t keep)
+{
+	drop_texts((struct sqlite_db *)db, keep);
+}
+
+int wg__sqlite_text_flush(wg_db *db)
+{
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < d->ntexts; i++) {
+		const struct text_write *t = &d->texts[i];
+		rc = write_text(db, t->index, t->rowid, t->columns, t->values, t->n);
+	}
+	drop_texts(d, 0);
+	return rc;
+}
+
+/* Replaces SQLite's own hook, which checkpoints in the committing thread
+ * once the log passes 1,000 pages. */
+static int note_wal_frames(void *arg, sqlite3 *conn, const char *name, int frames)
+{
+	(void)conn;
+	(void)name;
+	((struct sqlite_db *)arg)->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+void wg__sqlite_leave_checkpoints(wg_db *db)
+{
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	sqlite3_wal_hook(d->conn, note_wal_frames, d);
+}
+
+long wg__sqlite_wal_frames(const wg_db *db)
+{
+	return ((const struct sqlite_db *)db)->wal_frames;
+}
+
+int wg__sqlite_checkpoint(wg_db *db)
+{
+	int rc = sqlite3_wal_checkpoint_v2(conn_of(db), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	/* Busy: another checkpoint runs (a CLI's); the next signal retries. */
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : map_error(db, rc);
+}
+
 /* journal_mode=WAL quietly keeps the old mode where WAL is impossible (some
  * network file systems); readers would then block the writer, so say so. */
 static int enable_wal(wg_db *db, const char *path)
@@ -394,9 +569,23 @@ static int enable_wal(wg_db *db, const char *path)
 	return result;
 }
 
+/* SQLite counts every allocation under one process-wide mutex for
+ * sqlite3_memory_used(), which nothing here asks for: the loops' readers
+ * and the writer would take turns on it for each statement. The setting
+ * must precede the library's initialisation, hence once, before the first
+ * open; should the library be initialised already, it is refused and
+ * nothing changes. */
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+
+static void configure_library(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int wg__sqlite_open(const char *path, int busy_timeout_ms, wg_db **out, char *err, size_t errlen)
 {
 	*out = NULL;
+	pthread_once(&library_once, configure_library);
 	int rc = strcmp(path, ":memory:") == 0 ? 0 : make_parent_dirs(path, err, errlen);
 	if (rc)
 		return rc;
@@ -422,8 +611,17 @@ int wg__sqlite_open(const char *path, int busy_timeout_ms, wg_db **out, char *er
 	/* synchronous=FULL: a write is acknowledged only once the WAL is synced
 	 * (group commit makes this cheap, DESIGN.md "Request execution"). */
 	rc = enable_wal(&db->base, path);
+	/* A page cache of 2 MB (the default) keeps little of a county's cases:
+	 * each miss is a pread and a copy. The file is also read through a
+	 * mapping (address space only; the kernel's page cache holds the
+	 * pages), so that pages outside the cache cost no system call.
+	 * temp_store=MEMORY keeps the statement journal of each write's
+	 * savepoint in memory: by default past 64 KB it goes to a temporary
+	 * file, one write() per page a report touches. */
 	if (rc == 0)
-		rc = sqlite_exec(&db->base, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON");
+		rc = sqlite_exec(&db->base, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+		                            "PRAGMA cache_size=-16384; PRAGMA mmap_size=1073741824; "
+		                            "PRAGMA temp_store=MEMORY");
 	if (rc) {
 		if (err && errlen)
 			snprintf(err, errlen, "cannot set up %s: %s", path, db->base.errmsg);

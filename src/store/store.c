@@ -13,6 +13,10 @@
 /* Savepoint around each write of a batch; one at a time, so one name. */
 #define WRITE_SAVEPOINT "wg_write"
 
+/* SQLite: pages in the write-ahead log after which the checkpointer is
+ * woken (SQLite's own automatic checkpoint uses the same figure). */
+#define CHECKPOINT_PAGES 1000
+
 /* A queued write or read. Nodes are the store's: they are recycled through
  * a free list, so a steady load allocates nothing. arg stays the caller's
  * and is not touched once done has been called with it. */
@@ -65,6 +69,17 @@ struct wg_store {
 	unsigned nworkers;
 	wg_db **readers; /* SQLite: one connection per event loop */
 	unsigned nreaders;
+
+	/* SQLite: the checkpointer, its connection and its wake-up (under
+	 * lock). It copies the log into the database beside the writer, which
+	 * otherwise does it inside a commit every 1,000 pages, holding up
+	 * every write of the batch meanwhile. */
+	wg_db *ckpt_db;
+	pthread_t ckpt_thread;
+	pthread_cond_t ckpt_wake;
+	bool ckpt_cond_ready;
+	bool ckpt_started;
+	bool ckpt_wanted;
 
 	atomic_ullong commits;
 	atomic_ullong acked;
@@ -184,13 +199,30 @@ static void log_failure(const char *msg, wg_db *db, unsigned long jobs)
 	wg_log_line_end(w);
 }
 
+/* Wakes the checkpointer once a commit has left enough in the log. */
+static void after_commit(struct wg_store *s, wg_db *db)
+{
+	if (!s->ckpt_started || wg__sqlite_wal_frames(db) < CHECKPOINT_PAGES)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->ckpt_wanted = true;
+	pthread_cond_signal(&s->ckpt_wake);
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* Group commit: every job of the batch in one transaction, each under its
  * own savepoint so that a failing job rolls back only itself. If the
- * transaction cannot commit, nothing in it is acknowledged. */
+ * transaction cannot commit, nothing in it is acknowledged. On SQLite the
+ * jobs' full-text writes wait for the end of the batch (driver.h), and a
+ * job rolled back takes its own back. */
 static void run_batch(struct wg_store *s, wg_db *db, struct job *head, unsigned long n)
 {
+	bool sqlite = s->kind == WG_DB_SQLITE;
 	int rc = begin_batch(db);
+	if (sqlite)
+		wg__sqlite_defer_text(db, true);
 	for (struct job *j = head; j && rc == 0; j = j->next) {
+		size_t texts = sqlite ? wg__sqlite_text_pending(db) : 0;
 		rc = wg_db_savepoint(db, WRITE_SAVEPOINT);
 		if (rc)
 			break;
@@ -201,9 +233,18 @@ static void run_batch(struct wg_store *s, wg_db *db, struct job *head, unsigned 
 		 * ignored (PostgreSQL then refuses the release): undo only it. */
 		if (j->status == 0)
 			j->status = WG_ESTORE;
+		if (sqlite)
+			wg__sqlite_text_drop(db, texts);
 		rc = wg_db_rollback_to(db, WRITE_SAVEPOINT);
 		if (rc == 0)
 			rc = wg_db_release(db, WRITE_SAVEPOINT);
+	}
+	if (sqlite) {
+		wg__sqlite_defer_text(db, false);
+		if (rc == 0)
+			rc = wg__sqlite_text_flush(db);
+		else
+			wg__sqlite_text_drop(db, 0);
 	}
 	if (rc == 0)
 		rc = wg_db_commit(db);
@@ -213,6 +254,8 @@ static void run_batch(struct wg_store *s, wg_db *db, struct job *head, unsigned 
 			ok += j->status == 0;
 		atomic_fetch_add_explicit(&s->commits, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&s->acked, ok, memory_order_relaxed);
+		if (sqlite)
+			after_commit(s, db);
 		return;
 	}
 	log_failure("write batch failed, nothing acknowledged", db, n);
@@ -220,6 +263,30 @@ static void run_batch(struct wg_store *s, wg_db *db, struct job *head, unsigned 
 	for (struct job *j = head; j; j = j->next)
 		j->status = WG_ESTORE;
 	atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
+}
+
+/* The checkpointer: waits to be woken, then copies the log into the
+ * database while the writer goes on. A failure is logged and the log
+ * keeps growing until a later attempt succeeds. */
+static void *checkpointer_main(void *arg)
+{
+	struct wg_store *s = arg;
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (!s->ckpt_wanted && !s->stopping)
+			pthread_cond_wait(&s->ckpt_wake, &s->lock);
+		if (s->stopping)
+			break;
+		s->ckpt_wanted = false;
+		pthread_mutex_unlock(&s->lock);
+		if (wg__sqlite_checkpoint(s->ckpt_db) != 0) {
+			log_failure("checkpoint failed", s->ckpt_db, 0);
+			atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
+		}
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
 }
 
 /* A read sees one snapshot from its first statement to its last, so that a
@@ -306,6 +373,9 @@ static void destroy(struct wg_store *s)
 	}
 	for (unsigned i = 0; s->readers && i < s->nreaders; i++)
 		wg_db_close(s->readers[i]);
+	wg_db_close(s->ckpt_db);
+	if (s->ckpt_cond_ready)
+		pthread_cond_destroy(&s->ckpt_wake);
 	free_jobs(s->free_jobs);
 	free_jobs(s->writes.head);
 	free_jobs(s->reads.head);
@@ -325,6 +395,14 @@ static int open_connections(struct wg_store *s, const wg_store_options *opt, cha
 			return WG_ENOMEM;
 		w->lock_ready = true;
 		int rc = wg_db_open(opt->url, opt->busy_timeout_ms, &w->db, err, errlen);
+		if (rc)
+			return rc;
+	}
+	if (s->kind == WG_DB_SQLITE) {
+		if (pthread_cond_init(&s->ckpt_wake, NULL) != 0)
+			return WG_ENOMEM;
+		s->ckpt_cond_ready = true;
+		int rc = wg_db_open(opt->url, opt->busy_timeout_ms, &s->ckpt_db, err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -351,6 +429,16 @@ static int start_threads(struct wg_store *s)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int rc = 0;
+	/* The writer hands its checkpoints over only once the checkpointer
+	 * runs, and before the writer's own thread uses its connection. */
+	if (s->ckpt_db) {
+		if (pthread_create(&s->ckpt_thread, NULL, checkpointer_main, s) == 0) {
+			s->ckpt_started = true;
+			wg__sqlite_leave_checkpoints(s->workers[0].db);
+		} else {
+			rc = WG_ENOMEM;
+		}
+	}
 	for (unsigned i = 0; i < s->nworkers && rc == 0; i++) {
 		if (pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]) == 0)
 			s->workers[i].started = true;
@@ -388,6 +476,7 @@ int wg_store_open(const wg_store_options *opt, wg_store **out, char *err, size_t
 	s->nreaders = kind == WG_DB_SQLITE ? opt->readers : 0;
 	s->workers = wg_calloc(s->nworkers, sizeof *s->workers);
 	s->readers = s->nreaders ? wg_calloc(s->nreaders, sizeof(wg_db *)) : NULL;
+
 	int rc = !s->workers || (s->nreaders && !s->readers) ? WG_ENOMEM
 	                                                     : open_connections(s, opt, err, errlen);
 	if (rc == 0)
@@ -409,12 +498,16 @@ void wg_store_shutdown(wg_store *s)
 	s->stopping = true;
 	atomic_store(&s->shut, true);
 	pthread_cond_broadcast(&s->wake);
+	if (s->ckpt_cond_ready)
+		pthread_cond_signal(&s->ckpt_wake);
 	pthread_mutex_unlock(&s->lock);
 	if (s->joined)
 		return;
 	for (unsigned i = 0; s->workers && i < s->nworkers; i++)
 		if (s->workers[i].started)
 			pthread_join(s->workers[i].thread, NULL);
+	if (s->ckpt_started)
+		pthread_join(s->ckpt_thread, NULL);
 	s->joined = true;
 }
 
@@ -478,6 +571,8 @@ int wg_store_run(wg_store *s, wg_store_fn fn, void *arg)
 		rc = fn(w->db, arg);
 	if (rc == 0)
 		rc = wg_db_commit(w->db);
+	if (rc == 0 && s->kind == WG_DB_SQLITE)
+		after_commit(s, w->db);
 	end_stray_transaction(w->db);
 	pthread_mutex_unlock(&w->db_lock);
 	return rc;

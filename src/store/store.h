@@ -10,7 +10,13 @@
  * callback: one fsync acknowledges many requests (group commit). If the
  * commit fails, every write of the batch is reported WG_ESTORE and none is
  * acknowledged. PostgreSQL runs the same loop on each of its db.pool
- * connection threads.
+ * connection threads. On SQLite a thread of its own, with a connection of
+ * its own, checkpoints (copies the log into the database) beside the
+ * writer, which no longer does it inside a commit; and the full-text
+ * writes of a batch's jobs (wg_db_text_index) are written at the end of the
+ * batch, outside the jobs' savepoints (a job rolled back takes its own
+ * back; one that cannot be written fails the batch, as a failed commit
+ * does).
  *
  * Reads (wg_store_read) on SQLite run inline on the calling loop thread with
  * that loop's own read connection (done is called before wg_store_read

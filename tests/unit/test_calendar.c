@@ -1063,6 +1063,28 @@ static int load_tmp(wg_calendar **cal, char *err, size_t errlen)
 	return wg_calendar_load_dir(tmp, &standard, cal, err, errlen);
 }
 
+/* The local year of an instant, across New Year in Beijing and elsewhere. */
+static void test_year_of(void **state)
+{
+	(void)state;
+	static const struct {
+		int64_t t;
+		int offset, year;
+	} t[] = {
+		{1798732800000, 480, 2027},  /* 2027-01-01 00:00 Beijing = 2026-12-31T16:00Z */
+		{1798732799999, 480, 2026},  /* a millisecond before */
+		{1798732800000, 0, 2026},    /* the same instant in UTC */
+		{1798761600000, 0, 2027},    /* 2027-01-01T00:00Z */
+		{1798761599999, -300, 2026}, /* 18:59:59 on New Year's Eve in New York */
+		{0, 0, 1970},
+		{-1, 0, 1969},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (wg_calendar_year_of(t[i].t, t[i].offset) != t[i].year)
+			fail_msg("case %zu: %d, not %d", i, wg_calendar_year_of(t[i].t, t[i].offset),
+			         t[i].year);
+}
+
 static void test_load_dir(void **state)
 {
 	(void)state;
@@ -1074,6 +1096,7 @@ static void test_load_dir(void **state)
 	/* Empty: Monday to Friday. */
 	assert_int_equal(load_tmp(&cal, err, sizeof err), 0);
 	assert_true(wg_calendar_is_working_day(cal, 2026, 2, 16));
+	assert_false(wg_calendar_has_year(cal, 2026));
 	wg_calendar_free(cal);
 
 	/* Other names are ignored. */
@@ -1086,6 +1109,10 @@ static void test_load_dir(void **state)
 	assert_int_equal(load_tmp(&cal, err, sizeof err), 0);
 	assert_false(wg_calendar_is_working_day(cal, 2026, 2, 16));
 	assert_true(wg_calendar_is_working_day(cal, 2026, 2, 14));
+	assert_true(wg_calendar_has_year(cal, 2026));
+	static const int absent[] = {2025, 2027, WG_CALENDAR_YEAR_MIN - 1, WG_CALENDAR_YEAR_MAX + 1, 0, -1};
+	for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
+		assert_false(wg_calendar_has_year(cal, absent[i]));
 	wg_calendar_free(cal);
 
 	/* Each failure names the file. */
@@ -1234,6 +1261,7 @@ int main(void)
 		cmocka_unit_test(test_inverse),
 		cmocka_unit_test(test_extremes),
 		cmocka_unit_test(test_format_errors),
+		cmocka_unit_test(test_year_of),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_failing_allocator),
 	};

@@ -85,6 +85,39 @@ static void test_system_and_broken(void **state)
 	assert_string_equal(s.department, "610326-police");
 }
 
+/* Matters: an account of department roles only sees none by area (its
+ * department's cases come through the department); any other role keeps
+ * its area. */
+static void test_matters(void **state)
+{
+	(void)state;
+	static const struct {
+		unsigned roles;
+		bool by_area;
+	} t[] = {
+		{WG_ROLE_DEPT_HANDLER, false},   {WG_ROLE_DEPT_HEAD, false},
+		{WG_ROLES_DEPARTMENT, false},    {WG_ROLE_DEPT_HANDLER | WG_ROLE_LEADER, true},
+		{WG_ROLE_CENTRE_OPERATOR, true}, {WG_ROLE_GRID_WORKER, true},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		wg_caller c = {.user_id = 7,
+		               .roles = t[i].roles,
+		               .scope = "610326000000",
+		               .department = "610326-police"};
+		wg_scope area, matters;
+		wg_scope_of(&c, &area);
+		wg_scope_of_matters(&c, &matters);
+		assert_true(wg_scope_contains(&area, "610326101201"));
+		if (wg_scope_contains(&matters, "610326101201") != t[i].by_area)
+			fail_msg("case %zu: roles %#x", i, t[i].roles);
+		assert_false(wg_scope_contains(&matters, ""));
+		assert_string_equal(matters.department, "610326-police");
+	}
+	wg_scope s;
+	wg_scope_of_matters(&(wg_caller){0}, &s);
+	assert_true(wg_scope_contains(&s, "610326101201"));
+}
+
 static void test_roles(void **state)
 {
 	(void)state;
@@ -127,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_contains),
 		cmocka_unit_test(test_system_and_broken),
+		cmocka_unit_test(test_matters),
 		cmocka_unit_test(test_roles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

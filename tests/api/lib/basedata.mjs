@@ -88,3 +88,18 @@ export async function allItems(who, path) {
 	}
 	assert.fail('paging does not end');
 }
+
+/**
+ * A point inside the demo grid `code` (the demo draws rectangles: the
+ * middle of its bounding box), checked with the locate route.
+ */
+export async function pointInGrid(who, code) {
+	const g = await who.get(`/api/v1/grids/${code}`);
+	assertStatus(g, 200);
+	const [w, s, e, n] = g.json.bbox;
+	const point = { lat: (s + n) / 2, lng: (w + e) / 2 };
+	const located = await who.get(`/api/v1/grids/locate?lat=${point.lat}&lng=${point.lng}`);
+	assertStatus(located, 200);
+	assert.equal(located.json.code, code, 'the point lies in the grid');
+	return point;
+}

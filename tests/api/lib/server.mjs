@@ -173,6 +173,7 @@ async function waitHealthy(url, child, logFile) {
  * houses, organisations and key places) the demo adds (default 0: the
  * files that test base data make their own; the demo's 974 grids and their
  * staff are always there).
+ * demoArgs: flags for a second `wangge demo` run on that data (--cases=N).
  */
 export async function startServer({
 	store = STORE,
@@ -182,6 +183,7 @@ export async function startServer({
 	provadmin = false,
 	users = [],
 	residents = 0,
+	demoArgs = [],
 } = {}) {
 	if (!fs.existsSync(BIN)) throw new Error(`no server binary at ${BIN} (set WG_BIN or build it)`);
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wg-api-'));
@@ -221,6 +223,7 @@ export async function startServer({
 	async function prepare() {
 		runOnce(['migrate', ...common], log);
 		runOnce(['demo', ...common, `--password=${PASSWORD}`, `--residents=${residents}`, '--quiet'], log);
+		if (demoArgs.length) runOnce(['demo', ...common, `--password=${PASSWORD}`, `--residents=${residents}`, '--quiet', ...demoArgs], log);
 		const extra = [...users];
 		if (provadmin) {
 			extra.push({ username: PROVADMIN, name: '省系统管理员', region: '610000000000', roles: ['sysadmin'], password: PASSWORD });
