@@ -2,8 +2,8 @@
  *
  * Besides surviving the sanitizers: success gives NUL-terminated, valid
  * UTF-8; "utf-8" means the input itself (less a byte order mark); "gb18030"
- * means input that is not UTF-8 and that the output, encoded back with
- * iconv, reproduces exactly; a failure names a line that exists. */
+ * means input that is not UTF-8 and whose output, encoded back with iconv
+ * and decoded again, is the same; a failure names a line that exists. */
 #include <iconv.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,8 +18,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* out encoded as GB18030 equals in. */
-static bool round_trips(const char *out, size_t outlen, const char *in, size_t len)
+/* out encoded as GB18030 decodes to out again. Not "equals in": glibc's
+ * GB18030 table maps some four-byte sequences to characters that also have
+ * a two-byte code (9D34 FC36 is one), and encodes those back the short way. */
+static bool round_trips(const char *out, size_t outlen)
 {
 	iconv_t cd = iconv_open("GB18030", "UTF-8");
 	if (cd == (iconv_t)-1)
@@ -32,7 +34,15 @@ static bool round_trips(const char *out, size_t outlen, const char *in, size_t l
 	size_t il = outlen, ol = cap;
 	size_t r = iconv(cd, &ip, &il, &op, &ol);
 	iconv_close(cd);
-	bool same = r != (size_t)-1 && (size_t)(op - back) == len && memcmp(back, in, len) == 0;
+	char *again = NULL;
+	size_t againlen = 0;
+	const char *enc;
+	char err[128];
+	bool same =
+		r != (size_t)-1 &&
+		wg_text_to_utf8(back, (size_t)(op - back), &again, &againlen, &enc, err, sizeof err) == 0 &&
+		againlen == outlen && memcmp(again, out, outlen) == 0;
+	wg_free(again);
 	free(back);
 	return same;
 }
@@ -59,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (outlen != size - skip || memcmp(out, in + skip, outlen) != 0)
 				abort();
 		} else if (strcmp(enc, "gb18030") == 0) {
-			if (bom || wg_utf8_valid(in, size) || !round_trips(out, outlen, in, size))
+			if (bom || wg_utf8_valid(in, size) || !round_trips(out, outlen))
 				abort();
 		} else {
 			abort();
