@@ -15,8 +15,15 @@ deps:
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) --buildtype=debugoptimized -Dtests=false
 
-build: $(BUILD)/build.ninja
+build: $(BUILD)/build.ninja web/dist/index.html
 	ninja -C $(BUILD)
+
+# The web app (console, phone app, portal, dashboard), rebuilt when any of
+# its sources or the lock file changed.
+WEB_SOURCES := $(shell find web/src web/index.html web/m web/portal web/dashboard \
+	web/vite.config.js web/package-lock.json -type f 2>/dev/null)
+web/dist/index.html: $(WEB_SOURCES)
+	cd web && npm run build
 
 DEMO_CONF = data/demo/wangge.conf
 

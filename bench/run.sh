@@ -300,7 +300,7 @@ sign_in()
 # case_total WG_PORT: how many cases the county sees.
 case_total()
 {
-	fetch "http://127.0.0.1:$1/api/v1/cases?limit=1" "$DIR/total.json" county >/dev/null
+	fetch "http://127.0.0.1:$1/api/v1/cases?limit=1&total=true" "$DIR/total.json" county >/dev/null
 	sed -n 's/.*"total":\([0-9]*\).*/\1/p' "$DIR/total.json"
 }
 

@@ -11,6 +11,8 @@ packages=(
 	libevent-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libssl-dev libgeos-dev
 	# tests: unit, fuzz, PostgreSQL server, API tests
 	libcmocka-dev clang libclang-rt-14-dev postgresql curl
+	# browser tests (Chromium) and a CJK font for screens and reports
+	chromium fonts-noto-cjk
 	# benchmark and lint
 	nginx-light wrk clang-format clang-tidy cppcheck postgresql-15-postgis-3
 )

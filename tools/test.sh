@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test suite, one summary line: C unit tests (ASan+UBSan, on SQLite
 # and on a throw-away PostgreSQL cluster), fuzz drivers over their corpus,
-# API tests against the sanitized binary on SQLite and on PostgreSQL.
+# API tests against the sanitized binary on SQLite and on PostgreSQL,
+# browser tests of the built web app in Chromium.
 # Ends with exactly one line "N passed, N failed"; exits non-zero if anything
 # failed or a suite did not run.
 set -uo pipefail
@@ -98,6 +99,19 @@ for store in sqlite postgres; do
 	grep -E '^not ok|^# (pass|fail)' "$logdir/api-$store.log" | head -n 40
 	count "api-$store" "$logdir/api-$store.log"
 done
+
+step "browser tests (Playwright in Chromium)"
+export WG_E2E_ARTIFACTS="$logdir/e2e"
+if (cd web && npm run build) >"$logdir/web-build.log" 2>&1; then
+	(cd web && WG_BIN="$root/$TEST_BUILD/wangge" npx playwright test -c e2e/playwright.config.mjs) >"$logdir/e2e.log" 2>&1
+	tests/e2e-count.mjs "$WG_E2E_ARTIFACTS/results.json" >>"$logdir/e2e.log"
+	grep -E '✘|^\s+[0-9]+\) ' "$logdir/e2e.log" | head -n 40
+	echo "screenshots: $WG_E2E_ARTIFACTS/screenshots"
+else
+	tail -n 30 "$logdir/web-build.log"
+	echo "0 passed, 1 failed" >>"$logdir/e2e.log"
+fi
+count "e2e" "$logdir/e2e.log"
 
 step "lint (format, banned functions, clang-tidy, cppcheck)"
 if BUILD_DIR="$TEST_BUILD" tools/lint.sh >"$logdir/lint.log" 2>&1; then

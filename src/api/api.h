@@ -106,6 +106,9 @@ void wg_api_departments_create(wg_req *req);
 void wg_api_departments_get(wg_req *req);
 void wg_api_categories_list(wg_req *req);
 
+/* GET /api/v1/flows/{kind}: states and action forms of a flow (flows.c). */
+void wg_api_flows_get(wg_req *req);
+
 /* cases.c: the case engine, and the citizen portal */
 struct wg_case_env;
 /* The engine's environment for the signed-in caller, now. */
@@ -116,6 +119,7 @@ void wg_api_cases_get(wg_req *req);
 void wg_api_cases_timeline(wg_req *req);
 void wg_api_cases_act(wg_req *req);
 void wg_api_cases_similar(wg_req *req);
+void wg_api_cases_candidates(wg_req *req);
 void wg_api_cases_attach(wg_req *req);
 void wg_api_public_reports_create(wg_req *req);
 void wg_api_public_reports_get(wg_req *req);
@@ -126,6 +130,13 @@ void wg_api_events_stream(wg_req *req);
 
 /* testing.c: the test clock (setting testing.clock) */
 void wg_api_testing_clock(wg_req *req);
+
+/* stats.c: counts, trends and rates within the caller's scope */
+void wg_api_stats_overview(wg_req *req);
+void wg_api_stats_trend(wg_req *req);
+void wg_api_stats_rates(wg_req *req);
+void wg_api_stats_places(wg_req *req);
+
 
 /* audit.c */
 void wg_api_audit_list(wg_req *req);

@@ -280,7 +280,8 @@ static int create_run(wg_db *db, void *arg)
 static void create_then(wg_req *req, int status)
 {
 	struct op *op = req->user;
-	if (!status && op->status == 201 && op->id) {
+	/* Not to the portal: a citizen follows a tracking code, never a case id. */
+	if (!status && op->status == 201 && op->id && op->env.caller != &citizen) {
 		char *location = wg_arena_printf(&req->arena, "/api/v1/cases/%lld", (long long)op->id);
 		if (location)
 			wg_req_header(req, "Location", location);
@@ -301,7 +302,11 @@ static void create(wg_req *req, bool portal)
 	    !wg__api_rate_or_reply(req, wg_req_portal_limit(req), "too many reports from this address"))
 		return;
 	read_report(req, &op->report, portal);
-	if (!wg_idempotency_from_request(req, portal, &op->idem) || wg_req_errors_or_reply(req))
+	/* Not short-circuited: a malformed key is a field error, and only the
+	 * 422 below answers it (returning without a reply would leave the
+	 * client waiting). */
+	bool key_ok = wg_idempotency_from_request(req, portal, &op->idem);
+	if (wg_req_errors_or_reply(req) || !key_ok)
 		return;
 	wg_req_write(req, create_run, op, create_then);
 }
@@ -330,7 +335,10 @@ static int list_run(wg_db *db, void *arg)
 {
 	struct op *op = arg;
 	wg_page_begin(&op->page);
-	return wg_case_list(db, &op->env, &op->filter, list_item, op, &op->total, &op->req->errors);
+	/* The total only when asked for (total=true): counting every match of
+	 * a county costs many times the page itself. */
+	return wg_case_list(db, &op->env, &op->filter, list_item, op, op->total == 0 ? &op->total : NULL,
+	                    &op->req->errors);
 }
 
 static void list_then(wg_req *req, int status)
@@ -340,6 +348,19 @@ static void list_then(wg_req *req, int status)
 		return;
 	wg_page_end(&op->page, op->total);
 	wg_req_reply(req, 200);
+}
+
+/* A true/false query parameter: 1, 0, or -1 when absent (or wrong, with
+ * a field error). */
+static int query_flag(wg_req *req, const char *name)
+{
+	const char *v = wg_req_query(req, name);
+	if (!v)
+		return -1;
+	if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+		return v[0] == 't';
+	wg_req_field_error(req, name, "type", "must be true or false");
+	return -1;
 }
 
 static int64_t query_time(wg_req *req, const char *name)
@@ -367,13 +388,8 @@ void wg_api_cases_list(wg_req *req)
 	f->source = wg_query_string(req, "source", 16);
 	f->risk = wg_query_string(req, "risk", 8);
 	f->q = wg_query_string(req, "q", 100);
-	int64_t overdue = -1;
-	const char *o = wg_req_query(req, "overdue");
-	if (o && strcmp(o, "true") != 0 && strcmp(o, "false") != 0)
-		wg_req_field_error(req, "overdue", "type", "overdue is true or false");
-	else if (o)
-		overdue = strcmp(o, "true") == 0;
-	f->overdue = (int)overdue;
+	f->overdue = query_flag(req, "overdue");
+	op->total = query_flag(req, "total") == 1 ? 0 : -1;
 	f->from = query_time(req, "from");
 	f->to = query_time(req, "to");
 	if (wg_req_errors_or_reply(req))
@@ -498,6 +514,33 @@ void wg_api_cases_similar(wg_req *req)
 	struct op *op = new_op(req, false);
 	if (op && wg__api_id_or_reply(req, &op->id))
 		wg_req_read(req, similar_run, op, reply_status);
+}
+
+/* ---- POST /cases/candidates ---------------------------------------------------- */
+
+static int candidates_run(wg_db *db, void *arg)
+{
+	struct op *op = arg;
+	wg_json_out *w = wg_req_json(op->req);
+	wg_json_object_begin(w);
+	wg_json_key(w, "items");
+	wg_json_array_begin(w);
+	int rc = wg_case_candidates(db, &op->env, &op->report, similar_item, op->req, &op->req->errors);
+	wg_json_array_end(w);
+	wg_json_object_end(w);
+	return rc;
+}
+
+/* The duplicate candidates of a report before it is made: the body of
+ * POST /cases, read only. */
+void wg_api_cases_candidates(wg_req *req)
+{
+	struct op *op = new_op(req, false);
+	if (!op)
+		return;
+	read_report(req, &op->report, false);
+	if (!wg_req_errors_or_reply(req))
+		wg_req_read(req, candidates_run, op, reply_status);
 }
 
 /* ---- the portal: follow and rate ------------------------------------------------ */

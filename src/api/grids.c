@@ -779,8 +779,9 @@ static int map_feature(void *ctx, const wg_grid *g)
 static int map_run(wg_db *db, void *arg)
 {
 	struct map_args *a = arg;
+	/* No caller on the portal's route: the grid map is public. */
 	wg_scope scope;
-	wg_scope_of(a->req->caller, &scope);
+	wg_scope_of(a->req->caller ? a->req->caller : &wg__api_system, &scope);
 	int rc = wg_grid_boundaries(db, &scope, a->region, map_feature, a);
 	if (!rc) {
 		map_open(a);

@@ -66,12 +66,17 @@ const wg_route wg_api_routes[] = {
 	{WG_POST, "/api/v1/departments", wg_api_departments_create, BODY, WG_ROLE_SYSADMIN},
 	{WG_GET, "/api/v1/departments/{code}", wg_api_departments_get, 0, NOT_AUDITOR},
 	{WG_GET, "/api/v1/categories", wg_api_categories_list, 0, NOT_AUDITOR},
+	{WG_GET, "/api/v1/flows/{kind}", wg_api_flows_get, PUBLIC, 0},
+	/* What the citizen portal needs to report: the categories and the grid map. */
+	{WG_GET, "/api/v1/public/categories", wg_api_categories_list, PUBLIC, 0},
+	{WG_GET, "/api/v1/public/grids.geojson", wg_api_grids_geojson, PUBLIC, 0},
 
 	{WG_POST, "/api/v1/attachments", wg_api_attachments_upload, RAW_BODY, NOT_AUDITOR},
 	{WG_GET, "/api/v1/attachments/{sha256}", wg_api_attachments_get, 0, NOT_AUDITOR},
 
 	/* Cases: the people of the loop, not the three admin powers. */
 	{WG_POST, "/api/v1/cases", wg_api_cases_create, BODY, CASE_WORK},
+	{WG_POST, "/api/v1/cases/candidates", wg_api_cases_candidates, BODY, CASE_WORK},
 	{WG_GET, "/api/v1/cases", wg_api_cases_list, 0, CASE_WORK},
 	{WG_GET, "/api/v1/cases/{id}", wg_api_cases_get, 0, CASE_WORK},
 	{WG_GET, "/api/v1/cases/{id}/timeline", wg_api_cases_timeline, 0, CASE_WORK},
@@ -83,6 +88,12 @@ const wg_route wg_api_routes[] = {
 	{WG_POST, "/api/v1/public/reports/{code}/rating", wg_api_public_reports_rate, PUBLIC | BODY, 0},
 	/* The live notifications: for the same people as the cases. */
 	{WG_GET, "/api/v1/events/stream", wg_api_events_stream, 0, WG_ROLES_ALL & ~WG_ROLES_ADMIN},
+
+	/* Statistics: the people of the loop, within their scope. */
+	{WG_GET, "/api/v1/stats/overview", wg_api_stats_overview, 0, CASE_WORK},
+	{WG_GET, "/api/v1/stats/trend", wg_api_stats_trend, 0, CASE_WORK},
+	{WG_GET, "/api/v1/stats/rates", wg_api_stats_rates, 0, CASE_WORK},
+	{WG_GET, "/api/v1/stats/places", wg_api_stats_places, 0, CASE_WORK},
 
 	/* Base data: read by grid staff, centres and leaders, written by grid
 	 * staff and centres (domain/basedata.h). */

@@ -16,6 +16,7 @@
 #include "domain/notification.h"
 #include "domain/region.h"
 #include "domain/role.h"
+#include "domain/stats.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -596,16 +597,15 @@ static int insert_case(wg_db *db, const wg_case_env *env, const wg_case_report *
 	return rc;
 }
 
-/* Possible duplicates of the new case, kept with their scores. */
-static int find_duplicates(wg_db *db, const wg_case_env *env, const wg_case_report *r,
-                           const wg__case_row *row, const wg_place *p, const char *title)
+enum { DUPLICATES_MAX = 8 };
+
+/* The duplicate search for report r placed at p (case_id 0 before it exists). */
+static wg_dedupe_query dedupe_query_of(const wg_case_env *env, const wg_case_report *r, const wg_place *p,
+                                       const char *title, int64_t case_id)
 {
-	int rc = wg_dedupe_index(db, row->id, title, r->description);
-	if (rc)
-		return rc;
-	wg_dedupe_query q = {
-		.case_id = row->id,
-		.category = row->category,
+	return (wg_dedupe_query){
+		.case_id = case_id,
+		.category = r->category,
 		.title = title,
 		.description = r->description,
 		.has_location = r->has_location,
@@ -617,9 +617,19 @@ static int find_duplicates(wg_db *db, const wg_case_env *env, const wg_case_repo
 		.radius_m = wg__case_setting(env, "cases.dedupe_radius_m"),
 		.window_ms = wg__case_setting(env, "cases.dedupe_days") * 86400000LL,
 	};
-	wg_dedupe_hit hits[8];
+}
+
+/* Possible duplicates of the new case, kept with their scores. */
+static int find_duplicates(wg_db *db, const wg_case_env *env, const wg_case_report *r,
+                           const wg__case_row *row, const wg_place *p, const char *title)
+{
+	int rc = wg_dedupe_index(db, row->id, title, r->description);
+	if (rc)
+		return rc;
+	wg_dedupe_query q = dedupe_query_of(env, r, p, title, row->id);
+	wg_dedupe_hit hits[DUPLICATES_MAX];
 	size_t n = 0;
-	rc = wg_dedupe_find(db, &q, hits, sizeof hits / sizeof hits[0], &n);
+	rc = wg_dedupe_find(db, &q, hits, DUPLICATES_MAX, &n);
 	return rc ? rc : wg_dedupe_store(db, row->id, hits, n);
 }
 
@@ -719,6 +729,8 @@ int wg_case_create(wg_db *db, const wg_case_env *env, const wg_case_report *r, i
 		rc = insert_case(db, env, r, &row, &p, title, &contact, r->citizen ? code : NULL, &row.id);
 	wg_free(contact.sealed);
 	if (!rc)
+		rc = wg__stats_case_changed(db, env, NULL, &row);
+	if (!rc)
 		rc = link_photos(db, &row, r->photos, r->nphotos);
 	if (!rc && !r->self_resolved)
 		rc = find_duplicates(db, env, r, &row, &p, title);
@@ -735,6 +747,37 @@ int wg_case_create(wg_db *db, const wg_case_env *env, const wg_case_report *r, i
 			snprintf(tracking, WG_CASE_TRACKING_LEN + 1, "%s", code);
 	}
 	return rc;
+}
+
+int wg_case_candidates(wg_db *db, const wg_case_env *env, const wg_case_report *r, wg_dedupe_fn fn, void *ctx,
+                       wg_field_errors *fe)
+{
+	const char *kind = r->kind ? r->kind : "event";
+	if (!wg_flow_get(kind)) {
+		wg_field_errors_add(fe, "kind", "unknown", "kind is event, dispute or petition");
+		return WG_EVALIDATION;
+	}
+	text_ok(fe, "title", r->title, WG_CASE_TITLE_MAX, false, false);
+	text_ok(fe, "description", r->description, WG_CASE_DESCRIPTION_MAX, false, true);
+	if (!r->category)
+		wg_field_errors_add(fe, "category", "required", "category is required");
+	int rc = r->category ? check_category(db, fe, "category", r->category, kind) : 0;
+	wg_scope scope;
+	wg_scope_of(env->caller, &scope);
+	wg_place p;
+	double lnglat[2] = {r->lng, r->lat};
+	if (!rc)
+		rc = wg_grid_place(db, &scope, r->grid, r->has_location ? lnglat : NULL, r->region, &p, fe);
+	if (rc && rc != WG_EVALIDATION)
+		return rc;
+	if (rc || fe->n)
+		return WG_EVALIDATION;
+	wg_dedupe_query q = dedupe_query_of(env, r, &p, r->title ? r->title : "", 0);
+	wg_dedupe_hit hits[DUPLICATES_MAX];
+	size_t n = 0;
+	rc = wg_dedupe_find(db, &q, hits, DUPLICATES_MAX, &n);
+	wg_scope_of_matters(env->caller, &scope);
+	return rc ? rc : wg_dedupe_each(db, hits, n, &scope, fn, ctx);
 }
 
 /* ---- reading ---------------------------------------------------------------- */
@@ -872,68 +915,105 @@ int wg_case_get(wg_db *db, const wg_case_env *env, int64_t id, wg_case_fn fn, vo
 
 /* Filters as "(? = '' OR col = ?)" pairs, bound twice each ("" when not
  * given: an untyped NULL parameter has no type on PostgreSQL). */
-#define LIST_FILTER_SQL                                                                             \
-	WG_CASE_VISIBLE_SQL("c")                                                                    \
-	" AND (? = '' OR c.kind = ?) AND (? = '' OR c.state = ?) AND (? = '' OR c.category = ?)"    \
-	" AND (? = '' OR c.department = ?) AND (? = '' OR c.source = ?) AND (? = '' OR c.risk = ?)" \
-	" AND (? = '' OR c.scope_key >= ?) AND (? = '' OR c.scope_key < ?)"                         \
-	" AND (? = -1 OR (CASE WHEN c.overdue = 1 OR c.deadline < ? THEN 1 ELSE 0 END) = ?)"        \
-	" AND c.reported_at >= ? AND c.reported_at < ?"                                             \
-	" AND (? = '' OR c.title LIKE ? ESCAPE '!' OR c.number = ?)"
+/* A list query holds only the conditions a request gives, so each can use
+ * its index, and is prepared once per distinct text (wg_db_prepare_built).
+ * Visibility is WG_CASE_VISIBLE_SQL reduced to what the caller has: a
+ * region range, a department, or both. Newest first, SQLite walks the
+ * primary key backwards and stops at the page's end, which is right for a
+ * county or a town (most rows match) but reads every case for a grid with
+ * a handful of them: the planner cannot tell the two apart with the range
+ * bound as parameters. So a narrow range (a village or a grid: a prefix of
+ * 12 digits or more) orders by "+c.id", which keeps the primary key out of
+ * the ordering and sends SQLite to the range index, in a subquery that
+ * picks the page's ids, so that the sort holds ids and not whole rows.
+ * PostgreSQL plans from its statistics and gets the plain text. */
+enum { LIST_WHERE_MAX = 1536, LIST_BINDS_MAX = 24, NARROW_PREFIX = 12 };
 
 struct list_query {
-	wg_scope scope;
+	char where[LIST_WHERE_MAX];
+	size_t len;
+	struct {
+		const char *text; /* NULL: num */
+		int64_t num;
+	} binds[LIST_BINDS_MAX];
+	int nbinds;
+	bool nothing;   /* the caller sees no case at all */
+	bool narrow;    /* SQLite: a narrow range, see above */
+	bool overflow;  /* a bug: the buffers are sized for every filter */
+	wg_scope scope; /* the caller's: binds point into it and lo, hi */
 	char lo[WG_SCOPE_KEY_MAX + 1], hi[WG_SCOPE_KEY_MAX + 1];
-	bool area;
-	const char *like;
 };
 
-static int bind_pair(wg_stmt *st, int idx, const char *v)
+static void list_cond(struct list_query *q, const char *sql)
 {
-	if (!v)
-		v = "";
-	int rc = wg_stmt_bind_text(st, idx, v, strlen(v));
-	if (!rc)
-		rc = wg_stmt_bind_text(st, idx + 1, v, strlen(v));
-	return rc ? rc : idx + 2;
+	int n = snprintf(q->where + q->len, sizeof q->where - q->len, "%s%s", q->len ? " AND " : "", sql);
+	if (n < 0 || (size_t)n >= sizeof q->where - q->len)
+		q->overflow = true;
+	else
+		q->len += (size_t)n;
 }
 
-static int bind_list(const wg_case_env *env, wg_stmt *st, const struct list_query *q, const wg_case_filter *f)
+static void list_text(struct list_query *q, const char *v)
 {
-	int idx = wg_scope_bind_dept(&q->scope, st, 1);
-	const char *pairs[] = {f->kind, f->state, f->category, f->department, f->source, f->risk};
-	for (size_t i = 0; idx > 0 && i < sizeof pairs / sizeof pairs[0]; i++)
-		idx = bind_pair(st, idx, pairs[i]);
-	const char *lo = q->area ? q->lo : NULL, *hi = q->area ? q->hi : NULL;
-	if (idx > 0)
-		idx = bind_pair(st, idx, lo);
-	if (idx > 0)
-		idx = bind_pair(st, idx, hi);
-	if (idx < 0)
-		return idx;
-	int64_t to = f->to ? f->to : INT64_MAX;
-	int rc = wg_stmt_bind_int(st, idx, f->overdue);
-	if (!rc)
-		rc = wg_stmt_bind_int(st, idx + 1, env->now);
-	if (!rc)
-		rc = wg_stmt_bind_int(st, idx + 2, f->overdue);
-	if (!rc)
-		rc = wg_stmt_bind_int(st, idx + 3, f->from);
-	if (!rc)
-		rc = wg_stmt_bind_int(st, idx + 4, to);
-	if (!rc && (rc = bind_pair(st, idx + 5, q->like)) > 0)
-		rc = 0;
-	const char *num = f->q ? f->q : "";
-	if (!rc)
-		rc = wg_stmt_bind_text(st, idx + 7, num, strlen(num));
-	return rc ? rc : idx + 8;
+	if (q->nbinds == LIST_BINDS_MAX) {
+		q->overflow = true;
+		return;
+	}
+	q->binds[q->nbinds].text = v;
+	q->binds[q->nbinds++].num = 0;
 }
 
-static int make_list_query(const wg_case_env *env, const wg_case_filter *f, struct list_query *q,
+static void list_int(struct list_query *q, int64_t v)
+{
+	if (q->nbinds == LIST_BINDS_MAX) {
+		q->overflow = true;
+		return;
+	}
+	q->binds[q->nbinds].text = NULL;
+	q->binds[q->nbinds++].num = v;
+}
+
+static void list_range(struct list_query *q, bool sqlite, const char *lo, const char *hi)
+{
+	if (sqlite && strlen(lo) >= NARROW_PREFIX)
+		q->narrow = true;
+	list_cond(q, "c.scope_key >= ? AND c.scope_key < ?");
+	list_text(q, lo);
+	list_text(q, hi);
+}
+
+static void list_visible(struct list_query *q, const wg_scope *scope, bool sqlite)
+{
+	bool region = strcmp(scope->lo, scope->hi) < 0;
+	if (region && scope->department) {
+		list_cond(q, WG_CASE_VISIBLE_SQL("c"));
+		list_text(q, scope->lo);
+		list_text(q, scope->hi);
+		list_text(q, scope->department);
+	} else if (region) {
+		list_range(q, sqlite, scope->lo, scope->hi);
+	} else if (scope->department) {
+		list_cond(q, "c.id IN (SELECT vd.case_id FROM case_departments vd WHERE vd.department = ?)");
+		list_text(q, scope->department);
+	} else {
+		q->nothing = true;
+	}
+}
+
+static void list_equal(struct list_query *q, const char *column_sql, const char *v)
+{
+	if (v) {
+		list_cond(q, column_sql);
+		list_text(q, v);
+	}
+}
+
+static int make_list_query(const wg_case_env *env, const wg_case_filter *f, bool sqlite, struct list_query *q,
                            wg_field_errors *fe)
 {
 	memset(q, 0, sizeof *q);
 	wg_scope_of_matters(env->caller, &q->scope);
+	list_visible(q, &q->scope, sqlite);
 	if (f->area) {
 		if (!wg_scope_prefix(f->area, q->lo)) {
 			wg_field_errors_add(fe, f->area_field, "format", "%s is not a region or grid code",
@@ -943,7 +1023,28 @@ static int make_list_query(const wg_case_env *env, const wg_case_filter *f, stru
 		size_t n = strlen(q->lo);
 		memcpy(q->hi, q->lo, n + 1);
 		q->hi[n - 1]++;
-		q->area = true;
+		list_range(q, sqlite, q->lo, q->hi);
+	}
+	list_equal(q, "c.kind = ?", f->kind);
+	list_equal(q, "c.state = ?", f->state);
+	list_equal(q, "c.category = ?", f->category);
+	list_equal(q, "c.department = ?", f->department);
+	list_equal(q, "c.source = ?", f->source);
+	list_equal(q, "c.risk = ?", f->risk);
+	if (f->overdue == 1) {
+		list_cond(q, "(c.overdue = 1 OR c.deadline < ?)");
+		list_int(q, env->now);
+	} else if (f->overdue == 0) {
+		list_cond(q, "c.overdue = 0 AND (c.deadline IS NULL OR c.deadline >= ?)");
+		list_int(q, env->now);
+	}
+	if (f->from) {
+		list_cond(q, "c.reported_at >= ?");
+		list_int(q, f->from);
+	}
+	if (f->to) {
+		list_cond(q, "c.reported_at < ?");
+		list_int(q, f->to);
 	}
 	if (f->q) {
 		/* LIKE with ! as the escape of its wildcards. */
@@ -960,40 +1061,69 @@ static int make_list_query(const wg_case_env *env, const wg_case_filter *f, stru
 		}
 		p[k++] = '%';
 		p[k] = '\0';
-		q->like = p;
+		list_cond(q, "(c.title LIKE ? ESCAPE '!' OR c.number = ?)");
+		list_text(q, p);
+		list_text(q, f->q);
 	}
-	return 0;
+	if (!q->len)
+		list_cond(q, "1 = 1");
+	return q->overflow ? WG_EINTERNAL : 0;
+}
+
+static int bind_list(wg_stmt *st, const struct list_query *q)
+{
+	int rc = 0;
+	for (int i = 0; !rc && i < q->nbinds; i++)
+		rc = q->binds[i].text
+		             ? wg_stmt_bind_text(st, i + 1, q->binds[i].text, strlen(q->binds[i].text))
+		             : wg_stmt_bind_int(st, i + 1, q->binds[i].num);
+	return rc ? rc : q->nbinds + 1;
+}
+
+static int count_list(wg_db *db, const struct list_query *q, int64_t *total)
+{
+	char sql[LIST_WHERE_MAX + 64];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM cases c WHERE %s", q->where);
+	wg_stmt *st;
+	int rc = wg_db_prepare_built(db, sql, &st);
+	if (rc)
+		return rc;
+	int idx = bind_list(st, q);
+	rc = idx < 0 ? idx : wg_stmt_step(st);
+	if (rc == WG_DB_ROW)
+		*total = wg_stmt_int(st, 0);
+	wg_stmt_finalize(st);
+	return rc == WG_DB_ROW ? 0 : rc == WG_DB_DONE ? WG_ESTORE : rc;
 }
 
 int wg_case_list(wg_db *db, const wg_case_env *env, const wg_case_filter *f, wg_case_fn fn, void *ctx,
                  int64_t *total, wg_field_errors *fe)
 {
 	struct list_query q;
-	int rc = make_list_query(env, f, &q, fe);
+	int rc = make_list_query(env, f, wg_db_kind(db) == WG_DB_SQLITE, &q, fe);
 	if (rc)
 		return rc;
-	wg_stmt *st;
-	if (total) {
-		rc = wg_db_prepare_cached(db, "SELECT count(*) FROM cases c WHERE " LIST_FILTER_SQL, &st);
-		if (rc)
-			return rc;
-		int idx = bind_list(env, st, &q, f);
-		rc = idx < 0 ? idx : wg_stmt_step(st);
-		if (rc == WG_DB_ROW) {
-			*total = wg_stmt_int(st, 0);
-			rc = 0;
-		}
-		wg_stmt_finalize(st);
-		if (rc)
-			return rc == WG_DB_DONE ? WG_ESTORE : rc;
+	if (q.nothing) {
+		if (total)
+			*total = 0;
+		return 0;
 	}
-	rc = wg_db_prepare_cached(db,
-	                          "SELECT " CASE_COLUMNS CASE_FROM " WHERE " LIST_FILTER_SQL
-	                          " AND c.id < ? ORDER BY c.id DESC LIMIT ?",
-	                          &st);
+	if (total && (rc = count_list(db, &q, total)) != 0)
+		return rc;
+	static const char head[] = "SELECT " CASE_COLUMNS CASE_FROM " WHERE ";
+	static const char tail[] = " AND c.id < ? ORDER BY c.id DESC LIMIT ?";
+	/* Narrow: the page's ids first, so that the sort holds ids, not rows. */
+	static const char head_narrow[] =
+		"SELECT " CASE_COLUMNS CASE_FROM " WHERE c.id IN (SELECT c.id FROM cases c WHERE ";
+	static const char tail_narrow[] = " AND c.id < ? ORDER BY +c.id DESC LIMIT ?) ORDER BY c.id DESC";
+	char sql[sizeof head_narrow + LIST_WHERE_MAX + sizeof tail_narrow];
+	snprintf(sql, sizeof sql, "%s%s%s", q.narrow ? head_narrow : head, q.where,
+	         q.narrow ? tail_narrow : tail);
+	wg_stmt *st;
+	rc = wg_db_prepare_built(db, sql, &st);
 	if (rc)
 		return rc;
-	int idx = bind_list(env, st, &q, f);
+	int idx = bind_list(st, &q);
 	rc = idx < 0 ? idx : wg_stmt_bind_int(st, idx, f->before_id > 0 ? f->before_id : INT64_MAX);
 	if (!rc)
 		rc = wg_stmt_bind_int(st, idx + 1, f->limit > 0 ? f->limit : 0);

@@ -22,6 +22,7 @@
 
 #include "core/arena.h"
 #include "core/fielderr.h"
+#include "domain/dedupe.h"
 #include "domain/flow.h"
 #include "domain/scope.h"
 #include "store/db.h"
@@ -122,6 +123,14 @@ typedef struct wg_case {
 					     "WHERE vd.case_id = " alias ".id AND vd.department = ?))"
 
 typedef int (*wg_case_fn)(void *ctx, const wg_case *c);
+
+/* The cases a report like r would be a possible duplicate of, before it is
+ * made (the search of wg_case_create, dedupe.h), those the caller sees,
+ * best first, at most 8. r needs a category and a place (grid, location
+ * or region) as for wg_case_create; title and description may be partial.
+ * Returns 0, WG_EVALIDATION (fe), fn's value or a store error. */
+int wg_case_candidates(wg_db *db, const wg_case_env *env, const wg_case_report *r, wg_dedupe_fn fn, void *ctx,
+                       wg_field_errors *fe);
 
 /* Report a case: check the fields, place it (grid.h), number it, pick its
  * centre (the village's, the town's when placed by a town) and its flow's

@@ -10,6 +10,7 @@
 #include "domain/region.h"
 #include "domain/role.h"
 #include "domain/routing.h"
+#include "domain/stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -566,6 +567,7 @@ int wg__case_apply(wg_db *db, const wg_case_env *env, wg__case_row *row, const w
                    const json_t *fields, int64_t expect_version, bool check, wg_field_errors *fe)
 {
 	int rc = 0;
+	const wg__case_row stored = *row; /* what the statistics held of the case */
 	if (check) {
 		rc = refuse(env, row, a, expect_version, fe);
 		if (rc)
@@ -602,6 +604,8 @@ int wg__case_apply(wg_db *db, const wg_case_env *env, wg__case_row *row, const w
 		rc = wg__case_clock_schedule(db, env, row);
 	if (!rc)
 		rc = wg__case_save(db, env, row);
+	if (!rc)
+		rc = wg__stats_case_changed(db, env, &stored, row);
 	char *text = NULL;
 	if (!rc) {
 		text = fields ? json_dumps(fields, JSON_COMPACT | JSON_SORT_KEYS) : NULL;

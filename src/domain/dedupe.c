@@ -413,6 +413,21 @@ static const char list_sql[] =
 	"FROM case_similar s JOIN cases c ON c.id = s.candidate "
 	"WHERE s.case_id = ? AND " WG_CASE_VISIBLE_SQL("c") " ORDER BY s.score DESC, c.id";
 
+/* The candidate on st's row: columns as list_sql's, the score at 1. */
+static wg_dedupe_candidate candidate_of(wg_stmt *st)
+{
+	return (wg_dedupe_candidate){
+		.id = wg_stmt_int(st, 0),
+		.score = (int)wg_stmt_int(st, 1),
+		.number = wg_stmt_text(st, 2, NULL),
+		.kind = wg_stmt_text(st, 3, NULL),
+		.title = wg_stmt_text(st, 4, NULL),
+		.state = wg_stmt_text(st, 5, NULL),
+		.reported_at = wg_stmt_int(st, 6),
+		.master = wg_stmt_int(st, 7),
+	};
+}
+
 int wg_dedupe_list(wg_db *db, int64_t case_id, const wg_scope *scope, wg_dedupe_fn fn, void *ctx)
 {
 	wg_stmt *st;
@@ -423,18 +438,37 @@ int wg_dedupe_list(wg_db *db, int64_t case_id, const wg_scope *scope, wg_dedupe_
 	if (!rc && (rc = wg_scope_bind_dept(scope, st, 2)) > 0)
 		rc = 0;
 	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
-		wg_dedupe_candidate c = {
-			.id = wg_stmt_int(st, 0),
-			.score = (int)wg_stmt_int(st, 1),
-			.number = wg_stmt_text(st, 2, NULL),
-			.kind = wg_stmt_text(st, 3, NULL),
-			.title = wg_stmt_text(st, 4, NULL),
-			.state = wg_stmt_text(st, 5, NULL),
-			.reported_at = wg_stmt_int(st, 6),
-			.master = wg_stmt_int(st, 7),
-		};
+		wg_dedupe_candidate c = candidate_of(st);
 		rc = fn(ctx, &c);
 	}
 	wg_stmt_finalize(st);
 	return rc == WG_DB_DONE ? 0 : rc;
+}
+
+static const char hit_sql[] = "SELECT c.id, ?, c.number, c.kind, c.title, c.state, c.reported_at, c.master "
+			      "FROM cases c WHERE c.id = ? AND " WG_CASE_VISIBLE_SQL("c");
+
+int wg_dedupe_each(wg_db *db, const wg_dedupe_hit *hits, size_t n, const wg_scope *scope, wg_dedupe_fn fn,
+                   void *ctx)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n; i++) {
+		wg_stmt *st;
+		rc = wg_db_prepare_cached(db, hit_sql, &st);
+		if (rc)
+			return rc;
+		rc = wg_stmt_bind_int(st, 1, hits[i].score);
+		if (!rc)
+			rc = wg_stmt_bind_int(st, 2, hits[i].candidate);
+		if (!rc && (rc = wg_scope_bind_dept(scope, st, 3)) > 0)
+			rc = 0;
+		if (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
+			wg_dedupe_candidate c = candidate_of(st);
+			rc = fn(ctx, &c);
+		} else if (rc == WG_DB_DONE) {
+			rc = 0; /* out of the caller's sight */
+		}
+		wg_stmt_finalize(st);
+	}
+	return rc;
 }

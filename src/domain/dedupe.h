@@ -122,4 +122,11 @@ typedef int (*wg_dedupe_fn)(void *ctx, const wg_dedupe_candidate *c);
  * WG_ESTORE. */
 int wg_dedupe_list(wg_db *db, int64_t case_id, const wg_scope *scope, wg_dedupe_fn fn, void *ctx);
 
+/* The n hits of wg_dedupe_find that scope sees (the rule of
+ * wg_dedupe_list), in their order, each with its score; the others are
+ * left out. fn's non-zero return stops the walk and is returned. Returns
+ * 0, that value, or WG_ESTORE. */
+int wg_dedupe_each(wg_db *db, const wg_dedupe_hit *hits, size_t n, const wg_scope *scope, wg_dedupe_fn fn,
+                   void *ctx);
+
 #endif

@@ -1,6 +1,9 @@
 /* Static files of the built web app, with the single-page-app fallback:
- * a GET for a path without a file extension that names no file gets
- * index.html, so client-side routes survive a reload. */
+ * a GET for a path without a file extension that names no file gets the
+ * index.html of the page it lies under (/m/tasks/3 gets /m/index.html,
+ * since the phone app, the portal and the dashboard are pages of their
+ * own), or the top index.html (the console), so client-side routes
+ * survive a reload. */
 #include "core/error.h"
 #include "http/loop.h"
 
@@ -88,6 +91,21 @@ static bool resolve(const char *root, const char *path, char *real, struct stat 
 	return stat(real, st) == 0 && S_ISREG(st->st_mode);
 }
 
+/* The index.html of the page path lies under: its first segment's ("/m"
+ * and "/m/..." both get /m/index.html when there is one), else the top one. */
+static bool resolve_page(const char *root, const char *path, char *real, struct stat *st)
+{
+	const char *seg = path + strspn(path, "/");
+	size_t len = strcspn(seg, "/");
+	char index[PATH_MAX];
+	if (len > 0 && len + sizeof "//index.html" <= sizeof index) {
+		snprintf(index, sizeof index, "/%.*s/index.html", (int)len, seg);
+		if (resolve(root, index, real, st))
+			return true;
+	}
+	return resolve(root, "/index.html", real, st);
+}
+
 void wg__static_serve(wg_req *req)
 {
 	const char *root = req->loop->server->static_root;
@@ -100,7 +118,7 @@ void wg__static_serve(wg_req *req)
 	bool found = resolve(root, req->path, real, &st);
 	bool fallback = !found && !last_segment_has_extension(req->path);
 	if (fallback)
-		found = resolve(root, "/index.html", real, &st);
+		found = resolve_page(root, req->path, real, &st);
 	if (!found) {
 		wg_req_problem(req, WG_ENOTFOUND, NULL);
 		return;

@@ -112,6 +112,11 @@ int wg_db_prepare(wg_db *db, const char *sql, wg_stmt **out);
  * connection this falls back to an ordinary statement. */
 int wg_db_prepare_cached(wg_db *db, const char *sql, wg_stmt **out);
 
+/* Like wg_db_prepare_cached for a text built at run time (any storage):
+ * each distinct text is kept process-wide (db_built.c, at most 256 of
+ * them; beyond, an ordinary statement each time). Same returns. */
+int wg_db_prepare_built(wg_db *db, const char *sql, wg_stmt **out);
+
 /* Bind parameters, 1-based; unbound ones are NULL. Text is copied; s NULL
  * binds NULL. Return 0, WG_EINTERNAL (index out of range, or binding after
  * a step without wg_stmt_reset), WG_EVALIDATION (text holding NUL, which

@@ -332,14 +332,16 @@ describe('Idempotency-Key and lists', () => {
 	});
 
 	it('GET /cases lists newest first in scope, with filters', async () => {
-		const res = await village1.get(`${C}?limit=3`);
+		const res = await village1.get(`${C}?limit=3&total=true`);
 		assertStatus(res, 200);
 		assert.equal(res.json.items.length, 3);
 		assert.ok(res.json.items[0].id > res.json.items[1].id);
 		assert.ok(res.json.total >= 3);
+		assert.equal((await village1.get(`${C}?limit=3`)).json.total, undefined, 'a total only when asked for');
+		assertFieldError(await village1.get(`${C}?total=yes`), 422, 'validation', 'total', 'type');
 		const archived = (await county.get(`${C}?state=archived`)).json;
 		assert.ok(archived.items.every((c) => c.state === 'archived'));
-		assert.equal((await worker2.get(C)).json.total, 0, 'another grid sees none of these');
+		assert.equal((await worker2.get(`${C}?total=true`)).json.total, 0, 'another grid sees none of these');
 		const next = await village1.get(`${C}?limit=3&cursor=${encodeURIComponent(res.json.next_cursor)}`);
 		assert.ok(next.json.items[0].id < res.json.items[2].id);
 	});
@@ -367,5 +369,37 @@ describe('the citizen portal', () => {
 		res = await call(srv, 'POST', `/api/v1/public/reports/${code}/rating`, { json: { satisfaction: 5 } });
 		assertFieldError(res, 409, 'conflict', 'state', 'state');
 		assertProblem(await call(srv, 'GET', '/api/v1/public/reports/ZZZZZZZZZZ'), 404, 'not-found');
+	});
+});
+
+describe('duplicate candidates before saving: POST /cases/candidates', () => {
+	it('finds a like case at the place, within the caller’s sight, and creates nothing', async () => {
+		const at = await pointInGrid(county, GRID1);
+		const first = (await worker1.post(C, { category: '0801', description: '东关小区北门垃圾堆积多日', location: at })).json;
+		const before = Number(srv.sql('SELECT count(*) FROM cases')[0][0]);
+		const body = { category: '0801', description: '东关小区北门垃圾堆积好几天了', location: at };
+		const res = await village1.post(`${C}/candidates`, body);
+		assertStatus(res, 200);
+		const hit = res.json.items.find((c) => c.id === first.id);
+		assert.ok(hit, `the earlier report is a candidate:\n${res}`);
+		assert.ok(hit.score >= 40 && hit.score <= 100, `score ${hit.score}`);
+		assert.equal(hit.number, first.number);
+		assert.equal(Number(srv.sql('SELECT count(*) FROM cases')[0][0]), before, 'nothing created');
+		// Another town's centre places a report only in its own area.
+		assertFieldError(await town2.post(`${C}/candidates`, body), 422, 'validation', 'location');
+		// A department sees only its own cases: the same search finds nothing for it.
+		const dept = await police1.post(`${C}/candidates`, body);
+		assertStatus(dept, 200);
+		assert.ok(!dept.json.items.some((c) => c.id === first.id), `${dept}`);
+		// Other text at the same place is no candidate.
+		const other = await village1.post(`${C}/candidates`, { ...body, description: '路灯损坏夜间无照明' });
+		assert.ok(!other.json.items.some((c) => c.id === first.id), `${other}`);
+	});
+
+	it('refuses what POST /cases refuses, naming the field', async () => {
+		assertFieldError(await village1.post(`${C}/candidates`, { description: '垃圾', grid: GRID1 }), 422, 'validation', 'category');
+		assertFieldError(await village1.post(`${C}/candidates`, { category: '0801', grid: GRID1 }), 422, 'validation', 'description');
+		assertFieldError(await village1.post(`${C}/candidates`, { category: '0801', description: '垃圾', grid: GRID1, nope: 1 }), 422, 'validation', 'nope');
+		assertProblem(await sysadmin.post(`${C}/candidates`, { category: '0801', description: '垃圾', grid: GRID1 }), 403, 'forbidden');
 	});
 });

@@ -51,7 +51,7 @@ describe('demo cases', () => {
 
 	it('has cases in every state of the event flow', async () => {
 		for (const state of STATES) {
-			const res = await county.get(`${C}?state=${state}&limit=1`);
+			const res = await county.get(`${C}?state=${state}&limit=1&total=true`);
 			assertStatus(res, 200);
 			assert.ok(res.json.total > 0, `no case in state ${state}`);
 		}
@@ -68,7 +68,7 @@ describe('demo cases', () => {
 	});
 
 	it('has overdue, supervised and escalated cases', async () => {
-		const overdue = await county.get(`${C}?overdue=true&limit=1`);
+		const overdue = await county.get(`${C}?overdue=true&limit=1&total=true`);
 		assertStatus(overdue, 200);
 		assert.ok(overdue.json.total > 0, 'no overdue case');
 		assert.ok(all.some((c) => c.overdue && !c.terminal), 'an open overdue case');
@@ -112,6 +112,57 @@ describe('demo cases', () => {
 			assert.ok(!['merged', 'rejected'].includes(m.state), `master state ${m.state}`);
 			assert.equal(m.category, c.category);
 			assert.equal(m.grid, c.grid);
+		}
+	});
+
+	// The list query holds only the filters given (src/domain/case.c): each
+	// filter, alone and combined, as a county, a town and a department sees
+	// it, must give exactly the cases the full list says, page after page,
+	// with the total when asked for.
+	it('lists exactly the matching cases for every filter, scope and page', async () => {
+		const town = as(srv, await login(srv, 'town1'));
+		const police = as(srv, await login(srv, 'police1'));
+		const policeIds = new Set(
+			srv.sql("SELECT DISTINCT case_id FROM case_departments WHERE department = '610326-police'").map((r) => Number(r[0])),
+		);
+		const key = (c) => c.grid || c.region;
+		const sample = all.find((c) => c.state === 'handling') || all[0];
+		const word = [...sample.title].slice(0, 2).join('');
+		const mid = all[Math.floor(all.length / 2)].reported_at;
+		const filters = [
+			['', () => true],
+			[`state=handling`, (c) => c.state === 'handling'],
+			[`category=${sample.category}`, (c) => c.category === sample.category],
+			[`source=citizen`, (c) => c.source === 'citizen'],
+			[`overdue=true`, (c) => c.overdue],
+			[`overdue=false`, (c) => !c.overdue],
+			[`region=610326001000`, (c) => key(c).startsWith('610326001')],
+			[`grid=${sample.grid}`, (c) => key(c).startsWith(sample.grid)],
+			[`department=610326-police`, (c) => c.department === '610326-police'],
+			[`q=${encodeURIComponent(word)}`, (c) => c.title.includes(word) || c.number === word],
+			[`from=${encodeURIComponent(mid)}`, (c) => Date.parse(c.reported_at) >= Date.parse(mid)],
+			[`to=${encodeURIComponent(mid)}&source=grid`, (c) => Date.parse(c.reported_at) < Date.parse(mid) && c.source === 'grid'],
+			[`state=closed&overdue=false&kind=event`, (c) => c.state === 'closed' && !c.overdue],
+		];
+		const callers = [
+			['county', county, () => true],
+			['town1', town, (c) => key(c).startsWith('610326001')],
+			['police1', police, (c) => policeIds.has(c.id)],
+		];
+		for (const [name, who, sees] of callers) {
+			for (const [query, match] of filters) {
+				const want = all.filter((c) => sees(c) && match(c)).map((c) => c.id);
+				const path = query ? `${C}?limit=37&${query}` : `${C}?limit=37`;
+				const first = await who.get(`${path}&total=true`);
+				assertStatus(first, 200);
+				assert.equal(first.json.total, want.length, `${name} ${query}: total`);
+				const got = (await allItems(who, path)).map((c) => c.id);
+				assert.deepEqual(got, want, `${name} ${query}: items`);
+				if (first.json.next_cursor) {
+					const second = await who.get(`${path}&total=true&cursor=${encodeURIComponent(first.json.next_cursor)}`);
+					assert.equal(second.json.total, want.length, `${name} ${query}: total on a later page`);
+				}
+			}
 		}
 	});
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { assertSecurityHeaders, assertStatus, call, get, raw } from './lib/http.mjs';
-import { APP_JS, INDEX_HTML, SECRET, startServer } from './lib/server.mjs';
+import { APP_JS, INDEX_HTML, PAGE_HTML, SECRET, startServer } from './lib/server.mjs';
 
 let srv;
 before(async () => {
@@ -35,6 +35,30 @@ describe('SPA', () => {
 			assertSecurityHeaders(res);
 		});
 	}
+
+	// The phone app, the portal and the dashboard are pages of their own:
+	// a deep link below one gets that page's index.html.
+	for (const p of ['/m/', '/m', '/m/tasks/3', '/m/report?draft=1']) {
+		it(`${p} is the /m/ page's index.html`, async () => {
+			const res = await get(srv, p, { headers: { Accept: 'text/html' } });
+			assertStatus(res, 200);
+			assert.equal(res.text, PAGE_HTML);
+			assert.match(res.header('cache-control') || '', /no-cache/, `${res}`);
+		});
+	}
+
+	for (const p of ['/mx/tasks', '/cases/m/', '/dashboard/live']) {
+		it(`${p}, under no page of its own, is the top index.html`, async () => {
+			const res = await get(srv, p, { headers: { Accept: 'text/html' } });
+			assertStatus(res, 200);
+			assert.equal(res.text, INDEX_HTML);
+		});
+	}
+
+	it('a missing file below a page is 404, not its index', async () => {
+		const res = await get(srv, '/m/assets/nope.js', { headers: { Accept: 'text/html' } });
+		assertStatus(res, 404);
+	});
 
 	it('/index.html is the same document', async () => {
 		const res = await get(srv, '/index.html');

@@ -477,6 +477,39 @@ static void test_prepare_cached(void **state)
 	wg_db_close(db);
 }
 
+/* Texts built at run time: equal contents share one cached statement,
+ * whatever buffer they were built in; past the intern table's size every
+ * text still prepares and runs (as an ordinary statement). */
+static void test_prepare_built(void **state)
+{
+	wg_db *db = open_fixture(state);
+	exec_ok(db, "CREATE TABLE pb (id BIGINT PRIMARY KEY, name TEXT)");
+	exec_ok(db, "INSERT INTO pb VALUES (1, 'one'), (2, 'two')");
+	char a[64], b[64];
+	snprintf(a, sizeof a, "SELECT name FROM pb WHERE id = %s", "?");
+	snprintf(b, sizeof b, "SELECT name FROM pb WHERE id = %s", "?");
+	wg_stmt *first = NULL, *again = NULL;
+	assert_int_equal(wg_db_prepare_built(db, a, &first), 0);
+	wg_stmt_finalize(first);
+	memset(a, 0, sizeof a); /* the kept text is a copy */
+	assert_int_equal(wg_db_prepare_built(db, b, &again), 0);
+	assert_ptr_equal(first, again);
+	assert_int_equal(wg_stmt_bind_int(again, 1, 2), 0);
+	assert_int_equal(wg_stmt_step(again), WG_DB_ROW);
+	assert_string_equal(wg_stmt_text(again, 0, NULL), "two");
+	wg_stmt_finalize(again);
+	for (int i = 0; i < 300; i++) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "SELECT id + %d FROM pb WHERE id = 1", i);
+		wg_stmt *st = NULL;
+		assert_int_equal(wg_db_prepare_built(db, sql, &st), 0);
+		assert_int_equal(wg_stmt_step(st), WG_DB_ROW);
+		assert_int_equal(wg_stmt_int(st, 0), 1 + i);
+		wg_stmt_finalize(st);
+	}
+	wg_db_close(db);
+}
+
 static void test_bindf_execf(void **state)
 {
 	wg_db *db = open_fixture(state);
@@ -608,6 +641,7 @@ int main(void)
 		ON_BOTH(test_transactions),
 		ON_BOTH(test_changes),
 		ON_BOTH(test_prepare_cached),
+		ON_BOTH(test_prepare_built),
 		ON_BOTH(test_bindf_execf),
 		ON_BOTH(test_misuse),
 		ON_BOTH(test_alloc_failures),

@@ -31,6 +31,9 @@ export const INDEX_HTML =
 	'<script type="module" src="/assets/app-1234.js"></script></head>' +
 	'<body><div id="app">wangge-test-index</div></body></html>\n';
 export const APP_JS = 'console.log("wangge-test-asset-1234");\n';
+// A page of its own under /m/ (as the phone app is), for the per-page fallback.
+export const PAGE_HTML = '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>page m</title></head>' +
+	'<body><div id="app">wangge-test-page-m</div></body></html>\n';
 // A file next to (not inside) the static folder; no response may ever contain it.
 export const SECRET = 'wangge-test-SECRET-outside-static-dir';
 
@@ -123,6 +126,8 @@ function makeStatic(dir) {
 	fs.mkdirSync(path.join(dir, 'static', 'assets'), { recursive: true });
 	fs.writeFileSync(path.join(dir, 'static', 'index.html'), INDEX_HTML);
 	fs.writeFileSync(path.join(dir, 'static', 'assets', 'app-1234.js'), APP_JS);
+	fs.mkdirSync(path.join(dir, 'static', 'm'));
+	fs.writeFileSync(path.join(dir, 'static', 'm', 'index.html'), PAGE_HTML);
 	fs.writeFileSync(path.join(dir, 'secret.txt'), SECRET + '\n');
 	fs.writeFileSync(path.join(dir, 'secret.js'), `/* ${SECRET} */\n`);
 }
@@ -174,6 +179,8 @@ async function waitHealthy(url, child, logFile) {
  * files that test base data make their own; the demo's 974 grids and their
  * staff are always there).
  * demoArgs: flags for a second `wangge demo` run on that data (--cases=N).
+ * staticDir: the folder served as the web app (default: a test folder with
+ * INDEX_HTML and APP_JS; the browser tests pass web/dist).
  */
 export async function startServer({
 	store = STORE,
@@ -184,6 +191,7 @@ export async function startServer({
 	users = [],
 	residents = 0,
 	demoArgs = [],
+	staticDir = null,
 } = {}) {
 	if (!fs.existsSync(BIN)) throw new Error(`no server binary at ${BIN} (set WG_BIN or build it)`);
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wg-api-'));
@@ -249,7 +257,7 @@ export async function startServer({
 				...common,
 				`--http.port=${port}`,
 				'--http.host=127.0.0.1',
-				`--http.static_dir=${path.join(dir, 'static')}`,
+				`--http.static_dir=${staticDir || path.join(dir, 'static')}`,
 				`--security.admin_2fa=${admin2fa ? 'true' : 'false'}`,
 				`--security.login_per_minute=${loginPerMinute}`,
 				...extraArgs,

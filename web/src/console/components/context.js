@@ -1,0 +1,151 @@
+// What every console page shares: the API client (cookie session kept in
+// sessionStorage under 'wg.console'), the message tables, the signed-in
+// user, and read-once caches of the flow, categories and departments.
+// A 401 anywhere sends the browser to the sign-in page with `next` set, by a
+// full navigation, so every module re-reads the (now empty) session.
+import { reactive, ref } from 'vue';
+import { createApi, ApiError, newKey } from '@shared/api.js';
+import { createI18n, label, locale, formatDateTime } from '@shared/i18n.js';
+import messages from '../messages.js';
+
+export { ApiError, newKey, label, locale, formatDateTime };
+
+export const api = createApi({
+	mode: 'cookie',
+	storage: sessionStorage,
+	key: 'wg.console',
+	onUnauthorized: () => {
+		if (location.pathname === '/login') return;
+		const next = location.pathname + location.search;
+		location.assign(`/login?next=${encodeURIComponent(next)}`);
+	},
+});
+
+export const { t } = createI18n(messages);
+
+/** The signed-in user ({id, name, roles, region, ...}) or null. */
+export const user = ref(api.session()?.user || null);
+
+export function hasRole(...roles) {
+	const mine = user.value?.roles || [];
+	return roles.some((r) => mine.includes(r));
+}
+
+/** Bumped by the live event stream; lists watch it to refresh. */
+export const live = reactive({ tick: 0, unread: [], connected: false });
+
+/** A user-facing message for an API failure. */
+export function errorText(e) {
+	if (e?.offline) return t('common.offline');
+	if (e?.status === 403) return t('common.forbidden');
+	if (e?.status === 404) return t('common.notFound');
+	return t('common.error', { msg: e?.message || String(e) });
+}
+
+let flowPromise = null;
+/**
+ * The event flow, read once: {states: Map name→state, actions: Map name→action,
+ * stateList, actionList}. Rejects (and is retried next call) on failure.
+ */
+export function loadFlow() {
+	if (!flowPromise)
+		flowPromise = api.get('/flows/event').then(
+			(f) => ({
+				raw: f,
+				stateList: f.states,
+				actionList: f.actions,
+				states: new Map(f.states.map((s) => [s.name, s])),
+				actions: new Map(f.actions.map((a) => [a.name, a])),
+			}),
+			(e) => {
+				flowPromise = null;
+				throw e;
+			},
+		);
+	return flowPromise;
+}
+
+let categoriesPromise = null;
+/** The category tree of GET /categories (all kinds), read once. */
+export function loadCategories() {
+	if (!categoriesPromise)
+		categoriesPromise = api.get('/categories').then(
+			(r) => r.items || [],
+			(e) => {
+				categoriesPromise = null;
+				throw e;
+			},
+		);
+	return categoriesPromise;
+}
+
+/** The display name of a category in the chosen language, from the tree. */
+export function categoryName(tree, code) {
+	for (const major of tree || []) {
+		if (major.code === code) return locale.value === 'en' ? major.name_en || major.name : major.name;
+		for (const minor of major.children || [])
+			if (minor.code === code) return locale.value === 'en' ? minor.name_en || minor.name : minor.name;
+	}
+	return code;
+}
+
+let departmentsPromise = null;
+/** Every department the caller may see (all pages of GET /departments), read once. */
+export function loadDepartments() {
+	if (!departmentsPromise)
+		departmentsPromise = (async () => {
+			const items = [];
+			let cursor;
+			for (let i = 0; i < 50; i++) {
+				const r = await api.get('/departments', { limit: 200, cursor });
+				items.push(...(r.items || []));
+				if (!r.next_cursor) break;
+				cursor = r.next_cursor;
+			}
+			return items;
+		})().catch((e) => {
+			departmentsPromise = null;
+			throw e;
+		});
+	return departmentsPromise;
+}
+
+/** The name of a department in the chosen language. */
+export function departmentName(d) {
+	if (!d) return '';
+	return locale.value === 'en' ? d.name_en || d.name : d.name;
+}
+
+/** A state's label from the flow, falling back to the case's own label. */
+export function stateLabel(flow, name, fallback) {
+	const s = flow?.states.get(name);
+	return s ? label(s) : fallback || name || '';
+}
+
+/** The label of an action of the flow. */
+export function actionLabel(flow, name, fallback) {
+	const a = flow?.actions.get(name);
+	return a ? label(a) : fallback || name || '';
+}
+
+/** Label of a field of an action: the console's table, else the name. */
+export function fieldLabel(name) {
+	const s = t(`field.${name}`);
+	return s === `field.${name}` ? name : s;
+}
+
+/** Label of an enum value of a field. */
+export function enumLabel(field, value) {
+	const s = t(`enum.${field}.${value}`);
+	return s === `enum.${field}.${value}` ? value : s;
+}
+
+/** A Date as RFC 3339 in Beijing time ("2026-11-24T09:30:00+08:00"), as the API wants times. */
+export function rfc3339Beijing(d) {
+	const ms = d.getTime() + 8 * 3600 * 1000;
+	const x = new Date(ms);
+	const p = (n) => String(n).padStart(2, '0');
+	return `${x.getUTCFullYear()}-${p(x.getUTCMonth() + 1)}-${p(x.getUTCDate())}T${p(x.getUTCHours())}:${p(
+		x.getUTCMinutes(),
+	)}:${p(x.getUTCSeconds())}+08:00`;
+}

@@ -1,0 +1,41 @@
+// The styles of the Vant components the phone app uses, each component's
+// own file, but not Vant's icon font: it is a data: font, which the
+// server's CSP refuses (an error on every page); icons.css draws the icons.
+import 'vant/es/style/base.css';
+import 'vant/es/badge/index.css';
+import 'vant/es/loading/index.css';
+import 'vant/es/overlay/index.css';
+import 'vant/es/popup/index.css';
+import 'vant/es/action-sheet/index.css';
+import 'vant/es/button/index.css';
+import 'vant/es/sticky/index.css';
+import 'vant/es/swipe/index.css';
+import 'vant/es/swipe-item/index.css';
+import 'vant/es/tabs/index.css';
+import 'vant/es/tab/index.css';
+import 'vant/es/cascader/index.css';
+import 'vant/es/cell/index.css';
+import 'vant/es/cell-group/index.css';
+import 'vant/es/action-bar/index.css';
+import 'vant/es/action-bar-button/index.css';
+import 'vant/es/dialog/index.css';
+import 'vant/es/divider/index.css';
+import 'vant/es/empty/index.css';
+import 'vant/es/field/index.css';
+import 'vant/es/nav-bar/index.css';
+import 'vant/es/notice-bar/index.css';
+import 'vant/es/notify/index.css';
+import 'vant/es/pull-refresh/index.css';
+import 'vant/es/radio-group/index.css';
+import 'vant/es/checkbox/index.css';
+import 'vant/es/radio/index.css';
+import 'vant/es/search/index.css';
+import 'vant/es/steps/index.css';
+import 'vant/es/step/index.css';
+import 'vant/es/switch/index.css';
+import 'vant/es/tabbar/index.css';
+import 'vant/es/tabbar-item/index.css';
+import 'vant/es/tag/index.css';
+import 'vant/es/toast/index.css';
+import 'vant/es/image/index.css';
+import 'vant/es/image-preview/index.css';
