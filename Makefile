@@ -1,6 +1,6 @@
 # wangge: a thin wrapper over Meson. `make run` and `make test` are the two
 # commands the README promises; both install what is missing first.
-.PHONY: all deps build run test bench fuzz lint docs clean
+.PHONY: all deps build run test bench fuzz lint docs clean crashtest
 
 BUILD      ?= build
 TEST_BUILD ?= build-test
@@ -49,6 +49,13 @@ fuzz: deps
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=false -Db_lundef=false
 	ninja -C $(FUZZ_BUILD)
 	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# The crash harness (tools/crashtest.mjs): ITER SIGKILLs under load, then
+# every acknowledged write must be there exactly once and `wangge check` pass.
+ITER  ?= 1000
+STORE ?= sqlite
+crashtest: deps build
+	WG_BIN=$(abspath $(BUILD))/wangge node tools/crashtest.mjs --iter=$(ITER) --store=$(STORE)
 
 lint: deps build
 	@tools/lint.sh

@@ -13,6 +13,8 @@ packages=(
 	libcmocka-dev clang libclang-rt-14-dev postgresql curl
 	# browser tests (Chromium) and a CJK font for screens and reports
 	chromium fonts-noto-cjk
+	# reports: .xlsx and .pdf writers, a TrueType CJK font for libharu, pdftotext and unzip for tests
+	libxlsxwriter-dev libhpdf-dev fonts-wqy-zenhei poppler-utils unzip
 	# benchmark and lint
 	nginx-light wrk clang-format clang-tidy cppcheck postgresql-15-postgis-3
 )

@@ -109,6 +109,9 @@ void wg_api_categories_list(wg_req *req);
 /* GET /api/v1/flows/{kind}: states and action forms of a flow (flows.c). */
 void wg_api_flows_get(wg_req *req);
 
+/* GET /api/v1/calendar: the holiday calendar, one item per day (calendar.c). */
+void wg_api_calendar_list(wg_req *req);
+
 /* cases.c: the case engine, and the citizen portal */
 struct wg_case_env;
 /* The engine's environment for the signed-in caller, now. */
@@ -137,6 +140,11 @@ void wg_api_stats_trend(wg_req *req);
 void wg_api_stats_rates(wg_req *req);
 void wg_api_stats_places(wg_req *req);
 
+/* warnings.c: overdue and soon-due cases, spikes, missed visits in scope */
+void wg_api_warnings(wg_req *req);
+
+/* reports.c: the periodic reports as .xlsx and .pdf, audited */
+void wg_api_reports_get(wg_req *req);
 
 /* audit.c */
 void wg_api_audit_list(wg_req *req);

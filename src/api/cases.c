@@ -158,11 +158,13 @@ static void write_case(wg_req *req, const wg_case *c)
 	wg__api_kv_time(req, "closed_at", c->closed_at);
 	wg__api_kv_time(req, "updated_at", c->updated_at);
 	wg_json_kv_int(w, "version", c->version);
-	wg_json_key(w, "actions");
-	wg_json_array_begin(w);
-	for (size_t i = 0; i < c->nactions; i++)
-		wg_json_string(w, c->actions[i]);
-	wg_json_array_end(w);
+	if (c->has_actions) {
+		wg_json_key(w, "actions");
+		wg_json_array_begin(w);
+		for (size_t i = 0; i < c->nactions; i++)
+			wg_json_string(w, c->actions[i]);
+		wg_json_array_end(w);
+	}
 	wg_json_object_end(w);
 }
 

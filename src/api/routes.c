@@ -66,6 +66,7 @@ const wg_route wg_api_routes[] = {
 	{WG_POST, "/api/v1/departments", wg_api_departments_create, BODY, WG_ROLE_SYSADMIN},
 	{WG_GET, "/api/v1/departments/{code}", wg_api_departments_get, 0, NOT_AUDITOR},
 	{WG_GET, "/api/v1/categories", wg_api_categories_list, 0, NOT_AUDITOR},
+	{WG_GET, "/api/v1/calendar", wg_api_calendar_list, 0, NOT_AUDITOR},
 	{WG_GET, "/api/v1/flows/{kind}", wg_api_flows_get, PUBLIC, 0},
 	/* What the citizen portal needs to report: the categories and the grid map. */
 	{WG_GET, "/api/v1/public/categories", wg_api_categories_list, PUBLIC, 0},
@@ -94,6 +95,9 @@ const wg_route wg_api_routes[] = {
 	{WG_GET, "/api/v1/stats/trend", wg_api_stats_trend, 0, CASE_WORK},
 	{WG_GET, "/api/v1/stats/rates", wg_api_stats_rates, 0, CASE_WORK},
 	{WG_GET, "/api/v1/stats/places", wg_api_stats_places, 0, CASE_WORK},
+	{WG_GET, "/api/v1/warnings", wg_api_warnings, 0, CASE_WORK},
+	/* Reports: "{period}.xlsx" or ".pdf", as the statistics they are made of. */
+	{WG_GET, "/api/v1/reports/{file}", wg_api_reports_get, 0, CASE_WORK},
 
 	/* Base data: read by grid staff, centres and leaders, written by grid
 	 * staff and centres (domain/basedata.h). */

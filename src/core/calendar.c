@@ -354,6 +354,55 @@ const char *wg_calendar_holiday(const wg_calendar *cal, int y, int m, int d)
 	return h ? cy->name[h - 1] : NULL;
 }
 
+bool wg_calendar_day_number(int y, int m, int d, int64_t *out)
+{
+	if (y < 1 || y > 9999 || !date_ok(y, m, d))
+		return false;
+	*out = days_from_civil(y, m, d);
+	return true;
+}
+
+int64_t wg_calendar_local_day(int64_t t_ms, int offset_minutes)
+{
+	return floor_div(clamp_time(t_ms) + (int64_t)offset_minutes * MINUTE_MS, DAY_MS);
+}
+
+/* The holiday nearest day doy of cy, or NULL when the year has none. */
+static const char *nearest_holiday(const struct cal_year *cy, int doy, int ndays)
+{
+	for (int dist = 1; dist < ndays; dist++) {
+		int at[2] = {doy - dist, doy + dist};
+		for (int i = 0; i < 2; i++)
+			if (at[i] >= 0 && at[i] < ndays && (cy->day[at[i]] & DAY_HOLIDAY))
+				return cy->name[(cy->day[at[i]] & DAY_HOLIDAY) - 1];
+	}
+	return NULL;
+}
+
+void wg_calendar_describe(const wg_calendar *cal, int64_t z, wg_calendar_day *out)
+{
+	int64_t lo = days_from_civil(1, 1, 1), hi = days_from_civil(9999, 12, 31);
+	z = z < lo ? lo : z > hi ? hi : z;
+	int64_t y;
+	civil_from_days(z, &y, &out->month, &out->day);
+	out->year = (int)y;
+	int w = weekday(z);
+	out->weekday = w == 0 ? 7 : w;
+	out->working = working(cal, z);
+	out->known = wg_calendar_has_year(cal, out->year);
+	out->holiday = NULL;
+	out->swapped_for = NULL;
+	if (!out->known)
+		return;
+	const struct cal_year *cy = cal->year[out->year - WG_CALENDAR_YEAR_MIN];
+	int doy = (int)(z - days_from_civil(y, 1, 1));
+	unsigned h = cy->day[doy] & DAY_HOLIDAY;
+	if (h)
+		out->holiday = cy->name[h - 1];
+	else if (out->working && weekend(z))
+		out->swapped_for = nearest_holiday(cy, doy, leap(y) ? 366 : 365);
+}
+
 /* ---- office hours ------------------------------------------------------------ */
 
 static int fail(int rc, char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -117,6 +117,36 @@ bool wg_calendar_is_working_day(const wg_calendar *cal, int y, int m, int d);
  * to the calendar: valid until wg_calendar_free. */
 const char *wg_calendar_holiday(const wg_calendar *cal, int y, int m, int d);
 
+/* One day as the holiday calendar shows it (GET /calendar). */
+typedef struct wg_calendar_day {
+	int year, month, day;
+	int weekday;  /* 1 Monday .. 7 Sunday (ISO 8601) */
+	bool working; /* as wg_calendar_is_working_day */
+	bool known;   /* the year's file was loaded */
+	/* The holiday's name when the day lies in one, else NULL. */
+	const char *holiday;
+	/* For a swapped working day (a Saturday or Sunday the file lists as a
+	 * working day) the name of the holiday it is swapped for, else NULL.
+	 * The file does not say which break a swapped day pays for, and the
+	 * notices always put it next to its break, so this is the holiday
+	 * nearest the day in the same year (the earlier one on a tie). */
+	const char *swapped_for;
+} wg_calendar_day;
+
+/* Days since 1970-01-01 of the date y-m-d (proleptic Gregorian, years
+ * 1..9999) in *out. Returns false, *out unchanged, for a date that does
+ * not exist. */
+bool wg_calendar_day_number(int y, int m, int d, int64_t *out);
+
+/* The local day number (as above) of t_ms. */
+int64_t wg_calendar_local_day(int64_t t_ms, int offset_minutes);
+
+/* Describe the day with day number z (years 1..9999: z from -719162 to
+ * 2932896; others are clamped to those bounds) into *out. The names
+ * belong to the calendar: valid until wg_calendar_free. Allocates
+ * nothing. */
+void wg_calendar_describe(const wg_calendar *cal, int64_t z, wg_calendar_day *out);
+
 /* The deadline of n working days counted from t: the end of the office
  * hours of the n-th working day after t's local date (n >= 1); n == 0 (or
  * below) is the end of the office hours of t's date if it is a working day

@@ -20,6 +20,9 @@ enum wg_setting_flags {
 	WG_SET_RUNTIME = 4, /* may change while serving (PUT /api/v1/settings/{name}) */
 };
 
+/* Debian's fonts-wqy-zenhei (tools/deps.sh installs it). */
+#define WG_REPORTS_FONT_DEFAULT "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+
 /* X(field, "name", TYPE, default, min, max, flags, "help"); defaults of string
  * settings are string literals, of the others numbers. */
 #define WG_SETTINGS(X)                                                                                  \
@@ -125,9 +128,34 @@ enum wg_setting_flags {
 	  "Days back within which a report of the same category may be a duplicate")                    \
 	X(portal_per_minute, "portal.per_minute", INT, 5, 1, 10000, 0,                                  \
 	  "Citizen portal reports and ratings accepted per minute from one address")                    \
+	X(warnings_soon_due_hours, "warnings.soon_due_hours", INT, 8, 1, 240, WG_SET_RUNTIME,           \
+	  "GET /warnings: an open case is soon due when its deadline falls within this many working "   \
+	  "hours")                                                                                      \
+	X(warnings_spike_window_days, "warnings.spike_window_days", INT, 7, 1, 90, WG_SET_RUNTIME,      \
+	  "Spike rule: days of the recent window, today included")                                      \
+	X(warnings_spike_baseline, "warnings.spike_baseline_days", INT, 28, 1, 365, WG_SET_RUNTIME,     \
+	  "Spike rule: days of the baseline just before the window")                                    \
+	X(warnings_spike_min_count, "warnings.spike_min_count", INT, 5, 1, 100000, WG_SET_RUNTIME,      \
+	  "Spike rule: fewest reports of a category in a place in the window that can be a spike")      \
+	X(warnings_spike_ratio_percent, "warnings.spike_ratio_percent", INT, 300, 100, 100000,          \
+	  WG_SET_RUNTIME,                                                                               \
+	  "Spike rule: the window's reports must reach this percent of the expected count (the "        \
+	  "baseline scaled to the window's length)")                                                    \
+	X(warnings_spike_expected_min, "warnings.spike_expected_min", INT, 1, 1, 1000, WG_SET_RUNTIME,  \
+	  "Spike rule: floor of the expected count, so that a category rising from nothing needs "      \
+	  "spike_min_count reports")                                                                    \
+	X(reports_font, "reports.font", STRING, WG_REPORTS_FONT_DEFAULT, 0, 0, 0,                       \
+	  "TrueType font (.ttf, or a .ttc collection) with CJK glyphs for the PDF reports, "            \
+	  "embedded in each; libharu cannot read OpenType/CFF fonts such as Noto Sans CJK "             \
+	  "(Debian: fonts-wqy-zenhei)")                                                                 \
+	X(reports_font_index, "reports.font_index", INT, 0, 0, 255, 0,                                  \
+	  "Which font of a .ttc collection reports.font names (0: the first)")                          \
 	X(testing_clock, "testing.clock", BOOL, 0, 0, 1, 0,                                             \
 	  "Tests only: serve PUT /api/v1/testing/clock, which sets the server's clock. Never in "       \
-	  "production")
+	  "production")                                                                                 \
+	X(testing_ack_before_commit, "testing.ack_before_commit", BOOL, 0, 0, 1, 0,                     \
+	  "Tests only: answer each write before its transaction commits, so that a crash loses "        \
+	  "acknowledged writes (the crash test's positive control). Never in production")
 
 typedef struct wg_config {
 #define WG__SET_FIELD_STRING char *

@@ -880,6 +880,7 @@ static int fill_actions(wg_db *db, const wg_case_env *env, wg_case *c)
 	for (size_t i = 0; i < row.flow->nactions; i++)
 		if (wg__case_may(env, &row, &row.flow->actions[i], c->departments, c->ndepartments))
 			c->actions[c->nactions++] = row.flow->actions[i].name;
+	c->has_actions = true;
 	return 0;
 }
 

@@ -113,6 +113,7 @@ typedef struct wg_case {
 	/* The actions the caller may take now, by name (flow order). */
 	const char *actions[WG_FLOW_ACTIONS_MAX];
 	size_t nactions;
+	bool has_actions; /* actions were worked out (one case read by id); lists leave them out */
 } wg_case;
 
 /* The one visibility rule (above) as SQL on the cases row alias: bind the

@@ -89,23 +89,11 @@ static int64_t step_at(const wg_case_env *env, const wg__case_row *row, const wg
 /* The earliest report-in time of a summoned department not yet noted. */
 static int summons_due(wg_db *db, int64_t id, int64_t *due)
 {
-	*due = 0;
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db,
-	                              "SELECT min(due) FROM case_departments WHERE case_id = ? AND role = "
-	                              "'summoned' AND reported_in_at IS NULL AND overdue_noted = 0",
-	                              &st);
-	if (rc)
-		return rc;
-	rc = wg_stmt_bindf(st, "i", id);
-	if (!rc)
-		rc = wg_stmt_step(st);
-	if (rc == WG_DB_ROW) {
-		*due = wg_stmt_int(st, 0);
-		rc = 0;
-	}
-	wg_stmt_finalize(st);
-	return rc == WG_DB_DONE ? 0 : rc;
+	*due = 0; /* min() of no rows is NULL, read as 0 */
+	return wg_db_query_int(db,
+	                       "SELECT min(due) FROM case_departments WHERE case_id = ? AND role = "
+	                       "'summoned' AND reported_in_at IS NULL AND overdue_noted = 0",
+	                       due, "i", id);
 }
 
 static int64_t earliest(int64_t a, int64_t b)

@@ -559,16 +559,6 @@ int wg_stats_rebuild(wg_db *db, const wg_case_env *env)
 
 /* ---- reading ----------------------------------------------------------------------- */
 
-/* The rows a query may read: scope_key in [lo, hi), and the department's
- * own when dept is set (accounts of department roles only). */
-struct area {
-	char lo[WG_SCOPE_KEY_MAX + 1], hi[WG_SCOPE_KEY_MAX + 1];
-	const char *dept;
-	const char *code; /* NULL: everything (the system) */
-	bool grid;
-	enum wg_region_level level;
-};
-
 static int exists(wg_db *db, const char *sql, const char *code)
 {
 	wg_stmt *st;
@@ -582,11 +572,10 @@ static int exists(wg_db *db, const char *sql, const char *code)
 	return rc == WG_DB_ROW ? 0 : rc == WG_DB_DONE ? WG_ENOTFOUND : rc;
 }
 
-static int area_of(wg_db *db, const wg_stats_query *q, struct area *a, wg_field_errors *fe)
+int wg_stats_area_of(wg_db *db, const wg_caller *c, const char *area, wg_stats_area *a, wg_field_errors *fe)
 {
 	memset(a, 0, sizeof *a);
-	const wg_caller *c = q->caller;
-	a->code = q->area ? q->area : c->scope;
+	a->code = area ? area : c->scope;
 	if (c->user_id && c->roles && !(c->roles & ~WG_ROLES_DEPARTMENT))
 		a->dept = c->department ? c->department : "-";
 	if (!a->code) {
@@ -625,7 +614,7 @@ static int area_of(wg_db *db, const wg_stats_query *q, struct area *a, wg_field_
 	" d.day >= ? AND d.day <= ? AND d.scope_key >= ? AND d.scope_key < ? AND d.department = " \
 	"COALESCE(?, d.department)"
 
-static int bind_filter(wg_stmt *st, const wg_stats_query *q, const struct area *a)
+static int bind_filter(wg_stmt *st, const wg_stats_query *q, const wg_stats_area *a)
 {
 	const char *v[] = {q->from, q->to, a->lo, a->hi};
 	int rc = 0;
@@ -639,7 +628,7 @@ static int bind_filter(wg_stmt *st, const wg_stats_query *q, const struct area *
 typedef int (*row_fn)(void *ctx, wg_stmt *st);
 
 /* Run sql (FILTER's 5 parameters first) and call fn on each row. */
-static int each_row(wg_db *db, const char *sql, const wg_stats_query *q, const struct area *a, row_fn fn,
+static int each_row(wg_db *db, const char *sql, const wg_stats_query *q, const wg_stats_area *a, row_fn fn,
                     void *ctx)
 {
 	wg_stmt *st;
@@ -732,37 +721,25 @@ static int by_count_desc(const void *a, const void *b)
 
 /* Overdue cases reported in the period: few, read through the partial
  * indexes of migration 0010. */
-static int overdue_count(wg_db *db, const wg_stats_query *q, const struct area *a, int64_t *n)
+static int overdue_count(wg_db *db, const wg_stats_query *q, const wg_stats_area *a, int64_t *n)
 {
 	int64_t from = 0, to = 0;
 	parse_day(q->from, &from);
 	parse_day(q->to, &to);
 	int64_t off = (int64_t)q->offset_minutes * 60000;
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db,
-	                              "SELECT count(*) FROM cases WHERE overdue = 1 AND scope_key >= ? AND "
-	                              "scope_key < ? AND reported_at >= ? AND reported_at < ? AND "
-	                              "COALESCE(department, '') = COALESCE(?, COALESCE(department, ''))",
-	                              &st);
-	if (rc)
-		return rc;
-	rc = wg_stmt_bindf(st, "ttiit", a->lo, a->hi, from * 86400000 - off, (to + 1) * 86400000 - off,
-	                   a->dept);
-	if (!rc)
-		rc = wg_stmt_step(st);
-	if (rc == WG_DB_ROW) {
-		*n = wg_stmt_int(st, 0);
-		rc = 0;
-	}
-	wg_stmt_finalize(st);
-	return rc == WG_DB_DONE ? 0 : rc;
+	return wg_db_query_int(db,
+	                       "SELECT count(*) FROM cases WHERE overdue = 1 AND scope_key >= ? AND "
+	                       "scope_key < ? AND reported_at >= ? AND reported_at < ? AND "
+	                       "COALESCE(department, '') = COALESCE(?, COALESCE(department, ''))",
+	                       n, "ttiit", a->lo, a->hi, from * 86400000 - off, (to + 1) * 86400000 - off,
+	                       a->dept);
 }
 
 int wg_stats_overview_get(wg_db *db, const wg_stats_query *q, wg_stats_overview *out, wg_field_errors *fe)
 {
 	memset(out, 0, sizeof *out);
-	struct area a;
-	int rc = area_of(db, q, &a, fe);
+	wg_stats_area a;
+	int rc = wg_stats_area_of(db, q->caller, q->area, &a, fe);
 	if (rc)
 		return rc;
 	out->area = a.code;
@@ -842,7 +819,7 @@ static int place_by_key(const void *key, const void *item)
 }
 
 /* Overdue cases per place, added to the places already read (sorted by key). */
-static int places_overdue(wg_db *db, const wg_stats_query *q, const struct area *a, struct places *p)
+static int places_overdue(wg_db *db, const wg_stats_query *q, const wg_stats_area *a, struct places *p)
 {
 	int64_t from = 0, to = 0;
 	parse_day(q->from, &from);
@@ -874,8 +851,8 @@ static int places_overdue(wg_db *db, const wg_stats_query *q, const struct area 
 
 int wg_stats_places(wg_db *db, const wg_stats_query *q, wg_stats_place_fn fn, void *ctx, wg_field_errors *fe)
 {
-	struct area a;
-	int rc = area_of(db, q, &a, fe);
+	wg_stats_area a;
+	int rc = wg_stats_area_of(db, q->caller, q->area, &a, fe);
 	if (rc)
 		return rc;
 	struct places p = {.arena = q->arena};
@@ -924,8 +901,8 @@ static int64_t period_start(int64_t day, enum wg_stats_bucket b)
 int wg_stats_trend(wg_db *db, const wg_stats_query *q, enum wg_stats_bucket bucket, wg_stats_point_fn fn,
                    void *ctx, wg_field_errors *fe)
 {
-	struct area a;
-	int rc = area_of(db, q, &a, fe);
+	wg_stats_area a;
+	int rc = wg_stats_area_of(db, q->caller, q->area, &a, fe);
 	if (rc)
 		return rc;
 	struct trend t;
@@ -1020,7 +997,7 @@ static int group_row(void *ctx, wg_stmt *st)
 }
 
 /* The children of the area (code and name, in code order) into c. */
-static int area_children(wg_db *db, const struct area *a, struct counts *c)
+static int area_children(wg_db *db, const wg_stats_area *a, struct counts *c)
 {
 	wg_stmt *st;
 	const char *sql = a->grid ? "SELECT code, name, 0 FROM grids WHERE code = ?"
@@ -1061,7 +1038,7 @@ static int by_key(const void *a, const void *b)
 
 /* Region groups: every child of the area, with or without figures, and
  * the area's own cases; figures of a code that is no child keep it. */
-static int region_groups(wg_db *db, const wg_stats_query *q, const struct area *a, struct groups *g)
+static int region_groups(wg_db *db, const wg_stats_query *q, const wg_stats_area *a, struct groups *g)
 {
 	struct counts children = {.arena = q->arena};
 	int rc = area_children(db, a, &children);
@@ -1091,8 +1068,8 @@ static int region_groups(wg_db *db, const wg_stats_query *q, const struct area *
 int wg_stats_rates(wg_db *db, const wg_stats_query *q, enum wg_stats_group group, wg_stats_group_fn fn,
                    void *ctx, wg_field_errors *fe)
 {
-	struct area a;
-	int rc = area_of(db, q, &a, fe);
+	wg_stats_area a;
+	int rc = wg_stats_area_of(db, q->caller, q->area, &a, fe);
 	if (rc)
 		return rc;
 	struct groups g = {.arena = q->arena};

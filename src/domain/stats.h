@@ -21,6 +21,7 @@
 
 #include "core/arena.h"
 #include "core/fielderr.h"
+#include "domain/region.h"
 #include "domain/scope.h"
 #include "store/db.h"
 
@@ -64,6 +65,23 @@ typedef struct wg_stats_query {
 	int offset_minutes; /* time.offset_minutes */
 	wg_arena *arena;    /* names and items of the answer */
 } wg_stats_query;
+
+/* The rows a statistics or warnings query may read: scope_key in
+ * [lo, hi), and the department's own cases when dept is set. */
+typedef struct wg_stats_area {
+	char lo[WG_SCOPE_KEY_MAX + 1], hi[WG_SCOPE_KEY_MAX + 1];
+	const char *dept;           /* accounts of department roles only: their department ("-" for none) */
+	const char *code;           /* the area answered for; NULL: everything (the system) */
+	bool grid;                  /* code is a grid */
+	enum wg_region_level level; /* of a region code */
+} wg_stats_area;
+
+/* The area of a query: area (a region or grid code; NULL: the caller's
+ * own), checked against the caller's scope. Returns 0; WG_EVALIDATION (fe
+ * names "region") for a text that is no code; WG_ENOTFOUND for an area
+ * outside the scope or absent; a store error. */
+int wg_stats_area_of(wg_db *db, const wg_caller *caller, const char *area, wg_stats_area *a,
+                     wg_field_errors *fe);
 
 /* Check and fill q->from and q->to from the texts given (NULL: to = today,
  * from = to minus 29 days, at now): field errors "from"/"to" for a text

@@ -15,6 +15,7 @@
 #include "http/loop.h"
 #include "http/sse.h"
 #include "http/target.h"
+#include "io/pdf_report.h"
 #include "jobs/case_clocks.h"
 #include "jobs/scheduler.h"
 
@@ -696,6 +697,11 @@ int wg_server_new(const wg_config *cfg, wg_store *store, const wg_route *routes,
 		wg_server_free(s);
 		return rc;
 	}
+	/* A report font that does not load fails only the PDF reports: say so
+	 * now rather than at the first export. */
+	char why[256];
+	if (wg_pdf_report_font_check(cfg->reports_font, (int)cfg->reports_font_index, why, sizeof why) != 0)
+		wg_log(WG_LOG_WARN, "PDF reports unavailable: %s", why);
 	s->workpool = wg_workpool_new(wg_server_loop_count(cfg));
 	s->login_limit = wg_ratelimit_new((unsigned)cfg->security_login_per_minute);
 	s->portal_limit = wg_ratelimit_new((unsigned)cfg->portal_per_minute);

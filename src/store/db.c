@@ -339,6 +339,24 @@ int wg_db_execf(wg_db *db, const char *sql, int64_t *changes, const char *fmt, .
 	return rc == WG_DB_DONE ? 0 : rc;
 }
 
+int wg_db_query_int(wg_db *db, const char *sql, int64_t *out, const char *fmt, ...)
+{
+	wg_stmt *st;
+	int rc = wg_db_prepare_cached(db, sql, &st);
+	if (rc)
+		return rc;
+	va_list ap;
+	va_start(ap, fmt);
+	rc = bind_va(st, fmt, ap);
+	va_end(ap);
+	if (rc == 0)
+		rc = wg_stmt_step(st);
+	if (rc == WG_DB_ROW)
+		*out = wg_stmt_int(st, 0);
+	wg_stmt_finalize(st);
+	return rc == WG_DB_ROW ? 0 : rc == WG_DB_DONE ? WG_ENOTFOUND : rc;
+}
+
 int wg_stmt_bind_null(wg_stmt *st, int idx)
 {
 	int rc = check_bind(st, idx);

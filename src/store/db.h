@@ -141,6 +141,12 @@ int wg_stmt_bindf(wg_stmt *st, const char *fmt, ...);
  * a unique or foreign-key violation, or another WG_E code. */
 int wg_db_execf(wg_db *db, const char *sql, int64_t *changes, const char *fmt, ...);
 
+/* One value: the first column of the first row of a query (a count, an
+ * id), prepared once per connection (sql a string literal), bound by fmt
+ * as wg_stmt_bindf. Returns 0 with *out set; WG_ENOTFOUND when there is no
+ * row (*out untouched); or another WG_E code. */
+int wg_db_query_int(wg_db *db, const char *sql, int64_t *out, const char *fmt, ...);
+
 /* Run or advance: WG_DB_ROW when a row is available, WG_DB_DONE at the end,
  * WG_ECONFLICT on a unique or foreign-key violation, WG_ESTORE otherwise.
  * A step after WG_DB_DONE runs the statement again. */

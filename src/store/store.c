@@ -49,6 +49,7 @@ struct worker {
 struct wg_store {
 	enum wg_db_kind kind;
 	unsigned long batch_max;
+	bool ack_before_commit; /* tests only: wg_store_options */
 
 	/* One lock and one condition guard both queues, the free list and
 	 * stopping: a submit is a lock, a push and a signal. */
@@ -210,6 +211,18 @@ static void after_commit(struct wg_store *s, wg_db *db)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Tests only (testing.ack_before_commit): answers a write that ran before
+ * its batch commits, as a store without durability would; the crash test
+ * must then find acknowledged writes lost. done is cleared so that the
+ * writer does not call it again after the commit. */
+static void ack_early(struct wg_store *s, struct job *j)
+{
+	if (!s->ack_before_commit)
+		return;
+	j->done(j->arg, j->status);
+	j->done = NULL;
+}
+
 /* Group commit: every job of the batch in one transaction, each under its
  * own savepoint so that a failing job rolls back only itself. If the
  * transaction cannot commit, nothing in it is acknowledged. On SQLite the
@@ -227,8 +240,10 @@ static void run_batch(struct wg_store *s, wg_db *db, struct job *head, unsigned 
 		if (rc)
 			break;
 		j->status = j->fn(db, j->arg);
-		if (j->status == 0 && wg_db_release(db, WRITE_SAVEPOINT) == 0)
+		if (j->status == 0 && wg_db_release(db, WRITE_SAVEPOINT) == 0) {
+			ack_early(s, j);
 			continue;
+		}
 		/* A job that failed, or that returned 0 over a statement error it
 		 * ignored (PostgreSQL then refuses the release): undo only it. */
 		if (j->status == 0)
@@ -345,7 +360,8 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&w->db_lock);
 		/* The nodes stay ours after done; the args are the callers'. */
 		for (struct job *j = head; j; j = j->next)
-			j->done(j->arg, j->status);
+			if (j->done)
+				j->done(j->arg, j->status);
 
 		pthread_mutex_lock(&s->lock);
 		recycle(s, head, tail, n);
@@ -471,6 +487,7 @@ int wg_store_open(const wg_store_options *opt, wg_store **out, char *err, size_t
 	}
 	s->kind = kind;
 	s->batch_max = opt->batch_max > 0 ? (unsigned long)opt->batch_max : 1;
+	s->ack_before_commit = opt->ack_before_commit;
 	s->free_max = 2 * s->batch_max + 64;
 	s->nworkers = kind == WG_DB_SQLITE ? 1 : (opt->pool > 0 ? (unsigned)opt->pool : 1);
 	s->nreaders = kind == WG_DB_SQLITE ? opt->readers : 0;

@@ -58,6 +58,10 @@ typedef struct wg_store_options {
 	int pool;         /* PostgreSQL connections; ignored for SQLite */
 	int batch_max;    /* most writes in one transaction */
 	unsigned readers; /* SQLite read connections: one per event loop */
+	/* Tests only (testing.ack_before_commit): done is called for each write
+	 * that succeeded as soon as it ran, before its batch commits, so that a
+	 * crash loses acknowledged writes; the crash test's positive control. */
+	bool ack_before_commit;
 } wg_store_options;
 
 /* Open connections and start threads. Returns 0, WG_ECONFIG, WG_ESTORE (with

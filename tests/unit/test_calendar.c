@@ -1085,6 +1085,122 @@ static void test_year_of(void **state)
 			         t[i].year);
 }
 
+/* wg_calendar_describe, wg_calendar_day_number and wg_calendar_local_day:
+ * what GET /calendar shows of a day, against the notices and timegm. */
+static void test_describe(void **state)
+{
+	(void)state;
+	wg_calendar *cal = load_real(&standard);
+	static const struct {
+		int y, m, d, weekday;
+		bool working, known;
+		const char *holiday, *swapped_for;
+	} t[] = {
+		{2026, 2, 13, 5, true, true, NULL, NULL},
+		{2026, 2, 14, 6, true, true, NULL, "春节"}, /* before its break */
+		{2026, 2, 15, 7, false, true, "春节", NULL},
+		{2026, 2, 23, 1, false, true, "春节", NULL},
+		{2026, 2, 28, 6, true, true, NULL, "春节"}, /* five days after it */
+		{2026, 3, 1, 7, false, true, NULL, NULL},   /* an ordinary Sunday */
+		{2026, 1, 4, 7, true, true, NULL, "元旦"},
+		{2026, 5, 9, 6, true, true, NULL, "劳动节"},
+		{2026, 9, 20, 7, true, true, NULL, "中秋节"},
+		{2026, 10, 10, 6, true, true, NULL, "国庆节"},
+		{2025, 9, 28, 7, true, true, NULL, "国庆节、中秋节"},
+		{2024, 2, 4, 7, true, true, NULL, "春节"},
+		{2030, 1, 1, 2, true, false, NULL, NULL}, /* no file: Monday to Friday */
+		{2030, 1, 5, 6, false, false, NULL, NULL},
+		{1999, 12, 31, 5, true, false, NULL, NULL},
+		{2100, 1, 2, 6, false, false, NULL, NULL},
+		{2024, 2, 29, 4, true, true, NULL, NULL},
+		{1, 1, 1, 1, true, false, NULL, NULL},
+		{9999, 12, 31, 5, true, false, NULL, NULL},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int64_t z = -1;
+		assert_true(wg_calendar_day_number(t[i].y, t[i].m, t[i].d, &z));
+		if (t[i].y >= 1902 && t[i].y < 2200)
+			assert_int_equal(z, day_of(t[i].y, t[i].m, t[i].d));
+		wg_calendar_day d;
+		wg_calendar_describe(cal, z, &d);
+		if (d.year != t[i].y || d.month != t[i].m || d.day != t[i].d || d.weekday != t[i].weekday ||
+		    d.working != t[i].working || d.known != t[i].known ||
+		    (d.holiday == NULL) != (t[i].holiday == NULL) ||
+		    (d.holiday && strcmp(d.holiday, t[i].holiday) != 0) ||
+		    (d.swapped_for == NULL) != (t[i].swapped_for == NULL) ||
+		    (d.swapped_for && strcmp(d.swapped_for, t[i].swapped_for) != 0))
+			fail_msg(
+				"case %zu: %d-%d-%d weekday %d working %d known %d holiday %s swapped for %s",
+				i, d.year, d.month, d.day, d.weekday, d.working, d.known,
+				d.holiday ? d.holiday : "none", d.swapped_for ? d.swapped_for : "none");
+	}
+
+	/* Every day of 2022..2029 agrees with the other queries and with gmtime. */
+	for (int64_t z = day_of(2022, 1, 1); z <= day_of(2029, 12, 31); z++) {
+		wg_calendar_day d;
+		wg_calendar_describe(cal, z, &d);
+		struct tm tm = tm_of(z);
+		assert_int_equal(d.year, tm.tm_year + 1900);
+		assert_int_equal(d.month, tm.tm_mon + 1);
+		assert_int_equal(d.day, tm.tm_mday);
+		assert_int_equal(d.weekday, tm.tm_wday == 0 ? 7 : tm.tm_wday);
+		assert_int_equal(d.working, wg_calendar_is_working_day(cal, d.year, d.month, d.day));
+		assert_int_equal(d.known, wg_calendar_has_year(cal, d.year));
+		assert_ptr_equal(d.holiday, wg_calendar_holiday(cal, d.year, d.month, d.day));
+		/* Only a worked weekend day of a year with a file is swapped. */
+		assert_int_equal(d.swapped_for != NULL, d.known && d.working && d.weekday >= 6);
+	}
+
+	/* Beyond years 1..9999 the day is clamped to them. */
+	wg_calendar_day d;
+	wg_calendar_describe(cal, INT64_MIN, &d);
+	assert_true(d.year == 1 && d.month == 1 && d.day == 1);
+	wg_calendar_describe(cal, INT64_MAX, &d);
+	assert_true(d.year == 9999 && d.month == 12 && d.day == 31);
+
+	static const struct {
+		int y, m, d;
+	} bad[] = {{2026, 2, 29}, {2026, 13, 1}, {2026, 0, 1}, {2026, 4, 31},
+	           {0, 1, 1},     {10000, 1, 1}, {2026, 1, 0}};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int64_t z = 42;
+		assert_false(wg_calendar_day_number(bad[i].y, bad[i].m, bad[i].d, &z));
+		assert_int_equal(z, 42);
+	}
+
+	static const struct {
+		const char *time;
+		int offset;
+		int y, m, d;
+	} local[] = {
+		{"2026-02-01 00:00", 480, 2026, 2, 1},
+		{"2026-01-31 23:59", 480, 2026, 1, 31},
+		{"2026-01-31 16:00", 0, 2026, 1, 31},
+		{"1969-12-31 23:59", 0, 1969, 12, 31},
+	};
+	for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+		assert_int_equal(wg_calendar_local_day(at(local[i].time, local[i].offset), local[i].offset),
+		                 day_of(local[i].y, local[i].m, local[i].d));
+	wg_calendar_free(cal);
+
+	/* A swapped day halfway between two breaks belongs to the earlier. */
+	cal = wg_calendar_new(&standard);
+	assert_non_null(cal);
+	const char *text =
+		"{\"year\": 2026, \"holidays\": [{\"name\": \"A\", \"from\": \"2026-03-04\", \"to\": "
+		"\"2026-03-04\"}, {\"name\": \"B\", \"from\": \"2026-03-10\", \"to\": \"2026-03-10\"}], "
+		"\"workdays\": [\"2026-03-07\", \"2026-03-08\"]}";
+	char err[256];
+	assert_int_equal(wg_calendar_add_year(cal, text, strlen(text), "t.json", err, sizeof err), 0);
+	int64_t z = 0;
+	assert_true(wg_calendar_day_number(2026, 3, 7, &z));
+	wg_calendar_describe(cal, z, &d);
+	assert_string_equal(d.swapped_for, "A");
+	wg_calendar_describe(cal, z + 1, &d);
+	assert_string_equal(d.swapped_for, "B");
+	wg_calendar_free(cal);
+}
+
 static void test_load_dir(void **state)
 {
 	(void)state;
@@ -1262,6 +1378,7 @@ int main(void)
 		cmocka_unit_test(test_extremes),
 		cmocka_unit_test(test_format_errors),
 		cmocka_unit_test(test_year_of),
+		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_failing_allocator),
 	};

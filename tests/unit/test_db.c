@@ -510,6 +510,26 @@ static void test_prepare_built(void **state)
 	wg_db_close(db);
 }
 
+static void test_query_int(void **state)
+{
+	wg_db *db = open_fixture(state);
+	exec_ok(db, "CREATE TABLE qi (id BIGINT PRIMARY KEY, name TEXT)");
+	exec_ok(db, "INSERT INTO qi VALUES (1, 'one'), (2, 'two'), (3, 'two')");
+	int64_t n = -1;
+	assert_int_equal(wg_db_query_int(db, "SELECT count(*) FROM qi WHERE name = ?", &n, "t", "two"), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(wg_db_query_int(db, "SELECT id FROM qi WHERE name = ? ORDER BY id", &n, "t", "two"),
+	                 0);
+	assert_int_equal(n, 2);
+	n = -1;
+	assert_int_equal(wg_db_query_int(db, "SELECT id FROM qi WHERE name = ?", &n, "t", "none"),
+	                 WG_ENOTFOUND);
+	assert_int_equal(n, -1);
+	assert_int_equal(wg_db_query_int(db, "SELECT count(*) FROM qi WHERE id > ?", &n, "x", 1),
+	                 WG_EINTERNAL);
+	wg_db_close(db);
+}
+
 static void test_bindf_execf(void **state)
 {
 	wg_db *db = open_fixture(state);
@@ -642,6 +662,7 @@ int main(void)
 		ON_BOTH(test_changes),
 		ON_BOTH(test_prepare_cached),
 		ON_BOTH(test_prepare_built),
+		ON_BOTH(test_query_int),
 		ON_BOTH(test_bindf_execf),
 		ON_BOTH(test_misuse),
 		ON_BOTH(test_alloc_failures),

@@ -1,13 +1,14 @@
 // The leader dashboard (/dashboard/): signed in through the API with the
 // console's session (cookie + sessionStorage 'wg.console'), the figures it
 // shows are the statistics API's, each chart is drawn on a canvas, the map
-// shows the demo's grids coloured by open cases, and a notification from
-// the event stream refreshes the figures. axe on the screen; screenshots at
+// shows the demo's grids coloured by open cases, the warnings panel shows
+// GET /warnings' totals and lists a spike of reports this file makes, and a
+// notification from the event stream refreshes the figures. axe on the screen; screenshots at
 // 1440×900 and 1920×1080. The specs share one server: the cases this file
 // reports are its own, the figures are compared with what the API says
 // at the time, never with fixed numbers.
 import { test, expect } from '@playwright/test';
-import { signIn, baseURL, PASSWORD, GRID1 } from './lib/api.mjs';
+import { signIn, baseURL, PASSWORD, GRID1, VILLAGE1 } from './lib/api.mjs';
 import { expectAccessible } from './lib/axe.mjs';
 import { shot } from './lib/artifacts.mjs';
 
@@ -108,6 +109,78 @@ test('as leader: the figures are the API\'s, the charts are drawn, the map shows
 	}
 });
 
+test('the warnings panel shows the API\'s totals and lists a spike of reports first', async ({ browser }, testInfo) => {
+	test.setTimeout(60_000);
+	// Five reports of one category in one village this week and none in the
+	// four weeks before: a spike under the default rule (7 days, at least 5,
+	// 300 % of the expected). Each is also due soon: 4 working hours to
+	// accept, within the 8 of warnings.soon_due_hours.
+	const worker = await signIn('worker1');
+	const county = await signIn('county');
+	const cats = await county.get('/categories?kind=event');
+	const minors = cats.items.filter((m) => m.kind === 'event').flatMap((m) => m.children || []);
+	const category = minors[minors.length - 1];
+	const made = [];
+	for (let i = 0; i < 5; i++)
+		made.push(await worker.post('/cases', { category: category.code, description: `预警测试 第${i + 1}处`, grid: GRID1 }));
+	const leader = await signIn('leader');
+	const asked = await leader.get('/warnings');
+	const spike = asked.items.find((w) => w.kind === 'spike' && w.region === VILLAGE1 && w.category.code === category.code);
+	expect(spike, JSON.stringify(asked.items.filter((w) => w.kind === 'spike'))).toBeTruthy();
+	expect(spike.figures.window).toBeGreaterThanOrEqual(5);
+	expect(asked.totals.soon_due).toBeGreaterThanOrEqual(5);
+
+	const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+	await signInBrowser(context, 'leader');
+	const page = await context.newPage();
+	const problems = [];
+	page.on('pageerror', (e) => problems.push(e.message));
+	const warningsRes = page.waitForResponse((r) => r.url().includes('/api/v1/warnings'));
+	await page.goto(`${baseURL()}/dashboard/`);
+	const shown = await (await warningsRes).json();
+	// The page asked for the leader's county, all kinds, as the API answers it now.
+	expect(shown.region).toBe(asked.region);
+	expect(Object.keys(shown.totals).sort()).toEqual(['missed_visit', 'overdue', 'soon_due', 'spike']);
+	const again = await leader.get('/warnings');
+	expect(shown.totals).toEqual(again.totals);
+	const fmt = (n) => new Intl.NumberFormat('zh-CN').format(n);
+	for (const [kind, n] of Object.entries(shown.totals))
+		await expect(page.locator(`[data-test="warn-total-${kind}"]`)).toHaveText(kind === 'missed_visit' && n >= 1000 ? `${fmt(n)}+` : fmt(n));
+	await expect(page.locator('[data-test="tab-warnings"]')).toHaveAttribute('aria-selected', 'true');
+
+	// Spikes lead the list; this one with its village, category and figures.
+	const items = page.locator('[data-test="warn-item"]');
+	await expect(items.first()).toHaveAttribute('data-kind', 'spike');
+	const one = (x) => new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(x);
+	const row = items.filter({ hasText: `${spike.region_name} · ${category.name}` });
+	await expect(row).toHaveCount(1);
+	await expect(row).toHaveAttribute('data-kind', 'spike');
+	await expect(row).toContainText('急剧攀升');
+	await expect(row).toContainText(`近 7 天 ${fmt(spike.figures.window)} 件 / 预期 ${one(spike.figures.expected)} · ${one(spike.figures.ratio)} 倍`);
+	await expectAccessible(page, 'dashboard: warnings');
+	await shot(page, 'dashboard-warnings', testInfo);
+
+	// The tile of the cases due soon shows only them, each linking to the
+	// case in the console, soonest first as the API lists them.
+	await page.locator('[data-test="warn-tile-soon_due"]').click();
+	await expect(page.locator('[data-test="warn-tile-soon_due"]')).toHaveAttribute('aria-pressed', 'true');
+	const soon = shown.items.filter((w) => w.kind === 'soon_due');
+	await expect(items).toHaveCount(soon.length);
+	await expect(page.locator('[data-test="warn-item"]:not([data-kind="soon_due"])')).toHaveCount(0);
+	const link = items.first().locator('[data-test="warn-case"]');
+	await expect(link).toHaveAttribute('href', `/cases/${soon[0].case.id}`);
+	await expect(link).toContainText(soon[0].case.number);
+	await expect(items.first()).toContainText('剩余');
+	// The ones reported here are among them when the API lists them all.
+	if (shown.totals.soon_due <= soon.length)
+		for (const c of made) await expect(page.locator(`[data-test="warn-case"][href="/cases/${c.id}"]`)).toContainText(c.number);
+	// Pressed again: every kind.
+	await page.locator('[data-test="warn-tile-soon_due"]').click();
+	await expect(items).toHaveCount(shown.items.length);
+	expect(problems).toEqual([]);
+	await context.close();
+});
+
 test('a notification from the event stream shows in the feed and refreshes the figures', async ({ browser }) => {
 	test.setTimeout(60_000);
 	// The village centre hears what is reported in its grids.
@@ -121,12 +194,19 @@ test('a notification from the event stream shows in the feed and refreshes the f
 	await expect(page.locator('[data-test="kpi-total"]')).toHaveText(new Intl.NumberFormat('zh-CN').format(before.total));
 
 	const refreshed = page.waitForResponse((r) => r.url().includes('/api/v1/stats/overview'), { timeout: 20_000 });
+	const warningsAgain = page.waitForResponse((r) => r.url().includes('/api/v1/warnings'), { timeout: 20_000 });
 	const [made] = await report(1, '实时动态测试');
+	// The warnings tab is shown: the live tab counts what arrived meanwhile.
+	await expect(page.locator('[data-test="tab-live-badge"]')).toBeVisible({ timeout: 15_000 });
+	await page.locator('[data-test="tab-live"]').click();
+	await expect(page.locator('[data-test="tab-live-badge"]')).toHaveCount(0);
 	await expect(page.locator('[data-test="feed"]')).toContainText(made.number, { timeout: 15_000 });
 	await expect(page.locator('[data-test="feed"]')).toContainText('新上报');
 	const after = await (await refreshed).json();
 	expect(after.total).toBe(before.total + 1);
 	await expect(page.locator('[data-test="kpi-total"]')).toHaveText(new Intl.NumberFormat('zh-CN').format(after.total));
+	// The warnings are read again with the figures.
+	expect((await warningsAgain).status()).toBe(200);
 	await context.close();
 });
 

@@ -1,8 +1,9 @@
 // The four pages of the web app load from the server the way a browser
 // meets them: each at its own path and at a deep link below it (the
 // server's per-page fallback), in Chinese by default, with no script
-// error and nothing the Content-Security-Policy had to block (which would
-// mean an inline script, eval or an outside address slipped into the build).
+// error, no missing file, and nothing the Content-Security-Policy had to
+// block (which would mean an inline script, eval or an outside address
+// slipped into the build).
 import { test, expect } from '@playwright/test';
 import { baseURL } from './lib/api.mjs';
 
@@ -18,6 +19,10 @@ for (const p of pages) {
 		test(`${url} loads its page without script errors or CSP violations`, async ({ page }) => {
 			const problems = [];
 			page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+			// Every file the page loads exists (an API answer may be 401 before sign-in).
+			page.on('response', (r) => {
+				if (r.status() >= 400 && !new URL(r.url()).pathname.startsWith('/api/')) problems.push(`${r.status()} ${r.url()}`);
+			});
 			page.on('console', (m) => {
 				if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
 			});

@@ -11,6 +11,17 @@ const source = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** Run axe on page; fails the test listing each serious or critical violation. */
 export async function expectAccessible(page, what) {
+	// A dialog or message still fading in has, for that moment, too little
+	// contrast: check the page at rest.
+	// (Endless ones, such as a spinner, are not waited for.)
+	await page.evaluate(() =>
+		Promise.all(
+			document
+				.getAnimations()
+				.filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+				.map((a) => a.finished.catch(() => null)),
+		),
+	);
 	const loaded = await page.evaluate(() => typeof window.axe === 'object');
 	if (!loaded) await page.evaluate(source);
 	const violations = await page.evaluate(async () => {

@@ -30,6 +30,7 @@ export const routes = [
 	{ path: '/admin/users', name: 'users', component: view('AdminUsers'), meta: { menu: 'admin', roles: ['sysadmin', 'secadmin'] } },
 	{ path: '/admin/departments', name: 'departments', component: view('AdminDepartments'), meta: { menu: 'admin', roles: ['sysadmin'] } },
 	{ path: '/admin/categories', name: 'categories', component: view('AdminCategories'), meta: { menu: 'admin', roles: ['sysadmin', 'centre_operator'] } },
+	{ path: '/admin/calendar', name: 'calendar', component: view('AdminCalendar'), meta: { menu: 'admin', roles: ['sysadmin', 'centre_operator'] } },
 	{ path: '/admin/settings', name: 'settings', component: view('AdminSettings'), meta: { menu: 'admin', roles: ['sysadmin', 'secadmin'] } },
 	{ path: '/audit', name: 'audit', component: view('Audit'), meta: { menu: 'audit', roles: ['auditor'] } },
 	{ path: '/:rest(.*)*', name: 'not-found', component: view('NotFound'), meta: { public: true } },

@@ -1,5 +1,5 @@
 // The leader dashboard at /dashboard/: counts, trend, categories and
-// sources, rankings of towns and departments, the grid map and live
+// sources, rankings of towns and departments, the grid map, the warnings and live
 // notifications, on a dark screen fit for 1440×900 up to a 1920×1080 wall.
 import { createApp, watch } from 'vue';
 import { locale } from '@shared/i18n.js';
