@@ -408,17 +408,6 @@ int wg_audit_verify(wg_db *db, int64_t *rows, int64_t *first_bad)
 int wg_audit_count(wg_db *db, int64_t *n)
 {
 	*n = 0;
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db, "SELECT count(*) FROM audit_log", &st);
-	if (rc)
-		return rc;
-	rc = wg_stmt_step(st);
-	if (rc == WG_DB_ROW) {
-		*n = wg_stmt_int(st, 0);
-		rc = 0;
-	} else if (rc == WG_DB_DONE) {
-		rc = WG_ESTORE;
-	}
-	wg_stmt_finalize(st);
-	return rc;
+	int rc = wg_db_query_int(db, "SELECT count(*) FROM audit_log", n, "");
+	return rc == WG_ENOTFOUND ? WG_ESTORE : rc; /* count(*) always has a row */
 }

@@ -1268,21 +1268,7 @@ static int master_state(wg_db *db, int64_t master, const wg_flow *f, wg_case_pub
 
 static int find_tracking(wg_db *db, const char *code, int64_t *id)
 {
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db, "SELECT id FROM cases WHERE tracking_code = ?", &st);
-	if (rc)
-		return rc;
-	rc = wg_stmt_bindf(st, "t", code);
-	if (!rc)
-		rc = wg_stmt_step(st);
-	if (rc == WG_DB_ROW) {
-		*id = wg_stmt_int(st, 0);
-		rc = 0;
-	} else if (rc == WG_DB_DONE) {
-		rc = WG_ENOTFOUND;
-	}
-	wg_stmt_finalize(st);
-	return rc;
+	return wg_db_query_int(db, "SELECT id FROM cases WHERE tracking_code = ?", id, "t", code);
 }
 
 int wg_case_public_get(wg_db *db, const wg_case_env *env, const char *tracking_code, wg_case_public_fn fn,
@@ -1363,18 +1349,8 @@ int wg_case_public_rate(wg_db *db, const wg_case_env *env, const char *tracking_
 
 int wg_case_next_due(wg_db *db, int64_t *when)
 {
-	*when = 0;
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db, "SELECT min(next_due) FROM cases WHERE next_due IS NOT NULL", &st);
-	if (rc)
-		return rc;
-	rc = wg_stmt_step(st);
-	if (rc == WG_DB_ROW) {
-		*when = wg_stmt_int(st, 0);
-		rc = 0;
-	}
-	wg_stmt_finalize(st);
-	return rc == WG_DB_DONE ? 0 : rc;
+	*when = 0; /* min() of no rows is NULL, read as 0 */
+	return wg_db_query_int(db, "SELECT min(next_due) FROM cases WHERE next_due IS NOT NULL", when, "");
 }
 
 int wg_case_due(wg_db *db, int64_t now, int64_t *ids, size_t max, size_t *n)
