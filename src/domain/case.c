@@ -670,15 +670,40 @@ static int report_event(wg_db *db, const wg_case_env *env, const wg_case_report 
 	return rc;
 }
 
+/* The flow of r's kind (event when none), or NULL with a field error. */
+static const wg_flow *report_flow(const wg_case_report *r, wg_field_errors *fe)
+{
+	const wg_flow *f = wg_flow_get(r->kind ? r->kind : "event");
+	if (!f)
+		wg_field_errors_add(fe, "kind", "unknown", "kind is event, dispute or petition");
+	return f;
+}
+
+/* Where r lies (wg_grid_place, within the caller's scope), once the checks
+ * before gave checked: a store error is returned as it is; any field error
+ * so far makes WG_EVALIDATION; else 0 with *p. */
+static int place_report(wg_db *db, const wg_case_env *env, const wg_case_report *r, int checked, wg_place *p,
+                        wg_field_errors *fe)
+{
+	int rc = checked;
+	if (!rc) {
+		wg_scope scope;
+		wg_scope_of(env->caller, &scope);
+		double lnglat[2] = {r->lng, r->lat};
+		rc = wg_grid_place(db, &scope, r->grid, r->has_location ? lnglat : NULL, r->region, p, fe);
+	}
+	if (rc && rc != WG_EVALIDATION)
+		return rc;
+	return rc || fe->n ? WG_EVALIDATION : 0;
+}
+
 int wg_case_create(wg_db *db, const wg_case_env *env, const wg_case_report *r, int64_t *id, char *tracking,
                    wg_field_errors *fe)
 {
-	const char *kind = r->kind ? r->kind : "event";
-	const wg_flow *f = wg_flow_get(kind);
-	if (!f) {
-		wg_field_errors_add(fe, "kind", "unknown", "kind is event, dispute or petition");
+	const wg_flow *f = report_flow(r, fe);
+	if (!f)
 		return WG_EVALIDATION;
-	}
+	const char *kind = f->kind;
 	if (!r->citizen && !(env->caller->roles & f->report_roles))
 		return WG_EFORBIDDEN;
 	const char *source = r->source ? r->source : default_source(env->caller, r->citizen);
@@ -686,16 +711,9 @@ int wg_case_create(wg_db *db, const wg_case_env *env, const wg_case_report *r, i
 	int rc = r->category ? check_category(db, fe, "category", r->category, kind) : 0;
 	if (!rc)
 		rc = check_photos(db, env, r, fe);
-	wg_scope scope;
-	wg_scope_of(env->caller, &scope);
 	wg_place p;
-	double lnglat[2] = {r->lng, r->lat};
-	if (!rc)
-		rc = wg_grid_place(db, &scope, r->grid, r->has_location ? lnglat : NULL, r->region, &p, fe);
-	if (rc && rc != WG_EVALIDATION)
+	if ((rc = place_report(db, env, r, rc, &p, fe)) != 0)
 		return rc;
-	if (rc || fe->n)
-		return WG_EVALIDATION;
 
 	wg__case_row row = {.flow = f, .state = initial_state(env, f, r)};
 	snprintf(row.kind, sizeof row.kind, "%s", kind);
@@ -752,30 +770,22 @@ int wg_case_create(wg_db *db, const wg_case_env *env, const wg_case_report *r, i
 int wg_case_candidates(wg_db *db, const wg_case_env *env, const wg_case_report *r, wg_dedupe_fn fn, void *ctx,
                        wg_field_errors *fe)
 {
-	const char *kind = r->kind ? r->kind : "event";
-	if (!wg_flow_get(kind)) {
-		wg_field_errors_add(fe, "kind", "unknown", "kind is event, dispute or petition");
+	const wg_flow *f = report_flow(r, fe);
+	if (!f)
 		return WG_EVALIDATION;
-	}
 	text_ok(fe, "title", r->title, WG_CASE_TITLE_MAX, false, false);
 	text_ok(fe, "description", r->description, WG_CASE_DESCRIPTION_MAX, false, true);
 	if (!r->category)
 		wg_field_errors_add(fe, "category", "required", "category is required");
-	int rc = r->category ? check_category(db, fe, "category", r->category, kind) : 0;
-	wg_scope scope;
-	wg_scope_of(env->caller, &scope);
+	int rc = r->category ? check_category(db, fe, "category", r->category, f->kind) : 0;
 	wg_place p;
-	double lnglat[2] = {r->lng, r->lat};
-	if (!rc)
-		rc = wg_grid_place(db, &scope, r->grid, r->has_location ? lnglat : NULL, r->region, &p, fe);
-	if (rc && rc != WG_EVALIDATION)
+	if ((rc = place_report(db, env, r, rc, &p, fe)) != 0)
 		return rc;
-	if (rc || fe->n)
-		return WG_EVALIDATION;
 	wg_dedupe_query q = dedupe_query_of(env, r, &p, r->title ? r->title : "", 0);
 	wg_dedupe_hit hits[DUPLICATES_MAX];
 	size_t n = 0;
 	rc = wg_dedupe_find(db, &q, hits, DUPLICATES_MAX, &n);
+	wg_scope scope;
 	wg_scope_of_matters(env->caller, &scope);
 	return rc ? rc : wg_dedupe_each(db, hits, n, &scope, fn, ctx);
 }
