@@ -1,6 +1,6 @@
 # wangge: a thin wrapper over Meson. `make run` and `make test` are the two
 # commands the README promises; both install what is missing first.
-.PHONY: all deps build run test bench fuzz lint docs clean crashtest
+.PHONY: all deps build run test bench bench-stats fuzz lint docs clean crashtest
 
 BUILD      ?= build
 TEST_BUILD ?= build-test
@@ -44,6 +44,12 @@ test: deps
 bench: deps build
 	@bench/run.sh
 	@bench/locate.sh
+
+# The statistics at scale (issue 9): GET /stats/overview and /stats/rates over
+# ten million generated cases on SQLite and PostgreSQL (bench/stats.sh). The
+# databases are made once and kept in var/bench/ (tens of GB; docs/performance.md).
+bench-stats: deps build
+	@BENCH_BUILD=$(BUILD) bench/stats.sh
 
 fuzz: deps
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=false -Db_lundef=false

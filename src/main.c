@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "domain/audit.h"
 #include "domain/dataload.h"
+#include "domain/evaluation.h"
 #include "domain/settings.h"
 #include "http/server.h"
 #include "store/migrate.h"
@@ -37,9 +38,11 @@ static void usage(FILE *out)
 	      "  user       add|passwd|roles|list: accounts from the console (the first admin)\n"
 	      "  demo       build the demo county of Mei (眉县): grids, accounts, base data\n"
 	      "             [--password=P] [--seed=N] [--residents=N] [--staff-accounts]\n"
-	      "             [--cases[=N]] (a year of cases; 30000 without N)\n"
+	      "             [--cases[=N]] (a year of cases, 30000 without N, with disputes\n"
+	      "             and petitions)\n"
 	      "  import     grids FILE.geojson [--dry-run] | regions FILE.csv | residents FILE.csv:\n"
 	      "             bulk loads, all or nothing, every bad feature or row reported\n"
+	      "  stats      rebuild: recompute the statistics rollups from the cases\n"
 	      "  version    print the version\n\n"
 	      "settings: `wangge config` lists them; docs/configuration.md explains them.\n",
 	      out);
@@ -197,13 +200,32 @@ static int cmd_version(wg_config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/* Put the evaluation file in force (evaluation.file, or evaluation.json
+ * in data.dir): a bad one stops the start with its name, path and reason. */
+static int load_evaluation(const wg_config *cfg)
+{
+	char path[4096], err[512] = "";
+	if (cfg->evaluation_file[0])
+		snprintf(path, sizeof path, "%s", cfg->evaluation_file);
+	else
+		snprintf(path, sizeof path, "%s/evaluation.json", cfg->data_dir);
+	int rc = wg_evaluation_load(path, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "wangge: %s\n", err[0] ? err : wg_error_message(rc));
+	return rc;
+}
+
 static int cmd_serve(wg_config *cfg, int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	int rc = prepare_database(cfg, NULL);
-	if (rc)
+	int rc = load_evaluation(cfg);
+	if (!rc)
+		rc = prepare_database(cfg, NULL);
+	if (rc) {
+		wg_evaluation_unload();
 		return rc;
+	}
 	char err[512] = "";
 	wg_store_options opt = {
 		.url = cfg->db_url,
@@ -217,6 +239,7 @@ static int cmd_serve(wg_config *cfg, int argc, char **argv)
 	rc = wg_store_open(&opt, &store, err, sizeof err);
 	if (rc) {
 		fprintf(stderr, "wangge: cannot open the store: %s\n", err[0] ? err : wg_error_message(rc));
+		wg_evaluation_unload();
 		return rc;
 	}
 	wg_server *server;
@@ -224,6 +247,7 @@ static int cmd_serve(wg_config *cfg, int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "wangge: %s\n", err[0] ? err : wg_error_message(rc));
 		wg_store_close(store);
+		wg_evaluation_unload();
 		return rc;
 	}
 	wg_json_out *w = wg_log_line_begin(WG_LOG_INFO, "listening");
@@ -240,13 +264,15 @@ static int cmd_serve(wg_config *cfg, int argc, char **argv)
 	rc = wg_server_run(server);
 	wg_store_close(store);
 	wg_server_free(server);
+	wg_evaluation_unload();
 	wg_log(WG_LOG_INFO, "stopped");
 	return rc;
 }
 
 static const struct command commands[] = {
-	{"serve", cmd_serve},     {"migrate", cmd_migrate}, {"check", cmd_check},  {"config", cmd_config},
-	{"version", cmd_version}, {"user", wg_cli_user},    {"demo", wg_cli_demo}, {"import", wg_cli_import},
+	{"serve", cmd_serve},   {"migrate", cmd_migrate},  {"check", cmd_check},
+	{"config", cmd_config}, {"version", cmd_version},  {"user", wg_cli_user},
+	{"demo", wg_cli_demo},  {"import", wg_cli_import}, {"stats", wg_cli_stats},
 };
 
 static const struct command *find_command(const char *name)
@@ -269,6 +295,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* `wangge demo --help` must not build a demo: any command's --help is the usage. */
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
 	wg_config cfg;
 	argc--;
 	argv++;

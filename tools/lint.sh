@@ -5,9 +5,14 @@
 #             tests/unit and tests/fuzz
 #   banned    banned C functions (STYLE.md rule 9), whole-word calls outside
 #             comments and string literals, in src/ and tests/
-#   tidy      clang-tidy (checks and their reasons in .clang-tidy) over src/ with
-#             the build's compile_commands.json
-#   cppcheck  cppcheck warning,performance,portability over src/
+#   tidy      clang-tidy (checks and their reasons in .clang-tidy) over src/,
+#             tests/unit and tests/fuzz, with the build's compile_commands.json;
+#             test files the build does not compile (fuzz drivers outside a
+#             clang -Dfuzz=true build, unit tests in a -Dtests=false one) are
+#             checked with the flags of a src/ file; headers of those folders
+#             are checked where they are included
+#   cppcheck  cppcheck warning,performance,portability over src/, tests/unit
+#             and tests/fuzz
 #
 # Every part runs even when an earlier one failed; the script exits non-zero if
 # any failed and says which. Needs no network.
@@ -158,6 +163,9 @@ sys.exit(1 if found else 0)
 '
 }
 
+# The folders of C the analyzers read: the server and both kinds of tests.
+C_TREE=(src tests/unit tests/fuzz)
+
 part_tidy()
 {
 	header "clang-tidy (checks in .clang-tidy, $BUILD_DIR/compile_commands.json)"
@@ -168,21 +176,51 @@ part_tidy()
 		echo "no $db: configure the build first (make, or: meson setup $BUILD_DIR)"
 		return 1
 	fi
-	# The sources of src/ that the build compiles, as absolute paths.
-	local files
-	files=$(python3 - "$db" "$ROOT/src/" <<-'PY'
-		import json, os, sys
-		db, src = sys.argv[1], sys.argv[2]
-		seen = set()
-		for e in json.load(open(db)):
-		    f = os.path.normpath(os.path.join(e["directory"], e["file"]))
-		    if f.startswith(src) and f.endswith(".c") and f not in seen:
-		        seen.add(f)
+	# A database of its own: the build's entries, plus one for each test file
+	# the build does not compile (the fuzz drivers, which only a clang
+	# -Dfuzz=true build compiles, and the unit tests of a -Dtests=false
+	# build such as make's), with the flags of a src/ file (the same include
+	# folders and defines) and what tests/unit/meson.build adds, pointed at
+	# it. Prints the absolute paths of the C files of C_TREE to check, one
+	# per line.
+	local tmp files
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/wangge-tidy.XXXXXX") || return 1
+	files=$(python3 - "$db" "$ROOT" "$tmp" "${C_TREE[@]}" <<-'PY'
+		import glob, json, os, shlex, sys
+		db, root, out, tree = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+		entries = json.load(open(db))
+		def path(e):
+		    return os.path.normpath(os.path.join(e["directory"], e["file"]))
+		have = {path(e) for e in entries}
+		model = next((e for e in entries if path(e).startswith(root + "/src/")), None)
+		tests = glob.glob(os.path.join(root, "tests/unit/*.c")) + glob.glob(os.path.join(root, "tests/fuzz/*.c"))
+		extra = ["-I" + os.path.join(root, "tests/unit"), '-DWG_SOURCE_ROOT="%s"' % root]
+		for f in sorted(tests):
+		    if f in have or model is None:
+		        continue
+		    args = model.get("arguments") or shlex.split(model["command"])
+		    keep, i = [], 0
+		    while i < len(args):
+		        a = args[i]
+		        if a in ("-o", "-MF", "-MQ", "-MT"):
+		            i += 2
+		            continue
+		        if a not in ("-c", "-MD", "-MMD") and os.path.normpath(os.path.join(model["directory"], a)) != path(model):
+		            keep.append(a)
+		        i += 1
+		    entries.append({"directory": model["directory"], "arguments": keep + extra + ["-c", f, "-o", os.devnull],
+		                    "file": f})
+		    have.add(f)
+		with open(os.path.join(out, "compile_commands.json"), "w") as o:
+		    json.dump(entries, o)
+		for f in sorted(have):
+		    if f.endswith(".c") and any(f.startswith(os.path.join(root, d) + "/") for d in tree):
 		        print(f)
 	PY
-	) || return 1
+	)
 	if [ -z "$files" ]; then
-		echo "no src/ files in $db"
+		echo "no files of ${C_TREE[*]} in $db"
+		rm -rf "$tmp"
 		return 1
 	fi
 	local n
@@ -197,12 +235,13 @@ part_tidy()
 		out=$(clang-tidy -p "$0" --quiet --extra-arg=-Wno-unknown-warning-option "$1" 2>&1)
 		rc=$?
 		printf "%s\n" "$out"
-		exit $rc' "$BUILD_DIR") || rc=1
+		exit $rc' "$tmp") || rc=1
+	rm -rf "$tmp"
 	if [ -n "${LINT_VERBOSE:-}" ]; then
 		printf '%s\n' "$out" | grep -v -e '^[0-9]* warnings\? generated\.$' -e '^Suppressed [0-9]* warnings' \
 			-e '^Use -header-filter='
 	else
-		printf '%s\n' "$out" | grep -E ': (error|warning): ' | sed -e 's#^[^:]*/src/#src/#' |
+		printf '%s\n' "$out" | grep -E ': (error|warning): ' | sed -E 's#^[^:]*/(src|tests/unit|tests/fuzz)/#\1/#' |
 			sort -u -t: -k1,1 -k2,2n -k3,3n
 	fi
 	if [ $rc -eq 0 ]; then
@@ -218,9 +257,11 @@ part_cppcheck()
 	header "cppcheck (warning, performance, portability)"
 	need cppcheck || return 1
 	# --library=gnu (which includes posix) teaches it the C library we use;
-	# _GNU_SOURCE is what meson.build defines for every file.
+	# _GNU_SOURCE is what meson.build defines for every file, WG_SOURCE_ROOT
+	# what tests/unit/meson.build defines for the tests (any path will do).
 	if cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr \
-		-q -j "$JOBS" --std=c11 --library=gnu -D_GNU_SOURCE -I src src/; then
+		-q -j "$JOBS" --std=c11 --library=gnu -D_GNU_SOURCE -DWG_SOURCE_ROOT='"."' \
+		-I src -I tests/unit "${C_TREE[@]}"; then
 		echo "ok"
 		return 0
 	fi

@@ -111,11 +111,18 @@ void wg_api_flows_get(wg_req *req);
 
 /* GET /api/v1/calendar: the holiday calendar, one item per day (calendar.c). */
 void wg_api_calendar_list(wg_req *req);
+void wg_api_calendar_year_get(wg_req *req);
+void wg_api_calendar_year_put(wg_req *req);
 
 /* cases.c: the case engine, and the citizen portal */
 struct wg_case_env;
 /* The engine's environment for the signed-in caller, now. */
 void wg__api_case_env(wg_req *req, struct wg_case_env *env);
+/* The body of POST /cases (staff; portal: POST /public/reports, fewer
+ * members) into *r, borrowing from req->body; field errors into
+ * req->errors. Also the fuzz driver of the report's validation. */
+struct wg_case_report;
+void wg__api_case_read_report(wg_req *req, struct wg_case_report *r, bool portal);
 void wg_api_cases_create(wg_req *req);
 void wg_api_cases_list(wg_req *req);
 void wg_api_cases_get(wg_req *req);
@@ -139,6 +146,7 @@ void wg_api_stats_overview(wg_req *req);
 void wg_api_stats_trend(wg_req *req);
 void wg_api_stats_rates(wg_req *req);
 void wg_api_stats_places(wg_req *req);
+void wg_api_stats_disputes(wg_req *req);
 
 /* warnings.c: overdue and soon-due cases, spikes, missed visits in scope */
 void wg_api_warnings(wg_req *req);
@@ -146,8 +154,27 @@ void wg_api_warnings(wg_req *req);
 /* reports.c: the periodic reports as .xlsx and .pdf, audited */
 void wg_api_reports_get(wg_req *req);
 
+/* evaluation.c: the evaluation (考核) of a period, publishing it, the snapshots */
+void wg_api_evaluation_get(wg_req *req);
+void wg_api_evaluation_publish(wg_req *req);
+void wg_api_evaluation_periods(wg_req *req);
+
 /* audit.c */
 void wg_api_audit_list(wg_req *req);
 void wg_api_audit_verify(wg_req *req);
+
+/* mediation.c: mediation bodies, their mediators, the pool of lead
+ * mediators, and the posts of a region (包抓) */
+void wg_api_mediation_bodies_list(wg_req *req);
+void wg_api_mediation_bodies_create(wg_req *req);
+void wg_api_mediation_bodies_get(wg_req *req);
+void wg_api_mediation_bodies_update(wg_req *req);
+void wg_api_body_mediators_list(wg_req *req);
+void wg_api_mediators_create(wg_req *req);
+void wg_api_mediators_list(wg_req *req);
+void wg_api_mediators_get(wg_req *req);
+void wg_api_mediators_update(wg_req *req);
+void wg_api_region_posts_get(wg_req *req);
+void wg_api_region_posts_set(wg_req *req);
 
 #endif

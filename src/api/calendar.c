@@ -1,16 +1,22 @@
 /* GET /api/v1/calendar?from=&to=: the holiday calendar, one item per day,
  * as the working-day clocks count it. The holidays are the files
- * data/holidays/YYYY.json loaded at start, so this reads no store: the
- * answer is computed on the loop thread from the loaded calendar. */
+ * data/holidays/YYYY.json loaded at start with the edits of
+ * domain/holiday.h over them, so this reads no store: the answer is
+ * computed on the loop thread from the loaded calendar.
+ * GET and PUT /calendar/years/{year}: a year's document, and its edit. */
 #include "api/api.h"
 
 #include "core/calendar.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/log.h"
+#include "domain/holiday.h"
 #include "http/server.h"
+#include "http/validate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A period is at most a leap year, what a year's page asks for at once. */
@@ -119,4 +125,113 @@ void wg_api_calendar_list(wg_req *req)
 	wg_json_array_end(w);
 	wg_json_object_end(w);
 	wg_req_reply(req, 200);
+}
+
+/* ---- GET and PUT /calendar/years/{year}: editing the holidays --------------------- */
+
+struct year_op {
+	wg_req *req;
+	int year;
+	const char *text; /* PUT: the document */
+	wg_holiday_doc doc;
+};
+
+/* The year of the path, 2000..2099; false after replying 404. */
+static bool year_or_reply(wg_req *req, int *year)
+{
+	const char *s = req->nparams ? req->params[0] : "";
+	char *end;
+	long y = strtol(s, &end, 10);
+	if (strlen(s) != 4 || *end || y < WG_CALENDAR_YEAR_MIN || y > WG_CALENDAR_YEAR_MAX) {
+		wg_req_problem(req, WG_ENOTFOUND, NULL);
+		return false;
+	}
+	*year = (int)y;
+	return true;
+}
+
+static void write_year(wg_req *req, const wg_holiday_doc *doc)
+{
+	wg_json_out *w = wg_req_json(req);
+	wg_json_object_begin(w);
+	wg_json_kv_int(w, "year", doc->year);
+	wg_json_kv_string(w, "source", doc->source);
+	wg__api_kv_time(req, "updated_at", doc->updated_at);
+	if (doc->updated_by)
+		wg_json_kv_int(w, "updated_by", doc->updated_by);
+	else
+		wg_json_kv_null(w, "updated_by");
+	/* The document as stored: validated JSON (a file loaded at start, or an edit). */
+	wg_json_key(w, "document");
+	wg_json_raw(w, doc->text);
+	wg_json_object_end(w);
+}
+
+static int year_read(wg_db *db, void *arg)
+{
+	struct year_op *op = arg;
+	wg_req *req = op->req;
+	int rc = wg_holiday_get(db, wg_req_config(req)->data_dir, op->year, &req->arena, &op->doc);
+	if (!rc)
+		write_year(req, &op->doc);
+	return rc;
+}
+
+static void year_reply(wg_req *req, int status)
+{
+	if (!wg_req_status_or_reply(req, status))
+		wg_req_reply(req, 200);
+}
+
+void wg_api_calendar_year_get(wg_req *req)
+{
+	struct year_op *op = wg_req_state_or_reply(req, sizeof *op);
+	if (!op || !year_or_reply(req, &op->year))
+		return;
+	op->req = req;
+	wg_req_read(req, year_read, op, year_reply);
+}
+
+static int year_write(wg_db *db, void *arg)
+{
+	struct year_op *op = arg;
+	wg_req *req = op->req;
+	int64_t now = wg_clock_now_ms();
+	int rc =
+		wg_holiday_put(db, wg_req_calendar(req), req->caller, wg_req_config(req)->security_audit_hash,
+	                       op->year, op->text, now, &req->errors);
+	op->doc = (wg_holiday_doc){op->year, "edited", op->text, now, req->caller->user_id};
+	if (!rc)
+		write_year(req, &op->doc);
+	return rc;
+}
+
+/* Committed: the clocks count on the new year from now on. */
+static void year_written(wg_req *req, int status)
+{
+	struct year_op *op = req->user;
+	char err[512];
+	if (!status && wg_calendar_replace_year(wg_req_calendar_edit(req), op->text, strlen(op->text),
+	                                        "calendar", err, sizeof err) != 0) {
+		/* Checked in the transaction against the same rules: only memory fails here. */
+		wg_log(WG_LOG_ERROR, "calendar %d stored but not applied until restart: %s", op->year, err);
+		status = WG_ENOMEM;
+	}
+	year_reply(req, status);
+}
+
+void wg_api_calendar_year_put(wg_req *req)
+{
+	struct year_op *op = wg_req_state_or_reply(req, sizeof *op);
+	if (!op || !year_or_reply(req, &op->year))
+		return;
+	op->req = req;
+	char *text = json_dumps(req->body, JSON_COMPACT);
+	op->text = text ? wg_arena_strdup(&req->arena, text) : NULL;
+	free(text);
+	if (!op->text) {
+		wg_req_problem(req, WG_ENOMEM, NULL);
+		return;
+	}
+	wg_req_write(req, year_write, op, year_written);
 }

@@ -13,6 +13,7 @@
 #include "core/ratelimit.h"
 #include "domain/case.h"
 #include "domain/dedupe.h"
+#include "domain/dispute.h"
 #include "http/page.h"
 #include "http/server.h"
 #include "http/validate.h"
@@ -64,6 +65,185 @@ static struct op *new_op(wg_req *req, bool portal)
 	if (portal)
 		op->env.caller = &citizen;
 	return op;
+}
+
+/* in_charge: the people in personal charge (包抓); callback: who calls a
+ * family dispute back. A person without user is a vacant post (in charge)
+ * or the centre of region (call-back). */
+static void write_people(wg_req *req, const wg_case *c)
+{
+	wg_json_out *w = wg_req_json(req);
+	static const char *const duties[] = {"in_charge", "callback"};
+	for (size_t d = 0; d < 2; d++) {
+		wg_json_key(w, duties[d]);
+		wg_json_array_begin(w);
+		for (size_t i = 0; i < c->npeople; i++) {
+			const wg_case_person *p = &c->people[i];
+			if (strcmp(p->duty, duties[d]) != 0)
+				continue;
+			wg_json_object_begin(w);
+			wg_json_kv_string(w, "post", p->post);
+			wg_json_kv_string(w, "region", p->region);
+			if (p->user)
+				wg_json_kv_int(w, "user", p->user);
+			else
+				wg_json_kv_null(w, "user");
+			wg_json_kv_string(w, "name", p->name);
+			wg_json_object_end(w);
+		}
+		wg_json_array_end(w);
+	}
+}
+
+static void kv_id(wg_json_out *w, const char *key, int64_t id)
+{
+	if (id)
+		wg_json_kv_int(w, key, id);
+	else
+		wg_json_kv_null(w, key);
+}
+
+static void write_parties(wg_json_out *w, const wg_dispute *d)
+{
+	wg_json_key(w, "parties");
+	wg_json_array_begin(w);
+	for (size_t i = 0; i < d->nparties; i++) {
+		const wg_dispute_party *p = &d->parties[i];
+		wg_json_object_begin(w);
+		wg_json_kv_int(w, "id", p->id);
+		wg_json_kv_string(w, "role", p->role);
+		wg_json_kv_string(w, "type", p->type);
+		wg_json_kv_string(w, "name", p->name);
+		wg_json_kv_string(w, "phone", p->phone);
+		wg_json_kv_string(w, "id_number", p->id_number);
+		wg_json_kv_string(w, "credit_code", p->credit_code);
+		wg_json_kv_string(w, "address", p->address);
+		kv_id(w, "resident", p->resident);
+		kv_id(w, "organisation", p->organisation);
+		wg_json_object_end(w);
+	}
+	wg_json_array_end(w);
+}
+
+static void write_mediation(wg_req *req, const wg_dispute *d)
+{
+	wg_json_out *w = wg_req_json(req);
+	wg_json_key(w, "sessions");
+	wg_json_array_begin(w);
+	for (size_t i = 0; i < d->nsessions; i++) {
+		const wg_dispute_session *s = &d->sessions[i];
+		wg_json_object_begin(w);
+		wg_json_kv_int(w, "id", s->id);
+		wg__api_kv_time(req, "at", s->at);
+		wg_json_kv_string(w, "place", s->place);
+		wg_json_kv_bool(w, "online", s->online);
+		wg_json_kv_string(w, "attendees", s->attendees);
+		wg_json_kv_string(w, "minutes", s->minutes);
+		wg__api_kv_time(req, "held_at", s->held_at);
+		wg_json_object_end(w);
+	}
+	wg_json_array_end(w);
+	wg_json_key(w, "agreements");
+	wg_json_array_begin(w);
+	for (size_t i = 0; i < d->nagreements; i++) {
+		const wg_dispute_agreement *g = &d->agreements[i];
+		wg_json_object_begin(w);
+		wg_json_kv_int(w, "id", g->id);
+		wg_json_kv_string(w, "terms", g->terms);
+		wg_json_key(w, "documents");
+		wg_json_raw(w, g->documents ? g->documents : "[]");
+		wg__api_kv_time(req, "created_at", g->created_at);
+		wg_json_object_end(w);
+	}
+	wg_json_array_end(w);
+}
+
+static void write_dispute(wg_req *req, const wg_dispute *d)
+{
+	wg_json_out *w = wg_req_json(req);
+	wg_json_key(w, "dispute");
+	wg_json_object_begin(w);
+	wg_json_kv_string(w, "subject_matter", d->subject_matter);
+	wg_json_key(w, "amount");
+	char amount[32];
+	snprintf(amount, sizeof amount, "%lld.%02lld", (long long)(d->amount_fen / 100),
+	         (long long)(d->amount_fen % 100));
+	if (d->has_amount)
+		wg_json_raw(w, amount);
+	else
+		wg_json_null(w);
+	wg_json_key(w, "mediation");
+	wg_json_object_begin(w);
+	kv_id(w, "body", d->body);
+	wg_json_kv_string(w, "body_name", d->body_name);
+	kv_id(w, "mediator", d->mediator);
+	wg_json_kv_string(w, "mediator_name", d->mediator_name);
+	wg_json_kv_string(w, "ladder", wg_dispute_ladder[d->ladder]);
+	wg_json_kv_string(w, "ladder_label", wg_dispute_ladder_labels[d->ladder]);
+	wg_json_kv_int(w, "ladder_step", d->ladder + 1);
+	wg__api_kv_time(req, "agreed_at", d->agreed_at);
+	wg__api_kv_time(req, "performed_at", d->performed_at);
+	wg_json_object_end(w);
+	wg_json_key(w, "judicial");
+	wg_json_object_begin(w);
+	wg_json_kv_string(w, "state", d->judicial);
+	wg_json_kv_string(w, "court", d->judicial_court);
+	wg_json_kv_string(w, "ruling", d->judicial_ruling);
+	wg__api_kv_time(req, "at", d->judicial_at);
+	wg_json_object_end(w);
+	const wg_dispute_family *f = wg_dispute_family_of(d->family_level);
+	wg_json_key(w, "family");
+	if (f) {
+		wg_json_object_begin(w);
+		wg_json_kv_string(w, "level", f->level);
+		wg_json_kv_string(w, "colour", f->colour);
+		wg_json_kv_string(w, "frequency", f->frequency);
+		wg__api_kv_time(req, "last_callback_at", d->last_callback_at);
+		wg__api_kv_time(req, "callback_due", d->callback_due);
+		wg_json_object_end(w);
+	} else {
+		wg_json_null(w);
+	}
+	write_parties(w, d);
+	write_mediation(req, d);
+	wg_json_object_end(w);
+}
+
+static void write_petition(wg_req *req, const wg_petition *p)
+{
+	wg_json_out *w = wg_req_json(req);
+	wg_json_key(w, "petition");
+	wg_json_object_begin(w);
+	wg_json_kv_string(w, "form", p->form);
+	wg_json_key(w, "visitor");
+	wg_json_object_begin(w);
+	wg_json_kv_string(w, "name", p->visitor_name);
+	wg_json_kv_string(w, "phone", p->visitor_phone);
+	wg_json_kv_string(w, "id_number", p->visitor_id_number);
+	wg_json_object_end(w);
+	wg_json_kv_int(w, "visitors", p->visitors);
+	wg_json_kv_string(w, "subject", p->subject);
+	wg_json_kv_string(w, "demands", p->demands);
+	wg_json_key(w, "first_asked");
+	wg_json_object_begin(w);
+	kv_id(w, "user", p->first_asked_user);
+	wg_json_kv_string(w, "name", p->first_asked_name);
+	wg_json_object_end(w);
+	wg_json_key(w, "repeat_of");
+	if (p->repeat_of) {
+		wg_json_object_begin(w);
+		wg_json_kv_int(w, "id", p->repeat_of);
+		wg_json_kv_string(w, "number", p->repeat_of_number);
+		wg_json_object_end(w);
+	} else {
+		wg_json_null(w);
+	}
+	wg_json_key(w, "repeats");
+	wg_json_array_begin(w);
+	for (size_t i = 0; i < p->nrepeats; i++)
+		wg_json_int(w, p->repeats[i]);
+	wg_json_array_end(w);
+	wg_json_object_end(w);
 }
 
 static void write_case(wg_req *req, const wg_case *c)
@@ -131,9 +311,13 @@ static void write_case(wg_req *req, const wg_case *c)
 	wg_json_kv_string(w, "supervision", c->supervision);
 	wg_json_kv_string(w, "risk", c->risk);
 	wg_json_kv_string(w, "tier", c->tier);
-	wg_json_key(w, "in_charge");
-	wg_json_array_begin(w);
-	wg_json_array_end(w);
+	if (c->has_actions) {
+		write_people(req, c);
+		if (c->dispute)
+			write_dispute(req, c->dispute);
+		if (c->petition)
+			write_petition(req, c->petition);
+	}
 	wg_json_kv_string(w, "clock", c->clock);
 	wg_json_kv_string(w, "clock_label", c->clock_label);
 	wg__api_kv_time(req, "deadline", c->deadline);
@@ -196,15 +380,17 @@ static void reply_after_write(wg_req *req, int status)
 
 /* ---- POST /cases and POST /public/reports --------------------------------- */
 
-static void read_report(wg_req *req, wg_case_report *r, bool portal)
+void wg__api_case_read_report(wg_req *req, wg_case_report *r, bool portal)
 {
-	static const char *const staff[] = {"kind",     "category",      "title",  "description", "source",
-	                                    "priority", "address",       "grid",   "location",    "region",
-	                                    "reporter", "self_resolved", "photos", NULL};
+	static const char *const staff[] = {
+		"kind",    "category", "title",          "description", "source",   "priority",
+		"address", "grid",     "location",       "region",      "reporter", "self_resolved",
+		"photos",  "parties",  "subject_matter", "amount",      "petition", NULL};
 	static const char *const public_fields[] = {"category", "description", "location",
 	                                            "address",  "contact",     NULL};
 	wg_body_only(req, portal ? public_fields : staff);
 	r->citizen = portal;
+	r->body = portal ? NULL : req->body;
 	r->kind = portal ? "event" : wg_body_string(req, "kind", 16, false);
 	r->category = wg_body_string(req, "category", 8, false);
 	r->title = portal ? NULL : wg_body_string(req, "title", WG_CASE_TITLE_MAX, false);
@@ -303,7 +489,7 @@ static void create(wg_req *req, bool portal)
 	if (portal &&
 	    !wg__api_rate_or_reply(req, wg_req_portal_limit(req), "too many reports from this address"))
 		return;
-	read_report(req, &op->report, portal);
+	wg__api_case_read_report(req, &op->report, portal);
 	/* Not short-circuited: a malformed key is a field error, and only the
 	 * 422 below answers it (returning without a reply would leave the
 	 * client waiting). */
@@ -374,6 +560,15 @@ static int64_t query_time(wg_req *req, const char *name)
 	return ms;
 }
 
+/* A filter on the caller's own duty: "me" or absent. */
+static int64_t query_me(wg_req *req, const char *name)
+{
+	const char *v = wg_query_string(req, name, 8);
+	if (v && strcmp(v, "me") != 0)
+		wg_req_field_error(req, name, "unknown", "takes only the value me");
+	return v && req->caller ? req->caller->user_id : 0;
+}
+
 void wg_api_cases_list(wg_req *req)
 {
 	struct op *op = new_op(req, false);
@@ -389,6 +584,9 @@ void wg_api_cases_list(wg_req *req)
 	f->department = wg_query_string(req, "department", 64);
 	f->source = wg_query_string(req, "source", 16);
 	f->risk = wg_query_string(req, "risk", 8);
+	f->tier = wg_query_string(req, "tier", 8);
+	f->in_charge = query_me(req, "in_charge");
+	f->mediator = query_me(req, "mediator");
 	f->q = wg_query_string(req, "q", 100);
 	f->overdue = query_flag(req, "overdue");
 	op->total = query_flag(req, "total") == 1 ? 0 : -1;
@@ -540,7 +738,7 @@ void wg_api_cases_candidates(wg_req *req)
 	struct op *op = new_op(req, false);
 	if (!op)
 		return;
-	read_report(req, &op->report, false);
+	wg__api_case_read_report(req, &op->report, false);
 	if (!wg_req_errors_or_reply(req))
 		wg_req_read(req, candidates_run, op, reply_status);
 }

@@ -14,6 +14,11 @@ enum {
 	/* Everyone signed in but the auditor, who reads the audit trail only. */
 	NOT_AUDITOR = WG_ROLES_ALL & ~WG_ROLE_AUDITOR,
 	CASE_WORK = WG_ROLES_ALL & ~WG_ROLES_ADMIN,
+	/* Who publishes an evaluation; the handler also wants the county in their area. */
+	EVALUATION_PUBLISH = WG_ROLE_CENTRE_OPERATOR | WG_ROLE_LEADER,
+	/* The mediation registries: kept by centre operators and the sysadmin. */
+	MEDIATION_READ = CASE_WORK | WG_ROLE_SYSADMIN,
+	MEDIATION_WRITE = WG_ROLE_CENTRE_OPERATOR | WG_ROLE_SYSADMIN,
 };
 
 const wg_route wg_api_routes[] = {
@@ -67,6 +72,8 @@ const wg_route wg_api_routes[] = {
 	{WG_GET, "/api/v1/departments/{code}", wg_api_departments_get, 0, NOT_AUDITOR},
 	{WG_GET, "/api/v1/categories", wg_api_categories_list, 0, NOT_AUDITOR},
 	{WG_GET, "/api/v1/calendar", wg_api_calendar_list, 0, NOT_AUDITOR},
+	{WG_GET, "/api/v1/calendar/years/{year}", wg_api_calendar_year_get, 0, NOT_AUDITOR},
+	{WG_PUT, "/api/v1/calendar/years/{year}", wg_api_calendar_year_put, BODY, WG_ROLE_SYSADMIN},
 	{WG_GET, "/api/v1/flows/{kind}", wg_api_flows_get, PUBLIC, 0},
 	/* What the citizen portal needs to report: the categories and the grid map. */
 	{WG_GET, "/api/v1/public/categories", wg_api_categories_list, PUBLIC, 0},
@@ -95,9 +102,14 @@ const wg_route wg_api_routes[] = {
 	{WG_GET, "/api/v1/stats/trend", wg_api_stats_trend, 0, CASE_WORK},
 	{WG_GET, "/api/v1/stats/rates", wg_api_stats_rates, 0, CASE_WORK},
 	{WG_GET, "/api/v1/stats/places", wg_api_stats_places, 0, CASE_WORK},
+	{WG_GET, "/api/v1/stats/disputes", wg_api_stats_disputes, 0, CASE_WORK},
 	{WG_GET, "/api/v1/warnings", wg_api_warnings, 0, CASE_WORK},
 	/* Reports: "{period}.xlsx" or ".pdf", as the statistics they are made of. */
 	{WG_GET, "/api/v1/reports/{file}", wg_api_reports_get, 0, CASE_WORK},
+	/* Evaluation: read as the statistics are; published by the county. */
+	{WG_GET, "/api/v1/evaluation", wg_api_evaluation_get, 0, CASE_WORK},
+	{WG_GET, "/api/v1/evaluation/periods", wg_api_evaluation_periods, 0, CASE_WORK},
+	{WG_POST, "/api/v1/evaluation/{period}/publish", wg_api_evaluation_publish, 0, EVALUATION_PUBLISH},
 
 	/* Base data: read by grid staff, centres and leaders, written by grid
 	 * staff and centres (domain/basedata.h). */
@@ -121,8 +133,23 @@ const wg_route wg_api_routes[] = {
 	{WG_GET, "/api/v1/place-types", wg_api_place_types, 0, WG_ROLES_BASEDATA_READ},
 	{WG_GET, "/api/v1/visits", wg_api_visits_list, 0, WG_ROLES_BASEDATA_READ},
 	{WG_POST, "/api/v1/visits", wg_api_visits_create, BODY, WG_ROLES_BASEDATA_WRITE},
-	{WG_GET, "/api/v1/visits/due", wg_api_visits_due, 0, WG_ROLES_BASEDATA_READ},
+	{WG_GET, "/api/v1/visits/due", wg_api_visits_due, 0, WG_ROLES_BASEDATA_READ | WG_ROLE_MEDIATOR},
 	{WG_GET, "/api/v1/visits/{id}", wg_api_visits_get, 0, WG_ROLES_BASEDATA_READ},
+
+	/* Mediation bodies, mediators and the posts of a region (包抓): read by
+	 * the people of the loop, written by centre operators of the area and
+	 * the sysadmin (domain/mediation.h). */
+	{WG_GET, "/api/v1/mediation/bodies", wg_api_mediation_bodies_list, 0, MEDIATION_READ},
+	{WG_POST, "/api/v1/mediation/bodies", wg_api_mediation_bodies_create, BODY, MEDIATION_WRITE},
+	{WG_GET, "/api/v1/mediation/bodies/{id}", wg_api_mediation_bodies_get, 0, MEDIATION_READ},
+	{WG_PATCH, "/api/v1/mediation/bodies/{id}", wg_api_mediation_bodies_update, BODY, MEDIATION_WRITE},
+	{WG_GET, "/api/v1/mediation/bodies/{id}/mediators", wg_api_body_mediators_list, 0, MEDIATION_READ},
+	{WG_POST, "/api/v1/mediation/bodies/{id}/mediators", wg_api_mediators_create, BODY, MEDIATION_WRITE},
+	{WG_GET, "/api/v1/mediation/mediators", wg_api_mediators_list, 0, MEDIATION_READ},
+	{WG_GET, "/api/v1/mediation/mediators/{id}", wg_api_mediators_get, 0, MEDIATION_READ},
+	{WG_PATCH, "/api/v1/mediation/mediators/{id}", wg_api_mediators_update, BODY, MEDIATION_WRITE},
+	{WG_GET, "/api/v1/regions/{code}/posts", wg_api_region_posts_get, 0, MEDIATION_READ},
+	{WG_PUT, "/api/v1/regions/{code}/posts", wg_api_region_posts_set, BODY, MEDIATION_WRITE},
 
 	/* Tests only: answers 404 unless the setting testing.clock is on. Any
 	 * state, since a moved clock may expire the caller's password. */

@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "domain/dispute.h"
 #include "domain/stats.h"
 #include "http/server.h"
 #include "http/validate.h"
@@ -267,4 +268,61 @@ void wg_api_stats_rates(wg_req *req)
 	op->group = (enum wg_stats_group)g;
 	if (!wg_req_errors_or_reply(req))
 		wg_req_read(req, rates_run, op, then_reply);
+}
+
+/* ---- GET /stats/disputes ---------------------------------------------------------- */
+
+/* found, resolved and the resolution rate (化解率 = resolved ÷ found). */
+static void write_figure(wg_json_out *w, const wg_dispute_figure *f)
+{
+	wg_json_kv_int(w, "found", f->found);
+	wg_json_kv_int(w, "resolved", f->resolved);
+	wg_json_key(w, "resolution");
+	wg_json_object_begin(w);
+	wg_json_kv_int(w, "numerator", f->resolved);
+	wg_json_kv_int(w, "denominator", f->found);
+	wg_stats_rate r = {f->resolved, f->found};
+	kv_tenths(w, "percent", wg_stats_permille(&r));
+	wg_json_object_end(w);
+}
+
+static int dispute_group(void *ctx, const wg_dispute_figure *f)
+{
+	wg_json_out *w = ctx;
+	wg_json_object_begin(w);
+	wg_json_kv_string(w, "key", f->key);
+	if (f->name)
+		wg_json_kv_string(w, "name", f->name);
+	write_figure(w, f);
+	wg_json_object_end(w);
+	return 0;
+}
+
+static int disputes_run(wg_db *db, void *arg)
+{
+	struct op *op = arg;
+	wg_json_out *w = wg_req_json(op->req);
+	wg_json_object_begin(w);
+	write_period(w, op, op->q.area ? op->q.area : op->q.caller->scope);
+	wg_json_kv_string(w, "group_by", op->group_name);
+	wg_json_key(w, "items");
+	wg_json_array_begin(w);
+	wg_dispute_figure total;
+	int rc = wg_dispute_figures(db, &op->q, op->group_name, dispute_group, w, &total, &op->req->errors);
+	wg_json_array_end(w);
+	write_figure(w, &total);
+	wg_json_object_end(w);
+	return rc;
+}
+
+void wg_api_stats_disputes(wg_req *req)
+{
+	struct op *op = new_op(req);
+	if (!op)
+		return;
+	static const char *const groups[] = {"category", "tier", "risk"};
+	int g = 0;
+	op->group_name = choice(req, "group_by", groups, 3, &g);
+	if (!wg_req_errors_or_reply(req))
+		wg_req_read(req, disputes_run, op, then_reply);
 }

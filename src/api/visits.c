@@ -5,6 +5,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "domain/dispute.h"
 #include "domain/visit.h"
 #include "http/page.h"
 #include "http/validate.h"
@@ -248,6 +249,13 @@ static int due_item(void *ctx, const wg_visit_due *d)
 	wg_json_kv_string(w, "grid", d->grid);
 	if (d->kind)
 		wg__api_write_term(req, "place_type", &wg_place_types, d->kind);
+	if (d->family_level) {
+		wg_json_key(w, "family");
+		wg_json_object_begin(w);
+		wg_json_kv_string(w, "level", d->family_level);
+		wg_json_kv_string(w, "colour", wg_dispute_family_colour(d->family_level));
+		wg_json_object_end(w);
+	}
 	wg_json_key(w, "tags");
 	wg_json_array_begin(w);
 	for (size_t i = 0; i < d->ntags; i++)
@@ -287,6 +295,8 @@ static bool due_cursor(const char *s, wg_visit_due_filter *f)
 		f->after_type = "resident";
 	else if (n == 5 && strncmp(type, "place", 5) == 0)
 		f->after_type = "place";
+	else if (n == 4 && strncmp(type, "case", 4) == 0)
+		f->after_type = "case";
 	else
 		return false;
 	long long id = strtoll(dot + 1, &end, 10);
@@ -306,6 +316,10 @@ void wg_api_visits_due(wg_req *req)
 	wg_page_init(&op->page, req, &after);
 	op->due.limit = wg_page_fetch(&op->page);
 	wg_query_int(req, "days", 3, 0, 366, &op->due.within_days);
+	op->due.type = wg_query_string(req, "type", 10);
+	if (op->due.type && strcmp(op->due.type, "resident") != 0 && strcmp(op->due.type, "place") != 0 &&
+	    strcmp(op->due.type, "case") != 0)
+		wg_req_field_error(req, "type", "unknown", "type is resident, place or case");
 	if (after && !due_cursor(after, &op->due))
 		wg_req_field_error(req, "cursor", "pattern", "cursor is not a cursor returned by this list");
 	if (wg_req_errors_or_reply(req))

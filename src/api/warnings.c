@@ -95,10 +95,12 @@ static int write_item(void *ctx, const wg_warning *it)
 		wg_json_kv_int(w, "visit_days", it->visit_days);
 		wg_json_kv_int(w, "missed_periods", it->missed_periods);
 		break;
+	case WG_WARNING_DISPUTE: /* the case says it all */
 	case WG_WARNING_KINDS: break;
 	}
 	wg_json_object_end(w);
-	if (it->kind == WG_WARNING_OVERDUE || it->kind == WG_WARNING_SOON_DUE) {
+	if (it->kind == WG_WARNING_OVERDUE || it->kind == WG_WARNING_SOON_DUE ||
+	    it->kind == WG_WARNING_DISPUTE) {
 		wg_json_key(w, "case");
 		wg_json_object_begin(w);
 		wg_json_kv_int(w, "id", it->case_id);
@@ -178,7 +180,7 @@ void wg_api_warnings(wg_req *req)
 				q->kinds = 1u << k;
 		if (!q->kinds)
 			wg_req_field_error(req, "kind", "unknown",
-			                   "kind is one of overdue, soon_due, spike, missed_visit");
+			                   "kind is one of overdue, soon_due, spike, missed_visit, dispute");
 	}
 	/* Missed visits are base data: only for those who may read it. */
 	if (req->caller->roles & WG_ROLES_BASEDATA_READ) {

@@ -19,4 +19,8 @@ int wg_cli_demo(wg_config *cfg, int argc, char **argv);
  * row reported (import.c dispatches). */
 int wg_cli_import(wg_config *cfg, int argc, char **argv);
 
+/* wangge stats rebuild: recompute the statistics rollups from the cases
+ * (stats.c), progress on stderr, the counts on stdout. */
+int wg_cli_stats(wg_config *cfg, int argc, char **argv);
+
 #endif

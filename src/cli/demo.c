@@ -2,11 +2,15 @@
  * grids over the real towns and villages of data/regions with their 1,226
  * staff (demo_county.c), the demo accounts, one per kind of user, the
  * base data of residents, houses, organisations and key places
- * (demo_base.c), and with --cases a year of cases (demo_cases.c). */
+ * (demo_base.c), the mediation bodies, mediators and posts of personal
+ * charge (demo_mediation.c), and with --cases a year of cases
+ * (demo_cases.c) and of disputes and petitions (demo_disputes.c). */
 #include "cli/cli.h"
 
 #include "cli/demo_cases.h"
 #include "cli/demo_county.h"
+#include "cli/demo_disputes.h"
+#include "cli/demo_mediation.h"
 #include "cli/internal.h"
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -180,6 +184,11 @@ static int demo_accounts(wg_db *db, wg_config *cfg, const struct places *p, cons
 		{"justice1", "司法局经办人", WG_ROLE_DEPT_HANDLER, WG__DEMO_COUNTY, "610326-justice"},
 		{"mediator1", "调解员", WG_ROLE_MEDIATOR, WG__DEMO_COUNTY, NULL},
 		{"leader", "县领导", WG_ROLE_LEADER, WG__DEMO_COUNTY, NULL},
+		{"mediator2", "调解员二", WG_ROLE_MEDIATOR, p->town1, NULL},
+		{"secretary1", "村党支部书记", WG_ROLE_LEADER, p->village1, NULL},
+		{"member1", "村委委员", WG_ROLE_LEADER, p->village1, NULL},
+		{"townsec1", "镇党委书记", WG_ROLE_LEADER, p->town1, NULL},
+		{"townhead1", "镇司法所所长", WG_ROLE_LEADER, p->town1, NULL},
 	};
 	int rc = 0;
 	*created = 0;
@@ -264,9 +273,11 @@ int wg_cli_demo(wg_config *cfg, int argc, char **argv)
 	rc = rc ? rc : o.staff_accounts ? add_staff_accounts(db, cfg, hash) : 0;
 	rc = rc ? rc : wg__demo_link_workers(db);
 	rc = rc ? rc : wg__demo_base(db, cfg, key, &o, &base_made);
+	rc = rc ? rc : wg__demo_mediation(db, cfg, key, &o, NULL);
 	co.password_hash = hash;
 	bool cases_made = false;
 	rc = rc || !cases ? rc : wg__demo_cases(db, cfg, key, &co, &cases_made);
+	rc = rc || !cases ? rc : wg__demo_disputes(db, cfg, key, &co);
 	if (!rc && o.progress && (grids_made || base_made || cases_made))
 		fprintf(o.progress, "demo county built in %.1f s\n",
 		        (double)(wg_clock_mono_us() - started) / 1e6);

@@ -1837,7 +1837,8 @@ int wg__demo_cases(wg_db *db, wg_config *cfg, const struct wg_secret_key *key,
 {
 	*made = false;
 	int64_t existing;
-	int rc = count_of(db, "SELECT count(*) FROM cases", &existing);
+	/* Events only: the disputes and petitions are demo_disputes.c's. */
+	int rc = count_of(db, "SELECT count(*) FROM cases WHERE kind = 'event'", &existing);
 	if (rc) {
 		fprintf(stderr, "wangge: demo cases: %s\n", wg_db_errmsg(db));
 		return rc;

@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,8 +25,9 @@
 #define DAY_HOLIDAY 0x7fu
 
 struct cal_year {
-	uint8_t day[366]; /* by day of the year, 0 = 1 January */
-	int nwork;        /* working days in the year, to skip it whole */
+	uint8_t day[366];              /* by day of the year, 0 = 1 January */
+	int nwork;                     /* working days in the year, to skip it whole */
+	struct cal_year *retired_next; /* replaced: kept until the calendar is freed */
 	const char *name[WG_CALENDAR_HOLIDAYS_MAX];
 	char names[]; /* the names, each NUL-terminated, that name[] points into */
 };
@@ -33,8 +36,17 @@ struct wg_calendar {
 	wg_office_hours hours;
 	int64_t span_start[2], span_end[2]; /* ms after local midnight */
 	int64_t day_ms;                     /* office time of a working day */
-	struct cal_year *year[NYEARS];
+	/* Readers load a year's pointer once per lookup; wg_calendar_replace_year
+	 * swaps in a new one, so a reader sees the old year or the new, whole. */
+	_Atomic(struct cal_year *) year[NYEARS];
+	pthread_mutex_t replace_lock; /* one replacing writer at a time */
+	struct cal_year *retired;     /* replaced years: their names stay valid until freed */
 };
+
+static struct cal_year *year_at(const wg_calendar *cal, int i)
+{
+	return atomic_load_explicit(&((wg_calendar *)cal)->year[i], memory_order_acquire);
+}
 
 /* ---- civil dates ---------------------------------------------------------- */
 
@@ -159,13 +171,13 @@ static const struct cal_year *block_of(const wg_calendar *cal, int64_t z, int64_
 	*first = days_from_civil(y, 1, 1);
 	*last = days_from_civil(y + 1, 1, 1) - 1;
 	*doy = (int)(z - *first);
-	return cal->year[y - WG_CALENDAR_YEAR_MIN];
+	return year_at(cal, (int)(y - WG_CALENDAR_YEAR_MIN));
 }
 
 bool wg_calendar_has_year(const wg_calendar *cal, int year)
 {
 	return year >= WG_CALENDAR_YEAR_MIN && year <= WG_CALENDAR_YEAR_MAX &&
-	       cal->year[year - WG_CALENDAR_YEAR_MIN];
+	       year_at(cal, year - WG_CALENDAR_YEAR_MIN);
 }
 
 int wg_calendar_year_of(int64_t t_ms, int offset_minutes)
@@ -347,7 +359,7 @@ const char *wg_calendar_holiday(const wg_calendar *cal, int y, int m, int d)
 {
 	if (y < WG_CALENDAR_YEAR_MIN || y > WG_CALENDAR_YEAR_MAX || !date_ok(y, m, d))
 		return NULL;
-	const struct cal_year *cy = cal->year[y - WG_CALENDAR_YEAR_MIN];
+	const struct cal_year *cy = year_at(cal, y - WG_CALENDAR_YEAR_MIN);
 	if (!cy)
 		return NULL;
 	unsigned h = cy->day[days_from_civil(y, m, d) - days_from_civil(y, 1, 1)] & DAY_HOLIDAY;
@@ -388,14 +400,18 @@ void wg_calendar_describe(const wg_calendar *cal, int64_t z, wg_calendar_day *ou
 	out->year = (int)y;
 	int w = weekday(z);
 	out->weekday = w == 0 ? 7 : w;
-	out->working = working(cal, z);
-	out->known = wg_calendar_has_year(cal, out->year);
+	/* The year read once: an edit replacing it meanwhile (wg_calendar_replace_year)
+	 * shows either whole. */
+	const struct cal_year *cy = out->year >= WG_CALENDAR_YEAR_MIN && out->year <= WG_CALENDAR_YEAR_MAX
+	                                    ? year_at(cal, out->year - WG_CALENDAR_YEAR_MIN)
+	                                    : NULL;
+	int doy = (int)(z - days_from_civil(y, 1, 1));
+	out->working = cy ? (cy->day[doy] & DAY_WORK) != 0 : !weekend(z);
+	out->known = cy != NULL;
 	out->holiday = NULL;
 	out->swapped_for = NULL;
-	if (!out->known)
+	if (!cy)
 		return;
-	const struct cal_year *cy = cal->year[out->year - WG_CALENDAR_YEAR_MIN];
-	int doy = (int)(z - days_from_civil(y, 1, 1));
 	unsigned h = cy->day[doy] & DAY_HOLIDAY;
 	if (h)
 		out->holiday = cy->name[h - 1];
@@ -481,6 +497,12 @@ wg_calendar *wg_calendar_new(const wg_office_hours *hours)
 	if (!cal)
 		return NULL;
 	cal->hours = *hours;
+	for (int i = 0; i < NYEARS; i++)
+		atomic_init(&cal->year[i], NULL);
+	if (pthread_mutex_init(&cal->replace_lock, NULL) != 0) {
+		wg_free(cal);
+		return NULL;
+	}
 	for (int i = 0; i < hours->nspans; i++) {
 		cal->span_start[i] = hours->start[i] * MINUTE_MS;
 		cal->span_end[i] = hours->end[i] * MINUTE_MS;
@@ -494,7 +516,13 @@ void wg_calendar_free(wg_calendar *cal)
 	if (!cal)
 		return;
 	for (int i = 0; i < NYEARS; i++)
-		wg_free(cal->year[i]);
+		wg_free(year_at(cal, i));
+	while (cal->retired) {
+		struct cal_year *next = cal->retired->retired_next;
+		wg_free(cal->retired);
+		cal->retired = next;
+	}
+	pthread_mutex_destroy(&cal->replace_lock);
 	wg_free(cal);
 }
 
@@ -687,7 +715,7 @@ static int parse_doc(const json_t *doc, struct parsed *p, const char *file, char
 
 /* Parse and check text; on success *out is the year's table (the caller
  * frees it) and *year its year. */
-static int parse_year(const wg_calendar *cal, const char *text, size_t len, const char *file,
+static int parse_year(const wg_calendar *cal, bool replace, const char *text, size_t len, const char *file,
                       struct cal_year **out, int *year, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -700,7 +728,7 @@ static int parse_year(const wg_calendar *cal, const char *text, size_t len, cons
 		            jerr.column, jerr.text);
 	struct parsed p = {.year = 0};
 	int rc = parse_doc(doc, &p, file, err, errlen);
-	if (!rc && cal->year[p.year - WG_CALENDAR_YEAR_MIN])
+	if (!rc && !replace && year_at(cal, p.year - WG_CALENDAR_YEAR_MIN))
 		rc = fail(WG_EVALIDATION, err, errlen, "%s: year: %d is loaded already", file, p.year);
 	size_t names = 0;
 	for (int i = 0; !rc && i < p.nholidays; i++)
@@ -738,10 +766,43 @@ int wg_calendar_add_year(wg_calendar *cal, const char *text, size_t len, const c
 		err[0] = '\0';
 	struct cal_year *cy = NULL;
 	int year = 0;
-	int rc = parse_year(cal, text, len, file, &cy, &year, err, errlen);
+	int rc = parse_year(cal, false, text, len, file, &cy, &year, err, errlen);
 	if (!rc)
-		cal->year[year - WG_CALENDAR_YEAR_MIN] = cy;
+		atomic_store_explicit(&cal->year[year - WG_CALENDAR_YEAR_MIN], cy, memory_order_release);
 	return rc;
+}
+
+int wg_calendar_check_year(const wg_calendar *cal, const char *text, size_t len, const char *file, int *year,
+                           char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	struct cal_year *cy = NULL;
+	int rc = parse_year(cal, true, text, len, file, &cy, year, err, errlen);
+	wg_free(cy);
+	return rc;
+}
+
+int wg_calendar_replace_year(wg_calendar *cal, const char *text, size_t len, const char *file, char *err,
+                             size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	struct cal_year *cy = NULL;
+	int year = 0;
+	int rc = parse_year(cal, true, text, len, file, &cy, &year, err, errlen);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&cal->replace_lock);
+	struct cal_year *old =
+		atomic_exchange_explicit(&cal->year[year - WG_CALENDAR_YEAR_MIN], cy, memory_order_acq_rel);
+	if (old) {
+		/* A reader may still hold it (or a holiday name from it). */
+		old->retired_next = cal->retired;
+		cal->retired = old;
+	}
+	pthread_mutex_unlock(&cal->replace_lock);
+	return 0;
 }
 
 /* The whole file at path, NUL-terminated, in *text (the caller frees it). */
@@ -826,7 +887,7 @@ int wg_calendar_load_dir(const char *dir, const wg_office_hours *hours, wg_calen
 			break;
 		struct cal_year *cy = NULL;
 		int got = 0;
-		rc = parse_year(cal, text, len, path, &cy, &got, err, errlen);
+		rc = parse_year(cal, false, text, len, path, &cy, &got, err, errlen);
 		wg_free(text);
 		if (!rc && got != y) {
 			wg_free(cy);
@@ -834,7 +895,8 @@ int wg_calendar_load_dir(const char *dir, const wg_office_hours *hours, wg_calen
 			          "%s: year: %d is not the year of the file's name", path, got);
 		}
 		if (!rc)
-			cal->year[got - WG_CALENDAR_YEAR_MIN] = cy;
+			atomic_store_explicit(&cal->year[got - WG_CALENDAR_YEAR_MIN], cy,
+			                      memory_order_release);
 	}
 	if (rc) {
 		wg_calendar_free(cal);

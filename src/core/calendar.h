@@ -37,7 +37,9 @@
  * to +-WG_CALENDAR_TIME_LIMIT so that no arithmetic can overflow; no real
  * time comes near it. A loaded calendar is never changed by the pure
  * functions, so any number of threads may read it at once; adding a year
- * while others read needs the caller's lock. */
+ * while others read needs the caller's lock. wg_calendar_replace_year may
+ * run while others read: a reader sees a year as it was or as it is, whole
+ * (a computation spanning two years may see one old and one new). */
 #ifndef WG_CORE_CALENDAR_H
 #define WG_CORE_CALENDAR_H
 
@@ -89,6 +91,20 @@ void wg_calendar_free(wg_calendar *cal);
  * per year). On failure the calendar is unchanged. */
 int wg_calendar_add_year(wg_calendar *cal, const char *text, size_t len, const char *file, char *err,
                          size_t errlen);
+
+/* Check one year's text as wg_calendar_add_year would (but a year the
+ * calendar holds is fine), without changing the calendar; *year gets its
+ * year. Returns as wg_calendar_add_year. */
+int wg_calendar_check_year(const wg_calendar *cal, const char *text, size_t len, const char *file, int *year,
+                           char *err, size_t errlen);
+
+/* Put one year's text in place of the year the calendar holds (or add
+ * it), safely while other threads read the calendar (an edit of the
+ * holidays, GET/PUT /calendar/years). The year replaced stays allocated,
+ * with its holiday names, until wg_calendar_free. Returns as
+ * wg_calendar_add_year; on failure the calendar is unchanged. */
+int wg_calendar_replace_year(wg_calendar *cal, const char *text, size_t len, const char *file, char *err,
+                             size_t errlen);
 
 /* Load every YYYY.json in dir (other names are ignored) into a new
  * calendar, in the order of the years; a file's "year" must be the year

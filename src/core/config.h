@@ -50,6 +50,8 @@ enum wg_setting_flags {
 	  "Seconds to let in-flight requests finish after SIGTERM or SIGINT")                           \
 	X(data_dir, "data.dir", STRING, "data", 0, 0, 0,                                                \
 	  "Folder of shipped data (region codes, holidays, categories)")                                \
+	X(evaluation_file, "evaluation.file", STRING, "", 0, 0, 0,                                      \
+	  "Evaluation (考核) weights file, validated at start; empty: evaluation.json in data.dir")     \
 	X(attachments_dir, "attachments.dir", STRING, "var/attachments", 0, 0, 0,                       \
 	  "Folder of uploaded files, each named by its SHA-256 in folders of its first two digit "      \
 	  "pairs (ab/cd/abcd...); must lie outside http.static_dir")                                    \
@@ -126,6 +128,10 @@ enum wg_setting_flags {
 	  "Distance in metres within which a report of the same category may be a duplicate")           \
 	X(cases_dedupe_days, "cases.dedupe_days", INT, 7, 1, 90, WG_SET_RUNTIME,                        \
 	  "Days back within which a report of the same category may be a duplicate")                    \
+	X(disputes_perform_days, "disputes.perform_days", INT, 20, 1, 250, WG_SET_RUNTIME,              \
+	  "Working days after a mediation agreement to check that it was performed")                    \
+	X(petitions_repeat_days, "petitions.repeat_days", INT, 365, 1, 3650, WG_SET_RUNTIME,            \
+	  "Days back within which a petition by the same visitor on the same category is a repeat")     \
 	X(portal_per_minute, "portal.per_minute", INT, 5, 1, 10000, 0,                                  \
 	  "Citizen portal reports and ratings accepted per minute from one address")                    \
 	X(warnings_soon_due_hours, "warnings.soon_due_hours", INT, 8, 1, 240, WG_SET_RUNTIME,           \

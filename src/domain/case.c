@@ -12,6 +12,7 @@
 #include "domain/attachment.h"
 #include "domain/audit.h"
 #include "domain/dedupe.h"
+#include "domain/dispute.h"
 #include "domain/grid.h"
 #include "domain/notification.h"
 #include "domain/region.h"
@@ -37,7 +38,8 @@ static void copy_text(char *dst, size_t cap, wg_stmt *st, int col)
 	"c.master, c.self_resolved, c.clock_started, c.deadline, c.clock_step, c.next_due, c.warned, "      \
 	"c.overdue, c.handled_late, c.handle_deadline, c.pending_deadline, c.satisfaction, c.returns, "     \
 	"c.extensions, c.reworks, c.reopens, c.escalations, c.accepted_at, c.dispatched_at, "               \
-	"c.feedback_at, c.closed_at"
+	"c.feedback_at, c.closed_at, c.risk, c.tier, c.mediator_user, c.ladder, dd.judicial, "              \
+	"dd.family_level"
 
 static int row_from(wg_stmt *st, wg__case_row *r)
 {
@@ -84,6 +86,12 @@ static int row_from(wg_stmt *st, wg__case_row *r)
 	r->dispatched_at = wg_stmt_int(st, i++);
 	r->feedback_at = wg_stmt_int(st, i++);
 	r->closed_at = wg_stmt_int(st, i++);
+	copy_text(r->risk, sizeof r->risk, st, i++);
+	copy_text(r->tier, sizeof r->tier, st, i++);
+	r->mediator_user = wg_stmt_int(st, i++);
+	r->ladder = wg_stmt_int(st, i++);
+	copy_text(r->judicial, sizeof r->judicial, st, i++);
+	copy_text(r->family_level, sizeof r->family_level, st, i++);
 	return r->state < 0 ? WG_ESTORE : 0;
 }
 
@@ -92,8 +100,11 @@ int wg__case_load(wg_db *db, const wg_case_env *env, int64_t id, wg__case_row *r
 	wg_scope scope;
 	wg_scope_of_matters(env->caller, &scope);
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(
-		db, "SELECT " ROW_COLUMNS " FROM cases c WHERE c.id = ? AND " WG_CASE_VISIBLE_SQL("c"), &st);
+	int rc = wg_db_prepare_cached(db,
+	                              "SELECT " ROW_COLUMNS
+	                              " FROM cases c LEFT JOIN disputes dd ON dd.case_id = c.id WHERE c.id = "
+	                              "? AND " WG_CASE_VISIBLE_SQL("c"),
+	                              &st);
 	if (rc)
 		return rc;
 	rc = wg_stmt_bind_int(st, 1, id);
@@ -125,13 +136,15 @@ int wg__case_save(wg_db *db, const wg_case_env *env, wg__case_row *r)
 		"handle_deadline = ?, pending_deadline = ?, satisfaction = ?, "
 		"result = COALESCE(?, result), master = ?, returns = ?, extensions = ?, reworks = ?, "
 		"reopens = ?, escalations = ?, accepted_at = ?, dispatched_at = ?, feedback_at = ?, "
-		"closed_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
-		&changes, "ttttttttzzizbbbzzztziiiiizzzziii", r->flow->states[r->state].name, r->category,
+		"closed_at = ?, risk = ?, tier = ?, mediator_user = ?, ladder = ?, updated_at = ?, "
+		"version = version + 1 WHERE id = ? AND version = ?",
+		&changes, "ttttttttzzizbbbzzztziiiiizzzzttziiii", r->flow->states[r->state].name, r->category,
 		r->level, r->centre, r->priority, or_null(r->department), or_null(r->supervision),
 		or_null(r->clock), r->clock_started, r->deadline, r->clock_step, r->next_due, r->warned,
 		r->overdue, r->handled_late, r->handle_deadline, r->pending_deadline, r->satisfaction,
 		r->result, r->master, r->returns, r->extensions, r->reworks, r->reopens, r->escalations,
-		r->accepted_at, r->dispatched_at, r->feedback_at, r->closed_at, env->now, r->id, r->version);
+		r->accepted_at, r->dispatched_at, r->feedback_at, r->closed_at, or_null(r->risk),
+		or_null(r->tier), r->mediator_user, r->ladder, env->now, r->id, r->version);
 	if (rc)
 		return rc;
 	if (changes != 1)
@@ -175,6 +188,21 @@ bool wg__case_centre_at(const char *region, const char *level, char *out)
 		return true;
 	}
 	return false;
+}
+
+bool wg__case_raise_level(wg__case_row *row, const char *level)
+{
+	if (strcmp(level, row->level) == 0)
+		return true;
+	bool above = false;
+	for (const char *l = wg__case_level_up(row->level); l; l = wg__case_level_up(l))
+		above = above || strcmp(l, level) == 0;
+	char centre[16];
+	if (!above || !wg__case_centre_at(row->region, level, centre))
+		return false;
+	snprintf(row->level, sizeof row->level, "%s", level);
+	snprintf(row->centre, sizeof row->centre, "%s", centre);
+	return true;
 }
 
 const char *wg__case_level_up(const char *level)
@@ -223,6 +251,29 @@ static int notify_one(wg_db *db, const wg_case_env *env, const wg__case_row *row
 	return wg_notify(db, kind, row->id, target_kind, target, roles, payload, env->now);
 }
 
+static int notify_user(wg_db *db, const wg_case_env *env, const wg__case_row *row, const char *kind,
+                       int64_t user, const char *payload)
+{
+	if (user <= 0)
+		return 0;
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)user);
+	return notify_one(db, env, row, kind, "user", id, WG_ROLES_ALL, payload);
+}
+
+struct user_notice {
+	wg_db *db;
+	const wg_case_env *env;
+	const wg__case_row *row;
+	const char *kind, *payload;
+};
+
+static int notify_in_charge(void *ctx, int64_t user)
+{
+	struct user_notice *n = ctx;
+	return notify_user(n->db, n->env, n->row, n->kind, user, n->payload);
+}
+
 static int notify_departments(wg_db *db, const wg_case_env *env, const wg__case_row *row, const char *kind,
                               const char *payload, bool owner, bool co, bool summoned)
 {
@@ -260,10 +311,13 @@ int wg__case_notify(wg_db *db, const wg_case_env *env, const wg__case_row *row, 
 	if (!rc && (audiences & WG_FLOW_AUDIENCE_GRID))
 		rc = notify_one(db, env, row, kind, "scope", row->grid,
 		                WG_ROLE_GRID_WORKER | WG_ROLE_GRID_HEAD, payload);
-	if (!rc && (audiences & WG_FLOW_AUDIENCE_REPORTER) && row->reporter_user > 0) {
-		char user[24];
-		snprintf(user, sizeof user, "%lld", (long long)row->reporter_user);
-		rc = notify_one(db, env, row, kind, "user", user, WG_ROLES_ALL, payload);
+	if (!rc && (audiences & WG_FLOW_AUDIENCE_REPORTER))
+		rc = notify_user(db, env, row, kind, row->reporter_user, payload);
+	if (!rc && (audiences & WG_FLOW_AUDIENCE_MEDIATOR))
+		rc = notify_user(db, env, row, kind, row->mediator_user, payload);
+	if (!rc && (audiences & WG_FLOW_AUDIENCE_IN_CHARGE)) {
+		struct user_notice n = {db, env, row, kind, payload};
+		rc = wg__case_people_users(db, row->id, notify_in_charge, &n);
 	}
 	bool owner = audiences & (WG_FLOW_AUDIENCE_DEPARTMENT | WG_FLOW_AUDIENCE_HANDLERS);
 	bool co = audiences & WG_FLOW_AUDIENCE_HANDLERS;
@@ -377,7 +431,8 @@ static const char *default_source(const wg_caller *c, bool citizen)
 	return "window";
 }
 
-/* The category must be a minor of the flow's kind. */
+/* The category must be a minor of the flow's kind; a petition may be
+ * about any matter, an event's or a dispute's. */
 static int check_category(wg_db *db, wg_field_errors *fe, const char *field, const char *code,
                           const char *kind)
 {
@@ -392,7 +447,8 @@ static int check_category(wg_db *db, wg_field_errors *fe, const char *field, con
 	if (rc == WG_DB_DONE)
 		wg_field_errors_add(fe, field, "not_found", "no minor category %s (GET /api/v1/categories)",
 		                    code);
-	else if (rc == WG_DB_ROW && strcmp(wg_stmt_text(st, 0, NULL), kind) != 0)
+	else if (rc == WG_DB_ROW && strcmp(wg_stmt_text(st, 0, NULL), kind) != 0 &&
+	         strcmp(kind, "petition") != 0)
 		wg_field_errors_add(fe, field, "kind", "category %s is not of kind %s", code, kind);
 	wg_stmt_finalize(st);
 	return rc == WG_DB_ROW || rc == WG_DB_DONE ? 0 : rc;
@@ -548,9 +604,9 @@ static int insert_case(wg_db *db, const wg_case_env *env, const wg_case_report *
 		"source, priority, self_resolved, lat, lng, address, grid, region, scope_key, "
 		"reporter_user, reporter_name, reporter_phone, reporter_phone_masked, tracking_code, "
 		"reported_at, closed_at, updated_at, clock, clock_started, deadline, next_due, "
-		"handle_deadline) "
+		"handle_deadline, tier) "
 		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		"?, ?) RETURNING id",
+		"?, ?, ?) RETURNING id",
 		&st);
 	if (rc)
 		return rc;
@@ -585,6 +641,9 @@ static int insert_case(wg_db *db, const wg_case_env *env, const wg_case_report *
 	const int64_t times[] = {row->clock_started, row->deadline, row->next_due, row->handle_deadline};
 	for (int i = 0; !rc && i < 4; i++)
 		rc = times[i] ? wg_stmt_bind_int(st, 27 + i, times[i]) : wg_stmt_bind_null(st, 27 + i);
+	if (!rc)
+		rc = row->tier[0] ? wg_stmt_bind_text(st, 31, row->tier, strlen(row->tier))
+		                  : wg_stmt_bind_null(st, 31);
 	if (!rc)
 		rc = wg_stmt_step(st);
 	if (rc == WG_DB_ROW) {
@@ -711,6 +770,9 @@ int wg_case_create(wg_db *db, const wg_case_env *env, const wg_case_report *r, i
 	int rc = r->category ? check_category(db, fe, "category", r->category, kind) : 0;
 	if (!rc)
 		rc = check_photos(db, env, r, fe);
+	wg__kind_report *kind_part = NULL;
+	if (!rc)
+		rc = wg__kind_report_check(db, env, kind, r->body, &kind_part, fe);
 	wg_place p;
 	if ((rc = place_report(db, env, r, rc, &p, fe)) != 0)
 		return rc;
@@ -726,6 +788,9 @@ int wg_case_create(wg_db *db, const wg_case_env *env, const wg_case_report *r, i
 	row.self_resolved = r->self_resolved;
 	row.reporter_user = r->citizen ? 0 : env->caller->user_id;
 	place_level(&p, r->self_resolved, &row);
+	/* A dispute's triage starts where it was reported (四级分诊). */
+	if (strcmp(kind, "dispute") == 0)
+		snprintf(row.tier, sizeof row.tier, "%s", row.level);
 	const char *title = title_of(env, r);
 	snprintf(row.title, sizeof row.title, "%s", title ? title : "");
 
@@ -746,6 +811,8 @@ int wg_case_create(wg_db *db, const wg_case_env *env, const wg_case_report *r, i
 	if (!rc)
 		rc = insert_case(db, env, r, &row, &p, title, &contact, r->citizen ? code : NULL, &row.id);
 	wg_free(contact.sealed);
+	if (!rc)
+		rc = wg__kind_report_store(db, env, &row, kind_part);
 	if (!rc)
 		rc = wg__stats_case_changed(db, env, NULL, &row);
 	if (!rc)
@@ -894,6 +961,29 @@ static int fill_actions(wg_db *db, const wg_case_env *env, wg_case *c)
 	return 0;
 }
 
+/* A dispute's or a petition's own part, and the people on the case. */
+static int fill_kind(wg_db *db, const wg_case_env *env, const wg_scope *scope, wg_case *c)
+{
+	int rc = 0;
+	if (strcmp(c->kind, "dispute") == 0) {
+		wg_dispute *d = wg_arena_alloc(env->arena, sizeof *d);
+		rc = d ? wg_dispute_read(db, env->arena, c->id, d) : WG_ENOMEM;
+		c->dispute = rc ? NULL : d;
+	} else if (strcmp(c->kind, "petition") == 0) {
+		wg_petition *p = wg_arena_alloc(env->arena, sizeof *p);
+		rc = p ? wg_petition_read(db, env->arena, scope, c->id, p) : WG_ENOMEM;
+		c->petition = rc ? NULL : p;
+	}
+	/* A row missing for a case made before its kind kept one reads as none. */
+	if (rc == WG_ENOTFOUND)
+		rc = 0;
+	wg_case_person *people = NULL;
+	if (!rc)
+		rc = wg_case_people(db, env->arena, c->id, &people, &c->npeople);
+	c->people = people;
+	return rc;
+}
+
 int wg_case_get(wg_db *db, const wg_case_env *env, int64_t id, wg_case_fn fn, void *ctx)
 {
 	wg_scope scope;
@@ -915,6 +1005,8 @@ int wg_case_get(wg_db *db, const wg_case_env *env, int64_t id, wg_case_fn fn, vo
 		                          &c.ndepartments);
 		if (!rc)
 			rc = fill_actions(db, env, &c);
+		if (!rc)
+			rc = fill_kind(db, env, &scope, &c);
 		if (!rc && fn)
 			rc = fn(ctx, &c);
 	} else if (rc == WG_DB_DONE) {
@@ -1042,6 +1134,16 @@ static int make_list_query(const wg_case_env *env, const wg_case_filter *f, bool
 	list_equal(q, "c.department = ?", f->department);
 	list_equal(q, "c.source = ?", f->source);
 	list_equal(q, "c.risk = ?", f->risk);
+	list_equal(q, "c.tier = ?", f->tier);
+	if (f->in_charge) {
+		list_cond(q, "c.id IN (SELECT ic.case_id FROM case_in_charge ic WHERE ic.user_id = ? AND "
+		             "ic.released_at IS NULL)");
+		list_int(q, f->in_charge);
+	}
+	if (f->mediator) {
+		list_cond(q, "c.mediator_user = ?");
+		list_int(q, f->mediator);
+	}
 	if (f->overdue == 1) {
 		list_cond(q, "(c.overdue = 1 OR c.deadline < ?)");
 		list_int(q, env->now);

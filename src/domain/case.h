@@ -74,6 +74,10 @@ typedef struct wg_case_report {
 	const char *photos[WG_CASE_PHOTOS_MAX];
 	size_t nphotos;
 	bool citizen; /* from the portal: source citizen, a tracking code */
+	/* The request's JSON object, for the members only a kind has (a
+	 * dispute's parties, subject_matter, amount; a petition's petition:
+	 * dispute.h); NULL for none. */
+	const json_t *body;
 } wg_case_report;
 
 typedef struct wg_case_department {
@@ -110,6 +114,13 @@ typedef struct wg_case {
 	const char *result;
 	int64_t returns, extensions, reworks, reopens, escalations;
 	int64_t reported_at, accepted_at, dispatched_at, closed_at, updated_at, version;
+	/* Read with one case by id (wg_case_get), NULL in lists: a dispute's
+	 * or a petition's own part (dispute.h), and the people with a duty
+	 * on it (in personal charge, calling back). */
+	const struct wg_dispute *dispute;
+	const struct wg_petition *petition;
+	const struct wg_case_person *people;
+	size_t npeople;
 	/* The actions the caller may take now, by name (flow order). */
 	const char *actions[WG_FLOW_ACTIONS_MAX];
 	size_t nactions;
@@ -163,6 +174,9 @@ int wg_case_act(wg_db *db, const wg_case_env *env, int64_t id, const char *actio
 typedef struct wg_case_filter {
 	const char *kind, *state, *category, *department, *source, *risk, *q;
 	const char *area, *area_field; /* region or grid code, field name for errors */
+	const char *tier;              /* disputes: the triage tier */
+	int64_t in_charge;             /* cases this account is in charge of or calls back; 0 any */
+	int64_t mediator;              /* disputes this account leads the mediation of; 0 any */
 	int64_t assignee;              /* cases whose owner is this account's department; 0 any */
 	int overdue;                   /* -1 any, 0 not overdue, 1 overdue */
 	int64_t from, to;              /* reported_at range, 0 open */

@@ -48,6 +48,9 @@ static bool place_ok(const wg_case_env *env, const wg__case_row *row, enum wg_fl
 	case WG_FLOW_SCOPE_DEPARTMENT: return c->department && strcmp(c->department, row->department) == 0;
 	case WG_FLOW_SCOPE_HANDLER: return has_department(deps, ndeps, c->department, true, true, false);
 	case WG_FLOW_SCOPE_SUMMONED: return has_department(deps, ndeps, c->department, false, false, true);
+	case WG_FLOW_SCOPE_MEDIATOR:
+		return (c->user_id && c->user_id == row->mediator_user) ||
+		       place_ok(env, row, WG_FLOW_SCOPE_CENTRE, deps, ndeps);
 	case WG_FLOW_SCOPE_ANY:
 	case WG_FLOW_SCOPE_COUNT: break;
 	}
@@ -70,7 +73,9 @@ static bool effects_possible(const wg_case_env *env, const wg__case_row *row, co
 		return false;
 	if ((a->effects & WG_FLOW_EFFECT_SUMMON) && !town_caller(env->caller))
 		return false;
-	return !(a->effects & WG_FLOW_EFFECT_ESCALATE) || strcmp(row->level, "county") != 0;
+	if ((a->effects & WG_FLOW_EFFECT_ESCALATE) && strcmp(row->level, "county") == 0)
+		return false;
+	return wg__dispute_possible(row, a->effects);
 }
 
 bool wg__case_may(const wg_case_env *env, const wg__case_row *row, const wg_flow_action *a,
@@ -81,12 +86,6 @@ bool wg__case_may(const wg_case_env *env, const wg__case_row *row, const wg_flow
 }
 
 /* ---- fields ------------------------------------------------------------------ */
-
-/* The checked values of an action's fields, by the field's index. */
-struct values {
-	const json_t *v[WG_FLOW_FIELDS_MAX];
-	int64_t time[WG_FLOW_FIELDS_MAX]; /* TIME fields, UTC ms */
-};
 
 static bool list_field(wg_field_errors *fe, const wg_flow_field *f, const json_t *v, bool sha)
 {
@@ -117,7 +116,7 @@ static bool list_field(wg_field_errors *fe, const wg_flow_field *f, const json_t
 	return true;
 }
 
-static bool check_field(const wg_case_env *env, const wg_flow_field *f, const json_t *v, struct values *vals,
+static bool check_field(const wg_case_env *env, const wg_flow_field *f, const json_t *v, wg__case_act *x,
                         size_t i, wg_field_errors *fe)
 {
 	const char *s = json_string_value(v);
@@ -147,9 +146,9 @@ static bool check_field(const wg_case_env *env, const wg_flow_field *f, const js
 		wg_field_errors_add(fe, f->name, "unknown", "%s is not one of the allowed values", f->name);
 		return false;
 	case WG_FLOW_TIME:
-		if (!s || wg_clock_parse_rfc3339(s, &vals->time[i]) != 0)
+		if (!s || wg_clock_parse_rfc3339(s, &x->time[i]) != 0)
 			break;
-		if (vals->time[i] <= env->now) {
+		if (x->time[i] <= env->now) {
 			wg_field_errors_add(fe, f->name, "past", "%s must lie in the future", f->name);
 			return false;
 		}
@@ -173,9 +172,8 @@ static bool check_field(const wg_case_env *env, const wg_flow_field *f, const js
 }
 
 static int check_fields(const wg_case_env *env, const wg_flow_action *a, const json_t *fields,
-                        struct values *vals, wg_field_errors *fe)
+                        wg__case_act *x, wg_field_errors *fe)
 {
-	memset(vals, 0, sizeof *vals);
 	if (fields && !json_is_object(fields)) {
 		wg_field_errors_add(fe, "fields", "type",
 		                    "the body must be a JSON object of the action's fields");
@@ -187,47 +185,44 @@ static int check_fields(const wg_case_env *env, const wg_flow_action *a, const j
 		const wg_flow_field *f = wg_flow_field_find(a, key);
 		if (!f)
 			wg_field_errors_add(fe, key, "unknown", "%s takes no field %s", a->name, key);
-		else if (!json_is_null(v) && check_field(env, f, v, vals, (size_t)(f - a->fields), fe))
-			vals->v[f - a->fields] = v;
+		else if (!json_is_null(v) && check_field(env, f, v, x, (size_t)(f - a->fields), fe))
+			x->v[f - a->fields] = v;
 	}
-	for (size_t i = 0; i < a->nfields; i++)
-		if (a->fields[i].required && !(fields && json_object_get(fields, a->fields[i].name)))
+	/* A required field sent as null is as missing: the effects read its value. */
+	for (size_t i = 0; i < a->nfields; i++) {
+		const json_t *given = fields ? json_object_get(fields, a->fields[i].name) : NULL;
+		if (a->fields[i].required && (!given || json_is_null(given)))
 			wg_field_errors_add(fe, a->fields[i].name, "required", "%s is required",
 			                    a->fields[i].name);
+	}
 	return fe->n ? WG_EVALIDATION : 0;
 }
 
-static const json_t *value(const wg_flow_action *a, const struct values *vals, const char *name)
+const json_t *wg__act_value(const wg__case_act *x, const char *name)
 {
-	const wg_flow_field *f = wg_flow_field_find(a, name);
-	return f ? vals->v[f - a->fields] : NULL;
+	const wg_flow_field *f = wg_flow_field_find(x->a, name);
+	return f ? x->v[f - x->a->fields] : NULL;
 }
 
-static const char *value_text(const wg_flow_action *a, const struct values *vals, const char *name)
+const char *wg__act_text(const wg__case_act *x, const char *name)
 {
-	return json_string_value(value(a, vals, name));
+	return json_string_value(wg__act_value(x, name));
 }
 
-static int64_t value_time(const wg_flow_action *a, const struct values *vals, const char *name)
+int64_t wg__act_int(const wg__case_act *x, const char *name)
 {
-	const wg_flow_field *f = wg_flow_field_find(a, name);
-	return f && vals->v[f - a->fields] ? vals->time[f - a->fields] : 0;
+	return json_integer_value(wg__act_value(x, name));
+}
+
+int64_t wg__act_time(const wg__case_act *x, const char *name)
+{
+	const wg_flow_field *f = wg_flow_field_find(x->a, name);
+	return f && x->v[f - x->a->fields] ? x->time[f - x->a->fields] : 0;
 }
 
 /* ---- effects ------------------------------------------------------------------ */
 
-struct act {
-	wg_db *db;
-	const wg_case_env *env;
-	wg__case_row *row;
-	const wg_flow_action *a;
-	const struct values *vals;
-	wg_field_errors *fe;
-	unsigned notify;   /* audiences beyond the action's */
-	bool dissatisfied; /* the to_if condition */
-};
-
-static int add_department(struct act *x, const char *department, const char *role)
+static int add_department(wg__case_act *x, const char *department, const char *role)
 {
 	return wg_db_execf(x->db,
 	                   "INSERT INTO case_departments (case_id, department, role, created_at) "
@@ -236,7 +231,7 @@ static int add_department(struct act *x, const char *department, const char *rol
 	                   NULL, "itti", x->row->id, department, role, x->env->now);
 }
 
-static int set_departments(struct act *x, const char *owner, const json_t *co)
+int wg__act_set_departments(wg__case_act *x, const char *owner, const json_t *co)
 {
 	/* Released, not deleted: the departments keep reading the case. */
 	int rc = wg_db_execf(x->db,
@@ -256,7 +251,7 @@ static int set_departments(struct act *x, const char *owner, const json_t *co)
 }
 
 /* A department the case may go to (field error otherwise). */
-static int reachable(struct act *x, const char *field, const char *dept, bool county_only)
+static int reachable(wg__case_act *x, const char *field, const char *dept, bool county_only)
 {
 	wg_routing_dept d;
 	int rc = wg_routing_check(x->db, dept, x->row->region, x->row->level, NULL, &d);
@@ -271,14 +266,14 @@ static int reachable(struct act *x, const char *field, const char *dept, bool co
 	return 0;
 }
 
-static int effect_dispatch(struct act *x)
+static int effect_dispatch(wg__case_act *x)
 {
 	char routed[WG_DEPARTMENT_CODE_MAX + 1] = "";
 	int rc = wg_routing_owner(x->db, x->row->category, x->row->level, x->row->region, routed,
 	                          sizeof routed);
 	if (rc && rc != WG_ENOTFOUND)
 		return rc;
-	const char *owner = value_text(x->a, x->vals, "department");
+	const char *owner = wg__act_text(x, "department");
 	if (!owner && !*routed) {
 		wg_field_errors_add(x->fe, "department", "required",
 		                    "no department holds category %s at this level: name one",
@@ -289,11 +284,11 @@ static int effect_dispatch(struct act *x)
 		owner = routed;
 	else if ((rc = reachable(x, "department", owner, false)) != 0)
 		return rc;
-	if (strcmp(owner, routed) != 0 && !value_text(x->a, x->vals, "reason"))
+	if (strcmp(owner, routed) != 0 && !wg__act_text(x, "reason"))
 		wg_field_errors_add(x->fe, "reason", "required",
 		                    "a reason is required to dispatch elsewhere than the duty list's %s",
 		                    *routed ? routed : "(none)");
-	const json_t *co = value(x->a, x->vals, "co_departments");
+	const json_t *co = wg__act_value(x, "co_departments");
 	size_t i;
 	json_t *d;
 	json_array_foreach((json_t *)co, i, d) {
@@ -306,27 +301,29 @@ static int effect_dispatch(struct act *x)
 	if (x->fe->n)
 		return WG_EVALIDATION;
 	x->row->dispatched_at = x->env->now;
-	int64_t deadline = value_time(x->a, x->vals, "deadline");
+	int64_t deadline = wg__act_time(x, "deadline");
 	if (!deadline &&
 	    (rc = wg__case_category_deadline(x->db, x->env, x->row->category, x->env->now, &deadline)))
 		return rc;
 	x->row->handle_deadline = deadline;
 	x->row->pending_deadline = 0;
-	return set_departments(x, owner, co);
+	return wg__act_set_departments(x, owner, co);
 }
 
-static int effect_assess(struct act *x)
+static int effect_assess(wg__case_act *x)
 {
-	const char *category = value_text(x->a, x->vals, "category");
+	const char *category = wg__act_text(x, "category");
 	if (category) {
 		/* Only a minor category of the case's own kind. */
 		wg_stmt *st;
 		int rc = wg_db_prepare_cached(
-			x->db, "SELECT 1 FROM categories WHERE code = ? AND kind = ? AND parent IS NOT NULL",
+			x->db,
+			"SELECT 1 FROM categories WHERE code = ? AND (kind = ? OR ? = 'petition') AND "
+			"parent IS NOT NULL",
 			&st);
 		if (rc)
 			return rc;
-		rc = wg_stmt_bindf(st, "tt", category, x->row->kind);
+		rc = wg_stmt_bindf(st, "ttt", category, x->row->kind, x->row->kind);
 		if (!rc)
 			rc = wg_stmt_step(st);
 		wg_stmt_finalize(st);
@@ -338,28 +335,18 @@ static int effect_assess(struct act *x)
 		else
 			snprintf(x->row->category, sizeof x->row->category, "%s", category);
 	}
-	const char *priority = value_text(x->a, x->vals, "priority");
+	const char *priority = wg__act_text(x, "priority");
 	if (priority)
 		snprintf(x->row->priority, sizeof x->row->priority, "%s", priority);
-	const char *level = value_text(x->a, x->vals, "level");
-	if (level && strcmp(level, x->row->level) != 0) {
-		/* Assessment may raise the level, never lower it. */
-		bool above = false;
-		for (const char *l = wg__case_level_up(x->row->level); l; l = wg__case_level_up(l))
-			above = above || strcmp(l, level) == 0;
-		char centre[16];
-		if (!above || !wg__case_centre_at(x->row->region, level, centre))
-			wg_field_errors_add(x->fe, "level", "lower", "the level can only be raised from %s",
-			                    x->row->level);
-		else {
-			snprintf(x->row->level, sizeof x->row->level, "%s", level);
-			snprintf(x->row->centre, sizeof x->row->centre, "%s", centre);
-		}
-	}
+	const char *level = wg__act_text(x, "level");
+	/* Assessment may raise the level, never lower it. */
+	if (level && !wg__case_raise_level(x->row, level))
+		wg_field_errors_add(x->fe, "level", "lower", "the level can only be raised from %s",
+		                    x->row->level);
 	return x->fe->n ? WG_EVALIDATION : 0;
 }
 
-static int effect_escalate(struct act *x)
+static int effect_escalate(wg__case_act *x)
 {
 	const char *up = wg__case_level_up(x->row->level);
 	char centre[16];
@@ -373,14 +360,15 @@ static int effect_escalate(struct act *x)
 	x->row->escalations++;
 	x->row->handle_deadline = 0;
 	x->notify |= WG_FLOW_AUDIENCE_HANDLERS;
-	return set_departments(x, NULL, NULL);
+	int rc = wg__act_set_departments(x, NULL, NULL);
+	return rc ? rc : wg__dispute_release_mediator(x);
 }
 
-static int effect_extend(struct act *x, unsigned effect)
+static int effect_extend(wg__case_act *x, unsigned effect)
 {
 	wg__case_row *r = x->row;
 	if (effect == WG_FLOW_EFFECT_EXTEND_REQUEST) {
-		int64_t t = value_time(x->a, x->vals, "deadline");
+		int64_t t = wg__act_time(x, "deadline");
 		if (t <= r->handle_deadline) {
 			wg_field_errors_add(x->fe, "deadline", "not_later",
 			                    "the new deadline must be after the current one");
@@ -401,15 +389,15 @@ static int effect_extend(struct act *x, unsigned effect)
 	return 0;
 }
 
-static int effect_summon(struct act *x)
+static int effect_summon(wg__case_act *x)
 {
 	if (!town_caller(x->env->caller)) {
 		wg_field_errors_add(x->fe, "departments", "role",
 		                    "only a town centre summons county departments");
 		return WG_EVALIDATION;
 	}
-	const json_t *deps = value(x->a, x->vals, "departments");
-	int64_t hours = json_integer_value(value(x->a, x->vals, "hours"));
+	const json_t *deps = wg__act_value(x, "departments");
+	int64_t hours = wg__act_int(x, "hours");
 	int64_t due = wg_calendar_add_working_minutes(x->env->cal, x->env->now, hours * 60,
 	                                              (int)wg__case_setting(x->env, "time.offset_minutes"));
 	size_t i;
@@ -432,9 +420,9 @@ static int effect_summon(struct act *x)
 	return rc;
 }
 
-static int effect_merge(struct act *x)
+static int effect_merge(wg__case_act *x)
 {
-	int64_t master = json_integer_value(value(x->a, x->vals, "master"));
+	int64_t master = wg__act_int(x, "master");
 	wg__case_row m;
 	int rc = master == x->row->id ? WG_ENOTFOUND : wg__case_load(x->db, x->env, master, &m);
 	if (rc == WG_ENOTFOUND) {
@@ -455,19 +443,18 @@ static int effect_merge(struct act *x)
 	return 0;
 }
 
-static int link_photos(struct act *x)
+int wg__act_link_files(wg__case_act *x, const char *field)
 {
-	const json_t *photos = value(x->a, x->vals, "photos");
+	const json_t *files = wg__act_value(x, field);
 	size_t i;
 	json_t *p;
 	int rc = 0;
-	json_array_foreach((json_t *)photos, i, p) {
+	json_array_foreach((json_t *)files, i, p) {
 		const char *sha = json_string_value(p);
 		wg_attachment att;
 		rc = wg_attachment_get(x->db, x->env->caller, sha, &att);
 		if (rc == WG_ENOTFOUND) {
-			wg_field_errors_add(x->fe, "photos", "not_found", "no uploaded file %s of yours",
-			                    sha);
+			wg_field_errors_add(x->fe, field, "not_found", "no uploaded file %s of yours", sha);
 			return WG_EVALIDATION;
 		}
 		if (!rc)
@@ -479,7 +466,7 @@ static int link_photos(struct act *x)
 	return 0;
 }
 
-static int apply_effect(struct act *x, unsigned effect)
+static int apply_effect(wg__case_act *x, unsigned effect)
 {
 	wg__case_row *r = x->row;
 	const wg_case_env *env = x->env;
@@ -490,14 +477,14 @@ static int apply_effect(struct act *x, unsigned effect)
 	case WG_FLOW_EFFECT_RETURN:
 		r->returns++;
 		r->handle_deadline = 0;
-		return set_departments(x, NULL, NULL);
+		return wg__act_set_departments(x, NULL, NULL);
 	case WG_FLOW_EFFECT_EXTEND_REQUEST:
 	case WG_FLOW_EFFECT_EXTEND_APPROVE:
 	case WG_FLOW_EFFECT_EXTEND_REFUSE: return effect_extend(x, effect);
 	case WG_FLOW_EFFECT_FEEDBACK:
 		r->feedback_at = env->now;
 		r->handled_late = r->handle_deadline && env->now > r->handle_deadline;
-		r->result = value_text(x->a, x->vals, "result");
+		r->result = wg__act_text(x, "result");
 		return 0;
 	case WG_FLOW_EFFECT_REWORK:
 		r->reworks++;
@@ -505,9 +492,9 @@ static int apply_effect(struct act *x, unsigned effect)
 		return 0;
 	case WG_FLOW_EFFECT_CLOSE: r->closed_at = env->now; return 0;
 	case WG_FLOW_EFFECT_RATE: {
-		int64_t s = json_integer_value(value(x->a, x->vals, "satisfaction"));
+		int64_t s = wg__act_int(x, "satisfaction");
 		r->satisfaction = s;
-		x->dissatisfied = s <= 2 && r->reopens == 0;
+		x->cond = s <= 2 && r->reopens == 0;
 		return 0;
 	}
 	case WG_FLOW_EFFECT_REOPEN:
@@ -518,7 +505,7 @@ static int apply_effect(struct act *x, unsigned effect)
 		return 0;
 	case WG_FLOW_EFFECT_ESCALATE: return effect_escalate(x);
 	case WG_FLOW_EFFECT_SUPERVISE:
-		snprintf(r->supervision, sizeof r->supervision, "%s", value_text(x->a, x->vals, "colour"));
+		snprintf(r->supervision, sizeof r->supervision, "%s", wg__act_text(x, "colour"));
 		return 0;
 	case WG_FLOW_EFFECT_SUMMON: return effect_summon(x);
 	case WG_FLOW_EFFECT_REPORT_IN:
@@ -527,6 +514,18 @@ static int apply_effect(struct act *x, unsigned effect)
 		                   "department = ? AND role = 'summoned'",
 		                   NULL, "iit", env->now, r->id, env->caller->department);
 	case WG_FLOW_EFFECT_MERGE: return effect_merge(x);
+	case WG_FLOW_EFFECT_RISK:
+	case WG_FLOW_EFFECT_TRIAGE:
+	case WG_FLOW_EFFECT_FAMILY:
+	case WG_FLOW_EFFECT_MEDIATE:
+	case WG_FLOW_EFFECT_SESSION:
+	case WG_FLOW_EFFECT_MINUTES:
+	case WG_FLOW_EFFECT_AGREE:
+	case WG_FLOW_EFFECT_FAIL:
+	case WG_FLOW_EFFECT_JUDICIAL_REQUEST:
+	case WG_FLOW_EFFECT_JUDICIAL_RECORD:
+	case WG_FLOW_EFFECT_PERFORM:
+	case WG_FLOW_EFFECT_CALLBACK: return wg__dispute_effect(x, effect);
 	}
 	return WG_EINTERNAL;
 }
@@ -580,18 +579,20 @@ int wg__case_apply(wg_db *db, const wg_case_env *env, wg__case_row *row, const w
 		if (!place_ok(env, row, a->scope, deps, n))
 			return WG_EFORBIDDEN;
 	}
-	struct values vals;
-	rc = check_fields(env, a, fields, &vals, fe);
-	struct act x = {db, env, row, a, &vals, fe, 0, false};
+	wg__case_act x = {.db = db, .env = env, .row = row, .a = a, .fe = fe};
+	rc = check_fields(env, a, fields, &x, fe);
 	for (unsigned e = 0; !rc && e < WG_FLOW_EFFECT_COUNT; e++)
 		if (a->effects & (1u << e))
 			rc = apply_effect(&x, 1u << e);
 	if (!rc && (a->effects & WG_FLOW_EFFECT_FEEDBACK || wg_flow_field_find(a, "photos")))
-		rc = link_photos(&x);
+		rc = wg__act_link_files(&x, "photos");
 	if (rc)
 		return rc;
+	/* The people in personal charge of a dispute hear of every step. */
+	if (row->risk[0])
+		x.notify |= WG_FLOW_AUDIENCE_IN_CHARGE;
 	int from = row->state;
-	int to = wg_flow_target(a, from, x.dissatisfied);
+	int to = wg_flow_target(a, from, x.cond);
 	bool moved = to >= 0 && to != from;
 	if (to >= 0)
 		row->state = to;

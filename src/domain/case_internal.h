@@ -30,6 +30,12 @@ typedef struct wg__case_row {
 	const char *result; /* NULL: unchanged */
 	int64_t returns, extensions, reworks, reopens, escalations;
 	int64_t accepted_at, dispatched_at, feedback_at, closed_at;
+	/* Disputes (dispute.c): "" or 0 for other kinds. */
+	char risk[8], tier[8];
+	char judicial[12];    /* requested confirmed refused; read from disputes */
+	char family_level[8]; /* read from disputes */
+	int64_t mediator_user;
+	int64_t ladder; /* 0..WG_DISPUTE_LADDER_TOP */
 } wg__case_row;
 
 /* Case id into *row when the caller sees it (system: always). Returns 0,
@@ -60,6 +66,11 @@ int wg__case_audit(wg_db *db, const wg_case_env *env, const wg__case_row *row, c
  * false for a level above the region's own. */
 bool wg__case_centre_at(const char *region, const char *level, char *out);
 
+/* Raise the row's level (and centre with it) to level when that lies
+ * above; true when it did or the row is at level already, false when
+ * level lies below or has no centre for the case's region. */
+bool wg__case_raise_level(wg__case_row *row, const char *level);
+
 /* The next level above ("grid" -> "village" -> "town" -> "county"), NULL
  * for county. */
 const char *wg__case_level_up(const char *level);
@@ -87,6 +98,36 @@ int wg__case_category_deadline(wg_db *db, const wg_case_env *env, const char *ca
 
 /* ---- case_action.c ---- */
 
+/* An action being applied: its checked fields by the field's index (NULL
+ * when not given), what the effects add to its notice, and the outcome of
+ * its to_if condition. dispute.c applies the dispute effects on it. */
+typedef struct wg__case_act {
+	wg_db *db;
+	const wg_case_env *env;
+	wg__case_row *row;
+	const wg_flow_action *a;
+	const json_t *v[WG_FLOW_FIELDS_MAX];
+	int64_t time[WG_FLOW_FIELDS_MAX]; /* TIME fields, UTC ms */
+	wg_field_errors *fe;
+	unsigned notify; /* audiences beyond the action's */
+	bool cond;       /* the action's to_if condition holds */
+} wg__case_act;
+
+/* The value of the field named (NULL when not given or not declared), as
+ * text (NULL unless a string), whole number (0 when absent), time (0). */
+const json_t *wg__act_value(const wg__case_act *x, const char *name);
+const char *wg__act_text(const wg__case_act *x, const char *name);
+int64_t wg__act_int(const wg__case_act *x, const char *name);
+int64_t wg__act_time(const wg__case_act *x, const char *name);
+
+/* Link the uploaded files of the attachments field named (the caller's
+ * own uploads) to the case; a file not theirs is a field error. */
+int wg__act_link_files(wg__case_act *x, const char *field);
+
+/* The departments of the case released and, when owner, the owner set
+ * (escalation, return and dispatch). */
+int wg__act_set_departments(wg__case_act *x, const char *owner, const json_t *co);
+
 /* Apply action a to the loaded row as the caller of env, with fields
  * already present in json (may be NULL): checks roles, place, state,
  * version (expect 0: none) and fields, then applies it. The scheduler's
@@ -102,5 +143,31 @@ bool wg__case_may(const wg_case_env *env, const wg__case_row *row, const wg_flow
  * released ones) into deps (strings in arena), at most max. Returns 0, WG_ENOMEM or a store error. */
 int wg__case_departments(wg_db *db, wg_arena *arena, int64_t id, wg_case_department *deps, size_t max,
                          size_t *n);
+
+/* ---- dispute.c and petition.c: the kinds' own parts ---- */
+
+/* What a report of a dispute or a petition carries besides a case's
+ * fields (body: the request's JSON object), checked before the case is
+ * placed and stored once it has an id. Members of another kind's report
+ * are field errors. */
+typedef struct wg__kind_report wg__kind_report;
+int wg__kind_report_check(wg_db *db, const wg_case_env *env, const char *kind, const json_t *body,
+                          wg__kind_report **out, wg_field_errors *fe);
+int wg__kind_report_store(wg_db *db, const wg_case_env *env, const wg__case_row *row,
+                          const wg__kind_report *k);
+
+/* Apply a dispute effect (flow.h) to the action x. */
+int wg__dispute_effect(wg__case_act *x, unsigned effect);
+
+/* Whether the dispute effects leave an action anything to do in the
+ * row's present (judicial confirmation asked for or not, a family level
+ * to call back on). */
+bool wg__dispute_possible(const wg__case_row *row, unsigned effects);
+
+/* The lead mediator released (escalation): the next level assigns. */
+int wg__dispute_release_mediator(wg__case_act *x);
+
+/* The users with a duty on the case to notify (in charge), each fn(ctx, user id). */
+int wg__case_people_users(wg_db *db, int64_t case_id, int (*fn)(void *ctx, int64_t user), void *ctx);
 
 #endif

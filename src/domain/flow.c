@@ -47,6 +47,7 @@ static const char *const scope_names[WG_FLOW_SCOPE_COUNT] = {
 	[WG_FLOW_SCOPE_DEPARTMENT] = "department",
 	[WG_FLOW_SCOPE_HANDLER] = "handler",
 	[WG_FLOW_SCOPE_SUMMONED] = "summoned",
+	[WG_FLOW_SCOPE_MEDIATOR] = "mediator",
 	[WG_FLOW_SCOPE_ANY] = "any",
 };
 #define COUNT(a) (sizeof(a) / sizeof(a)[0])
@@ -67,9 +68,11 @@ static const char *const unit_names[] = {
  * decides on. */
 static const char *const condition_names[WG_FLOW_COND_COUNT] = {
 	[WG_FLOW_COND_DISSATISFIED] = "dissatisfied",
+	[WG_FLOW_COND_LADDER_END] = "ladder_end",
 };
 static const int condition_effects[WG_FLOW_COND_COUNT] = {
 	[WG_FLOW_COND_DISSATISFIED] = WG_FLOW_EFFECT_INDEX_RATE,
+	[WG_FLOW_COND_LADDER_END] = WG_FLOW_EFFECT_INDEX_FAIL,
 };
 
 static const char *const type_names[WG_FLOW_FIELD_TYPE_COUNT] = {
@@ -115,6 +118,9 @@ typedef struct effect_field {
 static const char *const priorities[] = {"normal", "urgent", NULL};
 static const char *const levels[] = {"grid", "village", "town", "county", NULL};
 static const char *const colours[] = {"yellow", "red", NULL};
+static const char *const risks[] = {"red", "yellow", "blue", NULL};
+static const char *const family_levels[] = {"safe", "micro", "low", "medium", "high", NULL};
+static const char *const judicial_results[] = {"confirmed", "refused", NULL};
 
 #define EFFECT_FIELDS_MAX 4
 #define E(name) [WG_FLOW_EFFECT_INDEX_##name]
@@ -133,6 +139,22 @@ static const effect_field effect_rules[WG_FLOW_EFFECT_COUNT][EFFECT_FIELDS_MAX] 
 	/* A summons is answered within hours: at most a month of them. */
 	E(SUMMON) = {{"departments", WG_FLOW_DEPARTMENTS, true}, {"hours", WG_FLOW_INT, true, 1, 720}},
 	E(MERGE) = {{"master", WG_FLOW_CASE, true}},
+	E(RISK) = {{"risk", WG_FLOW_ENUM, true, .values = risks}},
+	E(TRIAGE) = {{"tier", WG_FLOW_ENUM, true, .values = levels}},
+	E(FAMILY) = {{"family_level", WG_FLOW_ENUM, .values = family_levels}},
+	/* Ids of the registries (domain/mediation.h). */
+	E(MEDIATE) = {{"body", WG_FLOW_INT, true, 1, JS_INT_MAX},
+                      {"mediator", WG_FLOW_INT, true, 1, JS_INT_MAX}},
+	E(SESSION) = {{"at", WG_FLOW_TIME, true},
+                      {"place", WG_FLOW_STRING},
+                      {"online", WG_FLOW_BOOL},
+                      {"attendees", WG_FLOW_TEXT}},
+	E(MINUTES) = {{"session", WG_FLOW_INT, true, 1, JS_INT_MAX}, {"minutes", WG_FLOW_TEXT, true}},
+	E(AGREE) = {{"terms", WG_FLOW_TEXT, true}, {"documents", WG_FLOW_ATTACHMENTS}},
+	E(FAIL) = {{"reason", WG_FLOW_TEXT, true}},
+	E(JUDICIAL_REQUEST) = {{"court", WG_FLOW_STRING, true}},
+	E(JUDICIAL_RECORD) = {{"result", WG_FLOW_ENUM, true, .values = judicial_results},
+                              {"ruling", WG_FLOW_STRING}},
 };
 #undef E
 
@@ -442,8 +464,6 @@ static int from_bit(const parser *p, const char *at, const char *name, uint32_t 
 	int s = wg_flow_state_index(p->f, name);
 	if (s < 0)
 		return fail(p, at, "unknown state \"%s\"", name);
-	if (p->f->states[s].terminal)
-		return fail(p, at, "\"%s\" is a terminal state: no action leaves it", name);
 	*bit = 1u << s;
 	return 0;
 }
@@ -834,6 +854,23 @@ static int check_effects(const parser *p, const char *at, const wg_flow_action *
 	return 0;
 }
 
+/* An action may be taken in a terminal state only when it leaves the
+ * state as it is (a family dispute's call-backs go on after it closed):
+ * nothing leaves a terminal state. */
+static int stays_in_terminal(const parser *p, const char *at, const wg_flow_action *a)
+{
+	for (size_t s = 0; s < p->f->nstates; s++) {
+		if (!(a->from & (1u << s)) || !p->f->states[s].terminal)
+			continue;
+		if (a->to >= 0 || a->to_if != WG_FLOW_COND_NONE || a->to_from[s] != -2)
+			return fail(p, sub(at, "from").s,
+			            "\"%s\" is a terminal state: no action leaves it (an action from it has "
+			            "no \"to\")",
+			            p->f->states[s].name);
+	}
+	return 0;
+}
+
 static int parse_action(parser *p, const char *at, const char *key, const json_t *v, size_t i)
 {
 	static const char *const known[] = {"label",  "label_en", "from",  "to",     "to_from",
@@ -854,6 +891,8 @@ static int parse_action(parser *p, const char *at, const char *key, const json_t
 		rc = get_set(p, v, at, "from", true, from_bit, &a->from);
 	if (!rc)
 		rc = parse_targets(p, v, at, a);
+	if (!rc)
+		rc = stays_in_terminal(p, at, a);
 	if (!rc)
 		rc = get_set(p, v, at, "roles", true, role_bit, &a->roles);
 	if (!rc)
@@ -1134,12 +1173,58 @@ static int kind_index(const char *kind)
 	return find_name(kind_names, KIND_COUNT, kind);
 }
 
+/* The text of a flow file that names a base ({"base": "event", ...}): the
+ * base flow's document with each of the file's members in place of the
+ * base's, a null member removing it. Returns 0 with *merged (free()) or
+ * NULL when the file has no base; WG_EVALIDATION when the base is not a
+ * flow loaded without a base of its own; WG_EBADREQ for text that is not
+ * JSON (left to wg_flow_parse to describe); WG_ENOMEM. *skip: the file
+ * loads on the other pass (load_one). */
+static int based_text(const char *file, const char *text, size_t len, wg_flow *const *set, int pass,
+                      char **merged, bool *skip, char *err, size_t errlen)
+{
+	*merged = NULL;
+	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *base = json_object_get(doc, "base");
+	*skip = (base != NULL) != (pass == 1);
+	if (!base || *skip) {
+		json_decref(doc);
+		return 0;
+	}
+	int k = kind_index(json_string_value(base));
+	json_t *copy = k >= 0 && set[k] ? json_deep_copy(set[k]->doc) : NULL;
+	int rc = 0;
+	if (k < 0 || !set[k]) {
+		say(err, errlen, "%s: base: must name the kind of a flow file without a base (%s)", file,
+		    "event, dispute, petition");
+		rc = WG_EVALIDATION;
+	} else if (!copy) {
+		rc = WG_ENOMEM;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(doc, key, v) {
+		if (rc || strcmp(key, "base") == 0)
+			continue;
+		if (json_is_null(v))
+			json_object_del(copy, key);
+		else if (json_object_set(copy, key, v) != 0)
+			rc = WG_ENOMEM;
+	}
+	if (!rc && !(*merged = json_dumps(copy, 0)))
+		rc = WG_ENOMEM;
+	json_decref(copy);
+	json_decref(doc);
+	return rc;
+}
+
 /* Parse dir/name into set, refusing a second flow of a kind or a number
- * prefix already taken. */
-static int load_one(const char *dir, const char *name, wg_flow **set, char *err, size_t errlen)
+ * prefix already taken. Files without a base load on pass 0, those that
+ * name one (based_text) on pass 1, so that a base is loaded first. */
+static int load_one(const char *dir, const char *name, int pass, wg_flow **set, char *err, size_t errlen)
 {
 	char file[4096];
-	char *text;
+	char *text, *merged = NULL;
 	size_t len;
 	wg_flow *f;
 	if ((size_t)snprintf(file, sizeof file, "%s/%s", dir, name) >= sizeof file)
@@ -1147,8 +1232,19 @@ static int load_one(const char *dir, const char *name, wg_flow **set, char *err,
 	int rc = read_file(file, &text, &len, err, errlen);
 	if (rc)
 		return rc;
-	rc = wg_flow_parse(text, len, file, &f, err, errlen);
+	bool skip = false;
+	rc = based_text(file, text, len, set, pass, &merged, &skip, err, errlen);
+	if (!rc && skip) {
+		wg_free(text);
+		return 0;
+	}
+	if (!rc)
+		rc = merged ? wg_flow_parse(merged, strlen(merged), file, &f, err, errlen)
+		            : wg_flow_parse(text, len, file, &f, err, errlen);
 	wg_free(text);
+	free(merged);
+	if (rc == WG_ENOMEM && err && errlen && !err[0])
+		say(err, errlen, "%s: out of memory", file);
 	if (rc)
 		return rc;
 	int k = kind_index(f->kind);
@@ -1192,11 +1288,11 @@ int wg_flow_load_dir(const char *dir, char *err, size_t errlen)
 		say(err, errlen, "%s: no flow files (*.json)", dir);
 		rc = WG_EVALIDATION;
 	}
-	for (int i = 0; i < n; i++) {
-		if (!rc)
-			rc = load_one(dir, names[i]->d_name, set, err, errlen);
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; !rc && i < n; i++)
+			rc = load_one(dir, names[i]->d_name, pass, set, err, errlen);
+	for (int i = 0; i < n; i++)
 		free(names[i]);
-	}
 	free(names);
 	if (rc) {
 		for (size_t k = 0; k < KIND_COUNT; k++)

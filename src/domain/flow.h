@@ -90,6 +90,7 @@ enum wg_flow_field_type {
  *   department  the caller's department owns the case
  *   handler     the caller's department owns or co-handles the case
  *   summoned    the caller's department was summoned and has not reported in
+ *   mediator    the caller is the case's lead mediator
  *   any         no place rule (the portal and the scheduler) */
 enum wg_flow_scope {
 	WG_FLOW_SCOPE_AREA,
@@ -97,6 +98,7 @@ enum wg_flow_scope {
 	WG_FLOW_SCOPE_DEPARTMENT,
 	WG_FLOW_SCOPE_HANDLER,
 	WG_FLOW_SCOPE_SUMMONED,
+	WG_FLOW_SCOPE_MEDIATOR,
 	WG_FLOW_SCOPE_ANY,
 	WG_FLOW_SCOPE_COUNT
 };
@@ -126,25 +128,57 @@ enum wg_flow_scope {
  *   SUMMON          departments (departments, required) must report in within
  *                   hours (int, required, min and max within 1..720)
  *   REPORT_IN       the caller's department has reported in
- *   MERGE           master (case, required) becomes the case's master */
-#define WG_FLOW_EFFECT_MAP(X)               \
-	X(ACCEPT, "accept")                 \
-	X(ASSESS, "assess")                 \
-	X(DISPATCH, "dispatch")             \
-	X(RETURN, "return")                 \
-	X(EXTEND_REQUEST, "extend_request") \
-	X(EXTEND_APPROVE, "extend_approve") \
-	X(EXTEND_REFUSE, "extend_refuse")   \
-	X(FEEDBACK, "feedback")             \
-	X(REWORK, "rework")                 \
-	X(CLOSE, "close")                   \
-	X(RATE, "rate")                     \
-	X(REOPEN, "reopen")                 \
-	X(ESCALATE, "escalate")             \
-	X(SUPERVISE, "supervise")           \
-	X(SUMMON, "summon")                 \
-	X(REPORT_IN, "report_in")           \
-	X(MERGE, "merge")
+ *   MERGE           master (case, required) becomes the case's master
+ * Disputes (domain/dispute.h applies these):
+ *   RISK            risk (enum red|yellow|blue, required) set; the people in
+ *                   personal charge (包抓) of that colour named
+ *   TRIAGE          tier (enum grid|village|town|county, required) set; the
+ *                   level raised to it when above
+ *   FAMILY          family_level (enum safe|micro|low|medium|high) of a family
+ *                   dispute set, which names who calls back and how often
+ *   MEDIATE         body (int) and mediator (int), both required: the
+ *                   mediation body and lead mediator assigned
+ *   SESSION         a mediation session at (time, required), place (string),
+ *                   online (bool), attendees (text) scheduled
+ *   MINUTES         session (int, required) held, minutes (text, required)
+ *   AGREE           an agreement: terms (text, required), documents (attachments)
+ *   FAIL            the mediation failed: the five-step ladder goes up one
+ *                   (town joint and county joint raise the level), the
+ *                   mediator is released
+ *   JUDICIAL_REQUEST  judicial confirmation asked of court (string, required)
+ *   JUDICIAL_RECORD   its result (enum confirmed|refused, required), ruling (string)
+ *   PERFORM         the agreement was performed: the dispute is resolved
+ *   CALLBACK        a family call-back made: the next one is due an interval on */
+#define WG_FLOW_EFFECT_MAP(X)                   \
+	X(ACCEPT, "accept")                     \
+	X(ASSESS, "assess")                     \
+	X(DISPATCH, "dispatch")                 \
+	X(RETURN, "return")                     \
+	X(EXTEND_REQUEST, "extend_request")     \
+	X(EXTEND_APPROVE, "extend_approve")     \
+	X(EXTEND_REFUSE, "extend_refuse")       \
+	X(FEEDBACK, "feedback")                 \
+	X(REWORK, "rework")                     \
+	X(CLOSE, "close")                       \
+	X(RATE, "rate")                         \
+	X(REOPEN, "reopen")                     \
+	X(ESCALATE, "escalate")                 \
+	X(SUPERVISE, "supervise")               \
+	X(SUMMON, "summon")                     \
+	X(REPORT_IN, "report_in")               \
+	X(MERGE, "merge")                       \
+	X(RISK, "risk")                         \
+	X(TRIAGE, "triage")                     \
+	X(FAMILY, "family")                     \
+	X(MEDIATE, "mediate")                   \
+	X(SESSION, "session")                   \
+	X(MINUTES, "minutes")                   \
+	X(AGREE, "agree")                       \
+	X(FAIL, "fail")                         \
+	X(JUDICIAL_REQUEST, "judicial_request") \
+	X(JUDICIAL_RECORD, "judicial_record")   \
+	X(PERFORM, "perform")                   \
+	X(CALLBACK, "callback")
 
 enum wg_flow_effect_index {
 #define WG__FLOW_EFFECT_INDEX(name, str) WG_FLOW_EFFECT_INDEX_##name,
@@ -161,7 +195,9 @@ enum wg_flow_effect {
 /* Who hears of an action (a notification row for the live stream), as
  * bits; names in the file: "centre", "department", "handlers" (owner and
  * co-handlers), "summoned", "reporter", "grid" (the grid's staff),
- * "above" (the centre one level up). */
+ * "above" (the centre one level up), "in_charge" (the people in personal
+ * charge of a dispute, who hear of every step of it anyway), "mediator"
+ * (the lead mediator's account). */
 #define WG_FLOW_AUDIENCE_MAP(X)     \
 	X(CENTRE, "centre")         \
 	X(DEPARTMENT, "department") \
@@ -169,7 +205,9 @@ enum wg_flow_effect {
 	X(SUMMONED, "summoned")     \
 	X(REPORTER, "reporter")     \
 	X(GRID, "grid")             \
-	X(ABOVE, "above")
+	X(ABOVE, "above")           \
+	X(IN_CHARGE, "in_charge")   \
+	X(MEDIATOR, "mediator")
 
 enum wg_flow_audience_index {
 #define WG__FLOW_AUDIENCE_INDEX(name, str) WG_FLOW_AUDIENCE_INDEX_##name,
@@ -184,8 +222,15 @@ enum wg_flow_audience {
 };
 
 /* Conditions "to_if" may name: case.c decides them.
- *   dissatisfied  satisfaction given is 1 or 2 and the case was never reopened */
-enum wg_flow_condition { WG_FLOW_COND_NONE, WG_FLOW_COND_DISSATISFIED, WG_FLOW_COND_COUNT };
+ *   dissatisfied  satisfaction given is 1 or 2 and the case was never reopened
+ *   ladder_end    a failed mediation reached the ladder's last step
+ *                 (arbitration or court) */
+enum wg_flow_condition {
+	WG_FLOW_COND_NONE,
+	WG_FLOW_COND_DISSATISFIED,
+	WG_FLOW_COND_LADDER_END,
+	WG_FLOW_COND_COUNT
+};
 
 enum wg_flow_unit { WG_FLOW_WORKING_HOURS, WG_FLOW_WORKING_DAYS };
 
@@ -299,7 +344,11 @@ void wg_flow_free(wg_flow *f);
  * Loads every "*.json" in dir (not those whose name starts with a dot:
  * editors' files), in name order; files are named "DIR/NAME" in messages.
  * A folder without one, two files of one kind, and two kinds with one
- * number_prefix are errors (WG_EVALIDATION). Returns 0, WG_EIO (unreadable
+ * number_prefix are errors (WG_EVALIDATION). A file may name another
+ * kind's flow as its base ({"base": "event", "kind": "petition", ...}):
+ * it is that flow's document with each member the file gives in place of
+ * the base's (null removes one), validated as a whole; a base may not have
+ * a base itself (petitions run the event loop: flows/petition.json). Returns 0, WG_EIO (unreadable
  * folder or file, or one larger than 1 MiB), WG_EBADREQ / WG_EVALIDATION
  * (as wg_flow_parse), WG_ENOMEM, with the reason in err. On success
  * replaces what a previous call loaded; on failure that stays in force.

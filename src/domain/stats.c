@@ -192,7 +192,9 @@ static int bucket_of(int64_t minutes)
 static size_t contribute(const struct ctx *x, const struct fig *f, struct entry e[3])
 {
 	bool valid = !f->merged && (f->accepted_at || f->self_resolved || f->escalations > 0);
-	bool closed = f->closed_at && valid;
+	/* A dispute referred to arbitration or court left mediation unresolved:
+	 * it ended, but was not closed (办结). */
+	bool closed = f->closed_at && valid && strcmp(f->state, "referred") != 0;
 	size_t n = 0;
 	struct entry *r = &e[n++];
 	memset(r, 0, sizeof *r);

@@ -249,6 +249,17 @@ int wg_visit_list(wg_db *db, const wg_basedata_env *env, const wg_visit_filter *
 
 /* ---- the schedule ----------------------------------------------------------------- */
 
+/* Family disputes' call-backs (dispute.h) for the person responsible:
+ * the caller (user id), or the centre of the caller's region when the
+ * post has no holder or is a centre's (region, whether a centre). */
+#define CALLBACKS_SQL                                                                                      \
+	"SELECT 'case', c.id, c.title, c.grid, dd.family_level, "                                          \
+	"CASE dd.family_level WHEN 'micro' THEN 30 WHEN 'low' THEN 15 WHEN 'medium' THEN 7 ELSE 3 END, "   \
+	"coalesce(dd.last_callback_at, 0), dd.callback_due FROM disputes dd JOIN cases c ON c.id = "       \
+	"dd.case_id WHERE dd.callback_due IS NOT NULL AND EXISTS (SELECT 1 FROM case_in_charge ic WHERE "  \
+	"ic.case_id = dd.case_id AND ic.duty = 'callback' AND ic.released_at IS NULL AND (ic.user_id = ? " \
+	"OR (ic.user_id IS NULL AND ic.region = ? AND ? = 1)))"
+
 /* Residents: per tag, the later of the last visit and the day the tag was
  * set, plus its interval; per resident, the earliest of those. Places:
  * the same with their one interval. Parameters: scope (2), worker (2) for
@@ -277,7 +288,9 @@ int wg_visit_list(wg_db *db, const wg_basedata_env *env, const wg_visit_filter *
 			       "v.subject_id = p.id), 0) AS last_visit FROM places p WHERE p.visit_days IS " \
 			       "NOT NULL AND " WG_SCOPE_SQL(                                                 \
 				       "p.scope_key") " AND (? = 0 OR p.worker = ?)) pt"                     \
-						      ") d WHERE d.due <= ? AND (d.due > ? OR (d.due = ? "   \
+						      " UNION ALL " CALLBACKS_SQL                            \
+						      ") d WHERE d.due <= ? AND (? = '' OR d.kind = ?) AND " \
+						      "(d.due > ? OR (d.due = ? "                            \
 						      "AND (d.kind > ? OR (d.kind = ? AND d.id > ?)))) "     \
 						      "ORDER BY d.due, d.kind, d.id LIMIT ?"
 
@@ -328,33 +341,46 @@ int wg_visit_due_list(wg_db *db, const wg_basedata_env *env, const wg_visit_due_
 	if (!rc) {
 		const char *kind = f->after_type ? f->after_type : "";
 		int64_t due = f->after_type ? f->after_due : -1;
-		rc = wg_stmt_bind_int(st, idx, worker);
+		/* The call-backs: the caller's own, and their centre's. */
+		const char *region = env->caller->scope ? env->caller->scope : "";
+		bool centre = (env->caller->roles & WG_ROLE_CENTRE_OPERATOR) != 0;
+		const int64_t ints[] = {worker, worker, env->caller->user_id};
+		for (int i = 0; !rc && i < 3; i++)
+			rc = wg_stmt_bind_int(st, idx + i, ints[i]);
+		idx += 3;
 		if (!rc)
-			rc = wg_stmt_bind_int(st, idx + 1, worker);
+			rc = wg_stmt_bind_text(st, idx, region, strlen(region));
+		const int64_t more[] = {centre, horizon};
+		for (int i = 0; !rc && i < 2; i++)
+			rc = wg_stmt_bind_int(st, idx + 1 + i, more[i]);
+		idx += 3;
+		const char *type = f->type ? f->type : "";
+		for (int i = 0; !rc && i < 2; i++)
+			rc = wg_stmt_bind_text(st, idx + i, type, strlen(type));
+		for (int i = 0; !rc && i < 2; i++)
+			rc = wg_stmt_bind_int(st, idx + 2 + i, due);
+		idx += 4;
 		if (!rc)
-			rc = wg_stmt_bind_int(st, idx + 2, horizon);
+			rc = wg_stmt_bind_text(st, idx, kind, strlen(kind));
 		if (!rc)
-			rc = wg_stmt_bind_int(st, idx + 3, due);
+			rc = wg_stmt_bind_text(st, idx + 1, kind, strlen(kind));
 		if (!rc)
-			rc = wg_stmt_bind_int(st, idx + 4, due);
+			rc = wg_stmt_bind_int(st, idx + 2, f->after_type ? f->after_id : 0);
 		if (!rc)
-			rc = wg_stmt_bind_text(st, idx + 5, kind, strlen(kind));
-		if (!rc)
-			rc = wg_stmt_bind_text(st, idx + 6, kind, strlen(kind));
-		if (!rc)
-			rc = wg_stmt_bind_int(st, idx + 7, f->after_type ? f->after_id : 0);
-		if (!rc)
-			rc = wg_stmt_bind_int(st, idx + 8, f->limit > 0 ? f->limit : 0);
+			rc = wg_stmt_bind_int(st, idx + 3, f->limit > 0 ? f->limit : 0);
 	}
 	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
 		wg_visit_due d;
 		memset(&d, 0, sizeof d);
-		bool resident = strcmp(wg_stmt_text(st, 0, NULL), "resident") == 0;
-		d.subject_type = resident ? "resident" : "place";
+		const char *type = wg_stmt_text(st, 0, NULL);
+		bool resident = strcmp(type, "resident") == 0, dispute = strcmp(type, "case") == 0;
+		d.subject_type = resident ? "resident" : dispute ? "case" : "place";
 		d.subject_id = wg_stmt_int(st, 1);
 		d.name = wg_stmt_text(st, 2, NULL);
 		d.grid = wg_stmt_is_null(st, 3) ? NULL : wg_stmt_text(st, 3, NULL);
-		d.kind = wg_stmt_is_null(st, 4) ? NULL : wg_stmt_text(st, 4, NULL);
+		const char *kind = wg_stmt_is_null(st, 4) ? NULL : wg_stmt_text(st, 4, NULL);
+		d.kind = dispute ? NULL : kind;
+		d.family_level = dispute ? kind : NULL;
 		d.visit_days = wg_stmt_int(st, 5);
 		d.last_visit = wg_stmt_int(st, 6);
 		d.due_at = wg_stmt_int(st, 7);

@@ -82,17 +82,18 @@ int wg_visit_list(wg_db *db, const wg_basedata_env *env, const wg_visit_filter *
 
 /* One subject on the schedule. */
 typedef struct wg_visit_due {
-	const char *subject_type; /* "resident" or "place" */
+	const char *subject_type; /* "resident", "place", or "case": a family dispute's call-back */
 	int64_t subject_id;
-	const char *name;
+	const char *name; /* a case's title */
 	const char *grid;
-	const char *kind;       /* place type, or NULL for a resident */
-	int64_t visit_days;     /* the interval that makes it due */
-	int64_t last_visit;     /* UTC ms, 0 when never visited */
-	int64_t due_at;         /* UTC ms */
-	bool missed;            /* due_at is in the past */
-	int64_t missed_periods; /* whole intervals missed, at least 1 when missed */
-	size_t ntags;           /* a resident's special groups on this schedule */
+	const char *kind;         /* place type, or NULL for a resident */
+	const char *family_level; /* a case's family level (dispute.h), else NULL */
+	int64_t visit_days;       /* the interval that makes it due */
+	int64_t last_visit;       /* UTC ms, 0 when never visited */
+	int64_t due_at;           /* UTC ms */
+	bool missed;              /* due_at is in the past */
+	int64_t missed_periods;   /* whole intervals missed, at least 1 when missed */
+	size_t ntags;             /* a resident's special groups on this schedule */
 	const char *tags[WG_SPECIAL_GROUP_COUNT];
 } wg_visit_due;
 
@@ -101,12 +102,15 @@ typedef int (*wg_visit_due_fn)(void *ctx, const wg_visit_due *d);
 /* What is due for the caller by now + within_days, and everything missed,
  * by due_at (then subject type and id): for a caller who is only a grid
  * worker, the subjects whose responsible worker they are; for heads,
- * centres and leaders, every scheduled subject in their scope. Starts
+ * centres and leaders, every scheduled subject in their scope; and the
+ * family disputes whose call-back falls to the caller, or to their centre
+ * when the caller is a centre operator (dispute.h). Starts
  * after the cursor (due_at, subject_type, id) when after_type is not NULL;
  * at most limit. Returns 0, the callback's value or a store error. */
 typedef struct wg_visit_due_filter {
 	int64_t now;
 	int64_t within_days;
+	const char *type; /* "resident", "place" or "case" only; NULL all */
 	int64_t after_due;
 	const char *after_type;
 	int64_t after_id;

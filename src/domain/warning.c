@@ -16,7 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-const char *const wg_warning_kind_names[WG_WARNING_KINDS] = {"overdue", "soon_due", "spike", "missed_visit"};
+const char *const wg_warning_kind_names[WG_WARNING_KINDS] = {"overdue", "soon_due", "spike", "missed_visit",
+                                                             "dispute"};
 
 /* ---- the spike rule ------------------------------------------------------ */
 
@@ -138,7 +139,7 @@ static const char *working_time(wg_arena *arena, int64_t minutes)
 	"COALESCE(?, COALESCE(c.department, ''))"
 #define CASE_COLUMNS                                                                                 \
 	"SELECT c.id, c.number, c.title, c.deadline, c.region, r.name, c.grid, c.category, k.name, " \
-	"c.department, p.name FROM"
+	"c.department, p.name, c.risk FROM"
 #define CASE_NAMES                                                                                 \
 	" JOIN regions r ON r.code = c.region JOIN categories k ON k.code = c.category LEFT JOIN " \
 	"departments p ON p.code = c.department"
@@ -149,6 +150,19 @@ struct case_list {
 	wg_warning_fn fn;
 	void *ctx;
 };
+
+/* An open red or yellow dispute: its colour is the warning's level. */
+static int dispute_item(struct case_list *l, wg_stmt *st, wg_warning *w)
+{
+	wg_arena *arena = l->q->arena;
+	bool red = strcmp(wg_stmt_text(st, 11, NULL), "red") == 0;
+	w->level = red ? "red" : "yellow";
+	w->title = wg_arena_printf(arena, "%s矛盾纠纷：%s", red ? "红色" : "黄色",
+	                           w->case_title ? w->case_title : "");
+	w->detail = wg_arena_printf(arena, "%s %s，尚未化解，包抓责任人跟进",
+	                            w->case_number ? w->case_number : "", red ? "易激化" : "较复杂");
+	return w->title && w->detail ? l->fn(l->ctx, w) : WG_ENOMEM;
+}
 
 static int case_item(struct case_list *l, wg_stmt *st)
 {
@@ -169,6 +183,8 @@ static int case_item(struct case_list *l, wg_stmt *st)
 	w.department_name = dup_col(arena, st, 10, &rc);
 	if (rc)
 		return rc;
+	if (l->kind == WG_WARNING_DISPUTE)
+		return dispute_item(l, st, &w);
 	bool overdue = l->kind == WG_WARNING_OVERDUE;
 	if (q->cal && w.deadline)
 		w.working_minutes = overdue ? wg_calendar_working_minutes_between(q->cal, w.deadline, q->now,
@@ -232,6 +248,32 @@ static int soon_due_list(wg_db *db, const wg_warning_query *q, const wg_stats_ar
 		return rc;
 	rc = wg_stmt_bindf(st, "iiittti", horizon, q->now, horizon, a->lo, a->hi, a->dept,
 	                   (int64_t)WG_WARNING_ITEMS_MAX);
+	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW)
+		rc = case_item(l, st);
+	wg_stmt_finalize(st);
+	return rc == WG_DB_DONE ? 0 : rc;
+}
+
+/* Open red and yellow disputes of the area, through the partial index of
+ * the dispute rows (cases_disputes). Parameters: lo, hi, the department. */
+#define DISPUTE_WHERE \
+	" c.kind = 'dispute' AND c.scope_key >= ? AND c.scope_key < ? AND c.risk IN ('red', 'yellow') AND"
+
+static int dispute_list(wg_db *db, const wg_stats_area *a, struct case_list *l, int64_t *total)
+{
+	wg_stmt *st;
+	int rc = wg_db_query_int(db, "SELECT count(*) FROM cases c WHERE" DISPUTE_WHERE CASE_OPEN, total,
+	                         "ttt", a->lo, a->hi, a->dept);
+	if (rc)
+		return rc;
+	rc = wg_db_prepare_cached(db,
+	                          CASE_COLUMNS
+	                          " cases c" CASE_NAMES " WHERE" DISPUTE_WHERE CASE_OPEN
+	                          " ORDER BY CASE c.risk WHEN 'red' THEN 0 ELSE 1 END, c.id DESC LIMIT ?",
+	                          &st);
+	if (rc)
+		return rc;
+	rc = wg_stmt_bindf(st, "ttti", a->lo, a->hi, a->dept, (int64_t)WG_WARNING_ITEMS_MAX);
 	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW)
 		rc = case_item(l, st);
 	wg_stmt_finalize(st);
@@ -421,10 +463,13 @@ static int visit_item(void *ctx, const wg_visit_due *d)
 	}
 	if (rc)
 		return rc;
-	bool resident = strcmp(d->subject_type, "resident") == 0;
-	w.title = wg_arena_printf(arena, resident ? "走访逾期：%s" : "巡查逾期：%s", w.subject_name);
+	/* What is done on the subject's schedule: a visit, a patrol, a call-back. */
+	const char *what = strcmp(d->subject_type, "resident") == 0 ? "走访"
+	                   : strcmp(d->subject_type, "case") == 0   ? "家庭纠纷回访"
+	                                                            : "巡查";
+	w.title = wg_arena_printf(arena, "%s逾期：%s", what, w.subject_name);
 	w.detail = wg_arena_printf(arena, "应每 %lld 天%s一次，已错过 %lld 个周期", (long long)d->visit_days,
-	                           resident ? "走访" : "巡查", (long long)d->missed_periods);
+	                           what, (long long)d->missed_periods);
 	if (!w.title || !w.detail)
 		return WG_ENOMEM;
 	return v->fn(v->ctx, &w);
@@ -476,5 +521,9 @@ int wg_warning_list(wg_db *db, const wg_warning_query *q, wg_warning_fn fn, void
 	/* Visits are no department's cases: department accounts get none. */
 	if (!rc && (q->kinds & (1u << WG_WARNING_MISSED_VISIT)) && q->visits && !a.dept)
 		rc = visit_list(db, q, &a, fn, ctx, &totals->n[WG_WARNING_MISSED_VISIT]);
+	if (!rc && (q->kinds & (1u << WG_WARNING_DISPUTE))) {
+		l.kind = WG_WARNING_DISPUTE;
+		rc = dispute_list(db, &a, &l, &totals->n[WG_WARNING_DISPUTE]);
+	}
 	return rc;
 }

@@ -12,7 +12,9 @@
  *                 over its baseline in one place (短期内急剧攀升), by the rule
  *                 of wg_spike_test, named with the department in charge;
  *   missed_visit  a special-group resident or key place whose scheduled
- *                 visit is past due.
+ *                 visit is past due, or a family dispute's call-back;
+ *   dispute       open red and yellow disputes (risk colours, dispute.h),
+ *                 red first.
  *
  * Everything is within the caller's scope as the statistics count it: the
  * area asked for must lie in the account's area, and accounts holding
@@ -86,11 +88,12 @@ enum wg_warning_kind {
 	WG_WARNING_SOON_DUE,
 	WG_WARNING_SPIKE,
 	WG_WARNING_MISSED_VISIT,
+	WG_WARNING_DISPUTE,
 	WG_WARNING_KINDS
 };
 
 /* API names by enum wg_warning_kind: "overdue", "soon_due", "spike",
- * "missed_visit". */
+ * "missed_visit", "dispute". */
 extern const char *const wg_warning_kind_names[WG_WARNING_KINDS];
 
 typedef struct wg_warning_query {
@@ -117,7 +120,7 @@ typedef struct wg_warning {
 	const char *grid;                 /* the case's or visit subject's grid */
 	const char *category, *category_name;
 	const char *department, *department_name; /* the owner now; for a spike the one in charge */
-	/* overdue and soon_due */
+	/* overdue, soon_due and dispute */
 	int64_t case_id;
 	const char *case_number, *case_title;
 	int64_t deadline;        /* UTC ms */
@@ -125,7 +128,7 @@ typedef struct wg_warning {
 	/* spike */
 	wg_spike_figures spike;
 	/* missed_visit */
-	const char *subject_type; /* "resident" or "place" */
+	const char *subject_type; /* "resident", "place" or "case" (a family call-back) */
 	int64_t subject_id;
 	const char *subject_name;
 	int64_t due_at, visit_days, missed_periods;
@@ -140,7 +143,8 @@ typedef int (*wg_warning_fn)(void *ctx, const wg_warning *w);
 /* The warnings of q->kinds in the area, kind by kind in enum order, at most
  * WG_WARNING_ITEMS_MAX of each: overdue by deadline (earliest first),
  * soon_due by deadline, spikes by ratio (highest first; then window count,
- * place and category), missed visits by due time. totals gets how many
+ * place and category), missed visits by due time, disputes red first and
+ * newest first. totals gets how many
  * there are of each (missed visits up to WG_WARNING_VISITS_COUNTED);
  * *area_out (may be NULL) the area answered for (NULL: the whole system,
  * for the system caller). Returns 0; WG_EVALIDATION (fe names "region")

@@ -4,6 +4,8 @@
  * this route, and for cookie sessions whether an unsafe request carries
  * the CSRF token. The route table says who may call what; nothing after
  * this step repeats those checks. */
+#include "http/auth.h"
+
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -46,22 +48,33 @@ static bool cookie_token(const char *header, char *buf, size_t len)
 	return false;
 }
 
-static bool find_token(wg_req *req, char *buf, size_t len)
+bool wg_auth_token(const char *authorization, const char *cookie, char *buf, size_t len, bool *from_cookie)
 {
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req->ev);
-	const char *auth = evhttp_find_header(in, "Authorization");
-	if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
-		const char *t = auth + 7;
+	if (authorization && strncasecmp(authorization, "Bearer ", 7) == 0) {
+		const char *t = authorization + 7;
 		while (*t == ' ')
 			t++;
 		size_t n = strlen(t);
 		if (n == 0 || n >= len)
 			return false;
 		memcpy(buf, t, n + 1);
+		*from_cookie = false;
 		return true;
 	}
-	req->cookie_auth = cookie_token(evhttp_find_header(in, "Cookie"), buf, len);
-	return req->cookie_auth;
+	if (!cookie_token(cookie, buf, len))
+		return false;
+	*from_cookie = true;
+	return true;
+}
+
+static bool find_token(wg_req *req, char *buf, size_t len)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req->ev);
+	bool from_cookie = false;
+	bool found = wg_auth_token(evhttp_find_header(in, "Authorization"), evhttp_find_header(in, "Cookie"),
+	                           buf, len, &from_cookie);
+	req->cookie_auth = found && from_cookie;
+	return found;
 }
 
 struct auth_state {

@@ -53,6 +53,7 @@ struct wg_server {
 	struct wg_ratelimit *login_limit;  /* sign-in attempts per address */
 	struct wg_ratelimit *portal_limit; /* citizen portal reports and ratings per address */
 	struct wg_calendar *calendar;      /* working days and office hours */
+	char start_err[512];               /* why a step of the start failed, when it says */
 	struct wg_scheduler *scheduler;    /* case clocks, while the loops run */
 	/* Event streams per account (sse.c), made by the first stream. */
 	_Atomic(struct wg__sse_users *) sse_users;

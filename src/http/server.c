@@ -11,6 +11,7 @@
 #include "core/workpool.h"
 #include "domain/flow.h"
 #include "domain/grid.h"
+#include "domain/holiday.h"
 #include "domain/locate.h"
 #include "http/loop.h"
 #include "http/sse.h"
@@ -78,6 +79,17 @@ struct wg_ratelimit *wg_req_portal_limit(const wg_req *req)
 const struct wg_calendar *wg_req_calendar(const wg_req *req)
 {
 	return req->loop->server->calendar;
+}
+
+struct wg_calendar *wg_req_calendar_edit(const wg_req *req)
+{
+	return req->loop->server->calendar;
+}
+
+static int apply_calendar_edits(wg_db *db, void *arg)
+{
+	wg_server *s = arg;
+	return wg_holiday_apply_edits(db, s->calendar, s->start_err, sizeof s->start_err);
 }
 
 /* The case engine's data: the flow files and the working calendar. A bad
@@ -693,6 +705,10 @@ int wg_server_new(const wg_config *cfg, wg_store *store, const wg_route *routes,
 		return rc;
 	}
 	rc = load_case_data(s, err, errlen);
+	/* The holidays edited in wangge take the place of their years' files. */
+	if (!rc && (rc = wg_store_run(store, apply_calendar_edits, s)) != 0)
+		snprintf(err, errlen, "holiday calendar: %s",
+		         s->start_err[0] ? s->start_err : wg_error_message(rc));
 	if (rc) {
 		wg_server_free(s);
 		return rc;

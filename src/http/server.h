@@ -55,6 +55,9 @@ struct wg_secret_key *wg_req_secret_key(const wg_req *req);
 struct wg_ratelimit *wg_req_login_limit(const wg_req *req);
 struct wg_ratelimit *wg_req_portal_limit(const wg_req *req);
 const struct wg_calendar *wg_req_calendar(const wg_req *req);
+/* The same calendar to change: for wg_calendar_replace_year only, after
+ * the edit is committed (api/calendar.c). */
+struct wg_calendar *wg_req_calendar_edit(const wg_req *req);
 
 /* Render /metrics for this server into the request's body buffer. */
 int wg_req_render_metrics(wg_req *req);

@@ -225,3 +225,61 @@ describe('GET /calendar', () => {
 		assertStatus(await aud.get(`${C}?from=2026-02-14&to=2026-02-14`), 403);
 	});
 });
+
+describe('editing a year (GET and PUT /calendar/years/{year})', () => {
+	const Y = `${C}/years`;
+	const doc2027 = () => JSON.parse(fs.readFileSync(path.join(ROOT, 'data', 'holidays', '2027.json'), 'utf8'));
+
+	it('reads the file of a year, and the sysadmin replaces it: the clocks count on the edit at once', async () => {
+		const admin = as(srv, await login(srv, 'sysadmin'));
+		let res = await worker.get(`${Y}/2027`);
+		assertStatus(res, 200);
+		assert.equal(res.json.source, 'file');
+		assert.deepEqual(res.json.document, doc2027());
+		assertStatus(await worker.get(`${Y}/2031`), 404);
+		assertStatus(await worker.get(`${Y}/1999`), 404);
+
+		const edited = doc2027();
+		edited.source = '国务院办公厅关于2027年部分节假日安排的通知（测试）';
+		edited.holidays.push({ name: '测试假日', from: '2027-03-10', to: '2027-03-10' });
+		assertProblem(await worker.put(`${Y}/2027`, edited), 403, 'forbidden');
+		res = await admin.put(`${Y}/2027`, edited);
+		assertStatus(res, 200);
+		assert.equal(res.json.source, 'edited');
+		assert.ok(res.json.updated_at);
+		assert.deepEqual(res.json.document, edited);
+		const day = await worker.get(`${C}?from=2027-03-10&to=2027-03-10`);
+		assert.equal(day.json.items[0].holiday, '测试假日');
+		assert.equal(day.json.items[0].working, false);
+
+		// Kept across a restart, over the file.
+		await srv.restart();
+		const after = await worker.get(`${C}?from=2027-03-10&to=2027-03-10`);
+		assert.equal(after.json.items[0].holiday, '测试假日');
+		res = await worker.get(`${Y}/2027`);
+		assert.equal(res.json.source, 'edited');
+		const audit = as(srv, await login(srv, 'auditor'));
+		const rows = await audit.get('/api/v1/audit?action=calendar.update');
+		assertStatus(rows, 200);
+		assert.ok(rows.json.items.some((r) => r.object_id === '2027'), JSON.stringify(rows.json.items.slice(0, 2)));
+	});
+
+	it('refuses a document that breaks a rule, naming where, and changes nothing', async () => {
+		const admin = as(srv, await login(srv, 'sysadmin'));
+		const before = (await worker.get(`${Y}/2027`)).json.document;
+		const bad = async (doc, field, year = 2027) => {
+			const res = await admin.put(`${Y}/${year}`, doc);
+			assertProblem(res, 422, 'validation');
+			assert.ok(res.json.errors.some((e) => e.field === field), `${field}: ${JSON.stringify(res.json.errors)}`);
+		};
+		await bad({ ...doc2027(), year: 2026 }, 'year');
+		const backwards = doc2027();
+		backwards.holidays[1] = { name: '春节', from: '2027-02-12', to: '2027-02-05' };
+		await bad(backwards, 'holidays[1].to');
+		const weekday = doc2027();
+		weekday.workdays.push('2027-03-03');
+		await bad(weekday, 'workdays[5]');
+		await bad({ year: 2027 }, 'holidays');
+		assert.deepEqual((await worker.get(`${Y}/2027`)).json.document, before);
+	});
+});

@@ -232,6 +232,9 @@ describe('refusals', () => {
 		const c = (await report(worker1)).json;
 		assertFieldError(await act(village1, c, 'fly'), 422, 'validation', 'action', 'unknown_action');
 		assertFieldError(await act(village1, c, 'accept', { colour: 'red' }), 422, 'validation', 'colour', 'unknown');
+		// A required field sent as null is missing (found by tests/fuzz/fuzz_action_fields.c).
+		assertFieldError(await act(village1, c, 'supervise', { colour: null }), 422, 'validation', 'colour', 'required');
+		assertFieldError(await act(village1, c, 'reject', { reason: null }), 422, 'validation', 'reason', 'required');
 		const acc = (await act(village1, c, 'accept')).json;
 		const ass = (await act(village1, acc, 'assess', { level: 'county' })).json;
 		const past = new Date(Date.now() - 86400000).toISOString();

@@ -20,11 +20,10 @@ import {
 	call,
 	login,
 } from './lib/http.mjs';
-import { GRID1, TOWN1, VILLAGE1, VILLAGE2, startServer } from './lib/server.mjs';
+import { GRID1, SANITIZER, TOWN1, VILLAGE1, VILLAGE2, startServer } from './lib/server.mjs';
 import { openStream } from './lib/sse.mjs';
 
 const PATH = '/api/v1/events/stream';
-const SANITIZER = /(Address|Leak|UndefinedBehavior|Thread)Sanitizer|runtime error:/;
 
 // Role bits (src/domain/role.h) as the notifications table stores them.
 const ROLE = { grid_worker: 1, grid_head: 2, centre_operator: 4, dept_handler: 8, dept_head: 16, leader: 64 };

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { as, assertStatus, login } from './lib/http.mjs';
-import { startServer } from './lib/server.mjs';
+import { SANITIZER, startServer } from './lib/server.mjs';
 
 let srv;
 let admin;
@@ -16,7 +16,6 @@ after(async () => {
 	await srv?.stop();
 });
 
-const SANITIZER = /(Address|Leak|UndefinedBehavior|Thread)Sanitizer|runtime error:/;
 
 describe('lifecycle', () => {
 	it('SIGTERM exits 0 within the grace period, without sanitizer reports', async () => {

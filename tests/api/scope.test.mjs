@@ -73,7 +73,8 @@ async function allUsers(by, query = '') {
 	throw new Error('paging does not end');
 }
 
-const TOWN1_ACCOUNTS = ['adm.t1', 'op.t1', 'town1', 'village1', 'worker1'].sort();
+const TOWN1_ACCOUNTS = ['adm.t1', 'op.t1', 'town1', 'village1', 'worker1', 'mediator2', 'member1', 'secretary1',
+	'townhead1', 'townsec1'].sort();
 const TOWN2_ACCOUNTS = ['adm.t2', 'op.t2', 'town2', 'worker2'];
 
 describe('accounts: a town 1 sysadmin', () => {
@@ -127,8 +128,8 @@ describe('accounts: a town 1 sysadmin', () => {
 		}
 		const town = await adm1.get(`${U}?q=town`);
 		assert.deepEqual(
-			town.json.items.map((u) => u.username),
-			['town1'],
+			town.json.items.map((u) => u.username).sort(),
+			['town1', 'townhead1', 'townsec1'],
 			`${town}`,
 		);
 		const workers = await adm1.get(`${U}?role=grid_worker`);

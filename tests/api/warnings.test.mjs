@@ -130,7 +130,7 @@ describe('overdue and soon due', () => {
 		assert.equal(typeof sd.department.name, 'string');
 		assert.equal(w.totals.overdue, 2);
 		assert.equal(w.totals.soon_due, 1);
-		assert.deepEqual(Object.keys(w.totals).sort(), ['missed_visit', 'overdue', 'soon_due', 'spike']);
+		assert.deepEqual(Object.keys(w.totals).sort(), ['dispute', 'missed_visit', 'overdue', 'soon_due', 'spike']);
 		// Every item comes after the cases of the higher kinds.
 		const kinds = w.items.map((i) => i.kind);
 		assert.deepEqual(kinds.slice(0, 3), ['overdue', 'overdue', 'soon_due']);

@@ -168,9 +168,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		round_trip(&g);
 		check_index(&g);
 		wg_geom_free(&g);
-	} else if ((rc != WG_EVALIDATION && rc != WG_EBADREQ) || !err[0] || g.npolys || g.polys) {
-		abort();
-	} else if (rc == WG_EBADREQ && strncmp(err, "line ", 5) != 0) {
+	} else if ((rc != WG_EVALIDATION && rc != WG_EBADREQ) || !err[0] || g.npolys || g.polys ||
+	           (rc == WG_EBADREQ && strncmp(err, "line ", 5) != 0)) {
 		abort();
 	}
 	size_t next = 0;

@@ -1,6 +1,8 @@
 /* fuzz_media.c - wg_media_sniff against a reference written from the
  * formats' descriptions, on every prefix of the input, and
- * wg_attachment_check on the input cut into pieces.
+ * wg_attachment_check on the input cut into pieces, as uploads arrive
+ * (raw bodies in libevent's pieces: no multipart): each accepted type
+ * (JPEG, PNG, PDF, MP4) with its name, extension and size limit.
  *
  * Input: byte 0 chooses where the pieces are cut; the rest is the file. */
 #include <stdbool.h>
@@ -69,6 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (whole != WG_MEDIA_NONE && wg_media_parse(wg_media_type(whole)) != whole)
 		abort();
+	/* Each accepted type has its name and extension; only MP4 is a video. */
+	static const char *const extension[] = {NULL, "jpg", "png", "pdf", "mp4"};
+	const char *ext = wg_media_extension(whole);
+	if ((ext == NULL) != (extension[whole] == NULL) || (ext && strcmp(ext, extension[whole]) != 0) ||
+	    wg_media_is_video(whole) != (whole == WG_MEDIA_MP4))
+		abort();
 
 	/* The same bytes in up to 8 pieces, cut where the bits of byte 0 say. */
 	struct iovec parts[9];
@@ -86,10 +94,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc = wg_attachment_check(parts, n, &limits, &got);
 	if (got != whole || rc != (whole == WG_MEDIA_NONE ? WG_EMEDIATYPE : 0))
 		abort();
-	/* One byte less than the file allows is too large. */
+	/* One byte less than the file allows is too large; the limit that
+	 * counts is the video one for MP4, the other for the rest. */
 	if (whole != WG_MEDIA_NONE && size > 0) {
 		limits.max_bytes = limits.max_video_bytes = (int64_t)size - 1;
 		if (wg_attachment_check(parts, n, &limits, &got) != WG_ETOOLARGE)
+			abort();
+		bool video = whole == WG_MEDIA_MP4;
+		limits.max_bytes = video ? (int64_t)size - 1 : (int64_t)size;
+		limits.max_video_bytes = video ? (int64_t)size : (int64_t)size - 1;
+		if (wg_attachment_check(parts, n, &limits, &got) != 0 || got != whole)
 			abort();
 	}
 	free(s);

@@ -35,7 +35,7 @@ static const char *short_name(void)
 	if (strncmp(p, "test_", 5) == 0)
 		p += 5;
 	size_t i = 0;
-	for (; p[i] && i < sizeof name - 1; i++)
+	for (; i < sizeof name - 1 && p[i]; i++)
 		name[i] = (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') ? p[i] : '_';
 	name[i] = '\0';
 	if (!name[0])

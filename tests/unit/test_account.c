@@ -958,7 +958,7 @@ static void test_password_history(void **state)
 	char names[8][16];
 	for (int i = 1; i <= 6; i++) {
 		snprintf(names[i], sizeof names[i], "$h%d", i);
-		wg_clock_set_ms(T0 + i * 1000);
+		wg_clock_set_ms(T0 + (int64_t)i * 1000);
 		wg_test_begin(f->db);
 		assert_int_equal(
 			wg_test_end(f->db, wg_account_set_password(f->db, &me, ALG, id, names[i], false, 3,
@@ -1158,7 +1158,7 @@ static void test_lockout_window(void **state)
 	f->cfg.security_lockout_window_s = 60;
 	f->cfg.security_lockout_s = 600;
 	for (int i = 0; i < 3; i++)
-		fail_login(f, "strict", "password", T0 + i * 20 * s);
+		fail_login(f, "strict", "password", T0 + (int64_t)i * 20 * s);
 	assert_int_equal(locked_ms(f, "strict", T0 + 40 * s), 600 * s);
 	assert_int_equal(locked_ms(f, "strict", T0 + 640 * s), 0);
 
@@ -1359,7 +1359,10 @@ static void test_totp(void **state)
 static struct fixture sqlite_fixture = {.t.kind = WG_DB_SQLITE};
 static struct fixture pg_fixture = {.t.kind = WG_DB_POSTGRES};
 
-#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, teardown, &fixture})
+/* NOLINTBEGIN(bugprone-macro-parentheses): prefix is a string literal joined to #fn; parentheses
+ * would stop the joining. */
+#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, teardown, &(fixture)})
+/* NOLINTEND(bugprone-macro-parentheses) */
 #define ON_BOTH(fn) ON("sqlite/", fn, sqlite_fixture), ON("postgresql/", fn, pg_fixture)
 
 int main(void)

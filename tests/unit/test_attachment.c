@@ -456,9 +456,9 @@ static void test_links(void **state)
 	assert_int_equal(wg_test_query_int(db, "SELECT count(*) FROM attachment_links", NULL, 0), 2);
 }
 
-#define STORE_TESTS(fx)                                                                                    \
-	cmocka_unit_test_prestate_setup_teardown(test_record_and_uploaders, setup, wg_test_teardown, &fx), \
-		cmocka_unit_test_prestate_setup_teardown(test_links, setup, wg_test_teardown, &fx)
+#define STORE_TESTS(fx)                                                                                      \
+	cmocka_unit_test_prestate_setup_teardown(test_record_and_uploaders, setup, wg_test_teardown, &(fx)), \
+		cmocka_unit_test_prestate_setup_teardown(test_links, setup, wg_test_teardown, &(fx))
 
 static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};

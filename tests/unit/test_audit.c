@@ -655,7 +655,7 @@ static void test_pg_interleaved(void **state)
 		waiting = wg_stmt_bind_int(st, 1, pid) == 0 && wg_stmt_step(st) == WG_DB_ROW &&
 		          wg_stmt_int(st, 0) == 1;
 		if (!waiting)
-			nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+			nanosleep(&(struct timespec){0, 5L * 1000 * 1000}, NULL);
 	}
 	if (st)
 		wg_stmt_finalize(st);
@@ -703,7 +703,7 @@ static void test_pg_many_writers(void **state)
 		if (w[i].rc)
 			fail_msg("writer %d: %s", i, wg_error_name(w[i].rc));
 	}
-	assert_intact(f->db, WRITERS * EACH);
+	assert_intact(f->db, (int64_t)WRITERS * EACH);
 }
 
 /* Without a transaction the advisory lock ends with each statement, so two
@@ -719,19 +719,19 @@ static void test_fork_refused(void **state)
 	assert_intact(db, 7);
 }
 
-#define STORE_TESTS(fx)                                                                              \
-	cmocka_unit_test_prestate_setup_teardown(test_append_and_verify, setup, teardown, &fx),      \
-		cmocka_unit_test_prestate_setup_teardown(test_list_filters, setup, teardown, &fx),   \
-		cmocka_unit_test_prestate_setup_teardown(test_two_algorithms, setup, teardown, &fx), \
-		cmocka_unit_test_prestate_setup_teardown(test_tamper, setup, teardown, &fx),         \
-		cmocka_unit_test_prestate_setup_teardown(test_tail_cut, setup, teardown, &fx),       \
-		cmocka_unit_test_prestate_setup_teardown(test_append_only, setup, teardown, &fx),    \
-		cmocka_unit_test_prestate_setup_teardown(test_validation, setup, teardown, &fx),     \
-		cmocka_unit_test_prestate_setup_teardown(test_alloc_failures, setup, teardown, &fx), \
-		cmocka_unit_test_prestate_setup_teardown(test_verify_pages, setup, teardown, &fx),   \
-		cmocka_unit_test_prestate_setup_teardown(test_fork_refused, setup, teardown, &fx),   \
-		cmocka_unit_test_prestate_setup_teardown(test_pg_interleaved, setup, teardown, &fx), \
-		cmocka_unit_test_prestate_setup_teardown(test_pg_many_writers, setup, teardown, &fx)
+#define STORE_TESTS(fx)                                                                                \
+	cmocka_unit_test_prestate_setup_teardown(test_append_and_verify, setup, teardown, &(fx)),      \
+		cmocka_unit_test_prestate_setup_teardown(test_list_filters, setup, teardown, &(fx)),   \
+		cmocka_unit_test_prestate_setup_teardown(test_two_algorithms, setup, teardown, &(fx)), \
+		cmocka_unit_test_prestate_setup_teardown(test_tamper, setup, teardown, &(fx)),         \
+		cmocka_unit_test_prestate_setup_teardown(test_tail_cut, setup, teardown, &(fx)),       \
+		cmocka_unit_test_prestate_setup_teardown(test_append_only, setup, teardown, &(fx)),    \
+		cmocka_unit_test_prestate_setup_teardown(test_validation, setup, teardown, &(fx)),     \
+		cmocka_unit_test_prestate_setup_teardown(test_alloc_failures, setup, teardown, &(fx)), \
+		cmocka_unit_test_prestate_setup_teardown(test_verify_pages, setup, teardown, &(fx)),   \
+		cmocka_unit_test_prestate_setup_teardown(test_fork_refused, setup, teardown, &(fx)),   \
+		cmocka_unit_test_prestate_setup_teardown(test_pg_interleaved, setup, teardown, &(fx)), \
+		cmocka_unit_test_prestate_setup_teardown(test_pg_many_writers, setup, teardown, &(fx))
 
 static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};

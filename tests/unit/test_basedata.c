@@ -1401,7 +1401,9 @@ static void test_visit_create(void **state)
 		{{.subject_type = "house", .subject_id = s.r1, .at = now}, "subject.type", "unknown"},
 		{{.subject_type = "resident", .subject_id = s.r2, .at = now}, "subject.id", "not_found"},
 		{{.subject_type = "place", .subject_id = s.r1 + 1000, .at = now}, "subject.id", "not_found"},
-		{{.subject_type = "resident", .subject_id = s.r1, .at = now + 6 * 60 * 1000}, "at", "future"},
+		{{.subject_type = "resident", .subject_id = s.r1, .at = now + INT64_C(6) * 60 * 1000},
+	         "at",
+	         "future"},
 		{{.subject_type = "resident", .subject_id = s.r1, .at = now - 31 * DAY}, "at", "too_old"},
 		{{.subject_type = "resident", .subject_id = s.r1, .at = now, .nphotos = 1, .photos = {"ABC"}},
 	         "photos[0]",
@@ -1445,7 +1447,7 @@ static void test_visit_create(void **state)
 	                     .nphotos = 1,
 	                     .photos = {mine}};
 	assert_int_equal(visit(f, &w1, &ok, &id), 0);
-	ok.at = now + 4 * 60 * 1000; /* within the skew of a phone's clock */
+	ok.at = now + INT64_C(4) * 60 * 1000; /* within the skew of a phone's clock */
 	ok.nphotos = 0;
 	int64_t id2;
 	assert_int_equal(visit(f, &w1, &ok, &id2), 0);
@@ -1626,7 +1628,10 @@ static void test_create_alloc_failures(void **state)
 static struct fixture sqlite_fixture = {.t.kind = WG_DB_SQLITE};
 static struct fixture pg_fixture = {.t.kind = WG_DB_POSTGRES};
 
-#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, teardown, &fixture})
+/* NOLINTBEGIN(bugprone-macro-parentheses): prefix is a string literal joined to #fn; parentheses
+ * would stop the joining. */
+#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, teardown, &(fixture)})
+/* NOLINTEND(bugprone-macro-parentheses) */
 #define ON_BOTH(fn) ON("sqlite/", fn, sqlite_fixture), ON("postgresql/", fn, pg_fixture)
 
 int main(void)

@@ -23,6 +23,9 @@
 
 #include <dirent.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -120,7 +123,7 @@ static int64_t at(const char *s, int off)
 	int y, m, d, h, mi, sec = 0;
 	if (sscanf(s, "%d-%d-%d %d:%d:%d", &y, &m, &d, &h, &mi, &sec) < 5)
 		fail_msg("bad time %s in the test", s);
-	return ((day_of(y, m, d) * 1440 + h * 60 + mi - off) * 60 + sec) * 1000;
+	return ((day_of(y, m, d) * 1440 + (int64_t)h * 60 + mi - off) * 60 + sec) * 1000;
 }
 
 static const char *show(int64_t ms, int off, char *buf, size_t n)
@@ -597,9 +600,9 @@ static void test_add_working_minutes(void **state)
 		{"2026-09-30 17:00", 240, "2026-10-08 12:00"}, /* 30 + 210 */
 		{"2027-12-31 17:00", 60, "2028-01-03 09:00"},
 		/* Many days: the 251 working days of 2024 from its first. */
-		{"2024-01-02 08:30", 251 * 420, "2024-12-31 17:30"},
+		{"2024-01-02 08:30", INT64_C(251) * 420, "2024-12-31 17:30"},
 		{"2024-01-02 08:30", 251 * 420 + 1, "2025-01-02 08:31"},
-		{"2024-01-02 08:30", 250 * 420, "2024-12-30 17:30"},
+		{"2024-01-02 08:30", INT64_C(250) * 420, "2024-12-30 17:30"},
 		{"2024-01-02 08:30", 250 * 420 + 211, "2024-12-31 14:01"},
 		/* n == 0. */
 		{"2026-03-09 08:30", 0, "2026-03-09 08:30"},
@@ -652,7 +655,7 @@ static void test_between_tables(void **state)
 		{"2026-03-06 17:00", "2026-03-09 09:00", 60, 1},
 		{"2026-02-13 17:00", "2026-02-24 09:00", 60 + 420, 2},
 		{"2024-12-31 17:00", "2025-01-02 09:00", 60, 1},
-		{"2024-01-01 00:00", "2025-01-01 00:00", 251 * 420, 251},
+		{"2024-01-01 00:00", "2025-01-01 00:00", INT64_C(251) * 420, 251},
 		{"2026-03-09 17:00", "2026-03-09 09:00", 0, 0},
 		{"2026-03-09 10:00", "2026-03-09 10:00", 0, 0},
 	};
@@ -742,7 +745,7 @@ static void test_inverse(void **state)
 		for (size_t o = 0; o < sizeof offsets / sizeof offsets[0]; o++) {
 			int off = offsets[o];
 			for (int i = 0; i < 4000; i++) {
-				int64_t z = day_of(2023, 6, 1) + (int64_t)rnd(365 * 5);
+				int64_t z = day_of(2023, 6, 1) + (int64_t)rnd(UINT64_C(365) * 5);
 				struct tm tm = tm_of(z);
 				if (!wg_calendar_is_working_day(cal, tm.tm_year + 1900, tm.tm_mon + 1,
 				                                tm.tm_mday))
@@ -1363,6 +1366,87 @@ static void test_failing_allocator(void **state)
 	wg_calendar_free(cal);
 }
 
+/* Replacing a year while other threads read: readers see the old year or
+ * the new, whole; names handed out before stay valid; a bad text changes
+ * nothing. */
+struct reader {
+	const wg_calendar *cal;
+	_Atomic int stop;
+	long seen_old, seen_new;
+};
+
+static void *read_loop(void *arg)
+{
+	struct reader *r = arg;
+	while (!atomic_load(&r->stop)) {
+		/* 2026-03-11, a Wednesday: a holiday only in the edited year. One
+		 * call reads the year once; two calls may each see another. */
+		int64_t z = 0;
+		assert_true(wg_calendar_day_number(2026, 3, 11, &z));
+		wg_calendar_day d;
+		wg_calendar_describe(r->cal, z, &d);
+		if (d.working != (d.holiday == NULL) || !d.known)
+			fail_msg("a half-replaced year: working %d, holiday %s", d.working,
+			         d.holiday ? d.holiday : "-");
+		if (d.working)
+			r->seen_old++;
+		else
+			r->seen_new++;
+	}
+	return NULL;
+}
+
+static void test_replace_year(void **unused)
+{
+	(void)unused;
+	wg_calendar *cal = load_real(&standard);
+	char path[1200], err[512];
+	snprintf(path, sizeof path, "%s/2026.json", holidays_dir());
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	static char text[65536], edited[65600];
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	/* The same file with one more holiday, 2026-03-11. */
+	const char *at = strstr(text, "\"holidays\": [");
+	assert_non_null(at);
+	size_t head = (size_t)(at - text) + strlen("\"holidays\": [");
+	snprintf(edited, sizeof edited,
+	         "%.*s{\"name\": \"测试\", \"from\": \"2026-03-11\", \"to\": \"2026-03-11\"}, %s", (int)head,
+	         text, text + head);
+	const char *spring = wg_calendar_holiday(cal, 2026, 2, 17);
+	assert_non_null(spring);
+	int year = 0;
+	assert_int_equal(wg_calendar_check_year(cal, edited, strlen(edited), "t", &year, err, sizeof err), 0);
+	assert_int_equal(year, 2026);
+	assert_true(wg_calendar_is_working_day(cal, 2026, 3, 11)); /* checking changes nothing */
+	assert_int_equal(wg_calendar_add_year(cal, edited, strlen(edited), "t", err, sizeof err),
+	                 WG_EVALIDATION);
+	assert_non_null(strstr(err, "loaded already"));
+	assert_int_equal(wg_calendar_replace_year(cal, "{\"year\": 2026}", 14, "t", err, sizeof err),
+	                 WG_EVALIDATION);
+	assert_true(wg_calendar_is_working_day(cal, 2026, 3, 11));
+
+	struct reader r = {.cal = cal};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, read_loop, &r), 0);
+	for (int i = 0; i < 200; i++) {
+		const char *doc = i % 2 ? text : edited;
+		assert_int_equal(wg_calendar_replace_year(cal, doc, strlen(doc), "t", err, sizeof err), 0);
+	}
+	atomic_store(&r.stop, 1);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	/* The last text put in place was the file's own. */
+	assert_true(wg_calendar_is_working_day(cal, 2026, 3, 11));
+	assert_int_equal(wg_calendar_replace_year(cal, edited, strlen(edited), "t", err, sizeof err), 0);
+	assert_false(wg_calendar_is_working_day(cal, 2026, 3, 11));
+	assert_string_equal(wg_calendar_holiday(cal, 2026, 3, 11), "测试");
+	/* A name read before the replacements is still the year's (ASan would tell). */
+	assert_string_equal(spring, "春节");
+	wg_calendar_free(cal);
+}
+
 int main(void)
 {
 	build_expectation(true);
@@ -1381,6 +1465,7 @@ int main(void)
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_failing_allocator),
+		cmocka_unit_test(test_replace_year),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -168,7 +168,8 @@ static void test_parse_round_trip(void **state)
 	static const int offsets[] = {0, 480, -330, 1439, -1439, 345};
 	/* A step prime to days and years sweeps times of day, leap days and
 	 * both sides of 1970 across the whole four-digit range. */
-	const int64_t step = INT64_C(86400000) * 97 + 3600000 * 7 + 60000 * 13 + 1000 * 29 + 321;
+	const int64_t step = INT64_C(86400000) * 97 + INT64_C(3600000) * 7 + INT64_C(60000) * 13 +
+	                     INT64_C(1000) * 29 + 321;
 	int n = 0;
 	for (int64_t ms = INT64_C(-62167219200000) + 86400000; ms < INT64_C(253402300799999) - 86400000;
 	     ms += step, n++) {

@@ -551,11 +551,12 @@ static void test_store_and_list(void **state)
 }
 
 #define STORE_TESTS(fx)                                                                                    \
-	cmocka_unit_test_prestate_setup_teardown(test_find, setup, wg_test_teardown, &fx),                 \
+	cmocka_unit_test_prestate_setup_teardown(test_find, setup, wg_test_teardown, &(fx)),               \
 		cmocka_unit_test_prestate_setup_teardown(test_find_out_of_memory, setup, wg_test_teardown, \
-	                                                 &fx),                                             \
-		cmocka_unit_test_prestate_setup_teardown(test_index, setup, wg_test_teardown, &fx),        \
-		cmocka_unit_test_prestate_setup_teardown(test_store_and_list, setup, wg_test_teardown, &fx)
+	                                                 &(fx)),                                           \
+		cmocka_unit_test_prestate_setup_teardown(test_index, setup, wg_test_teardown, &(fx)),      \
+		cmocka_unit_test_prestate_setup_teardown(test_store_and_list, setup, wg_test_teardown,     \
+	                                                 &(fx))
 
 static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};

@@ -609,11 +609,11 @@ static void test_create(void **state)
 	wg_arena_clear(&arena);
 }
 
-#define STORE_TESTS(fx)                                                                            \
-	cmocka_unit_test_prestate_setup_teardown(test_instantiated, setup, wg_test_teardown, &fx), \
-		cmocka_unit_test_prestate_setup_teardown(test_categories_and_reload, setup,        \
-	                                                 wg_test_teardown, &fx),                   \
-		cmocka_unit_test_prestate_setup_teardown(test_create, setup, wg_test_teardown, &fx)
+#define STORE_TESTS(fx)                                                                              \
+	cmocka_unit_test_prestate_setup_teardown(test_instantiated, setup, wg_test_teardown, &(fx)), \
+		cmocka_unit_test_prestate_setup_teardown(test_categories_and_reload, setup,          \
+	                                                 wg_test_teardown, &(fx)),                   \
+		cmocka_unit_test_prestate_setup_teardown(test_create, setup, wg_test_teardown, &(fx))
 
 static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};

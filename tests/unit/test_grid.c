@@ -846,7 +846,7 @@ static void test_save_out_of_memory(void **state)
 	wg_geom_free(&b);
 }
 
-#define STORE_TEST(name, fx) cmocka_unit_test_prestate_setup_teardown(name, setup, wg_test_teardown, &fx)
+#define STORE_TEST(name, fx) cmocka_unit_test_prestate_setup_teardown(name, setup, wg_test_teardown, &(fx))
 #define STORE_TESTS(fx)                                                                           \
 	STORE_TEST(test_create, fx), STORE_TEST(test_read, fx), STORE_TEST(test_micro_grids, fx), \
 		STORE_TEST(test_update, fx), STORE_TEST(test_import, fx),                         \

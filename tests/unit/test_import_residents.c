@@ -214,7 +214,7 @@ static void test_refused_files(void **state)
 {
 	struct fixture *f = fixture_of(state);
 	/* A row longer than 64 KiB, even inside quotes. */
-	size_t n = 70 * 1024;
+	size_t n = (size_t)70 * 1024;
 	char *s = malloc(n + 64);
 	assert_non_null(s);
 	int h = snprintf(s, 64, "name,grid\n\"");
@@ -270,7 +270,10 @@ static void test_alloc_failures(void **state)
 static struct fixture sqlite_fixture = {.t.kind = WG_DB_SQLITE};
 static struct fixture pg_fixture = {.t.kind = WG_DB_POSTGRES};
 
-#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, teardown, &fixture})
+/* NOLINTBEGIN(bugprone-macro-parentheses): prefix is a string literal joined to #fn; parentheses
+ * would stop the joining. */
+#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, teardown, &(fixture)})
+/* NOLINTEND(bugprone-macro-parentheses) */
 #define ON_BOTH(fn) ON("sqlite/", fn, sqlite_fixture), ON("postgresql/", fn, pg_fixture)
 
 static int group_setup(void **state)

@@ -216,7 +216,7 @@ static void lattice(struct layout *l, int nx, int ny, bool holes)
 			double xy[8];
 			const int corner[4][2] = {{0, 0}, {1, 0}, {1, 1}, {0, 1}};
 			for (int k = 0; k < 4; k++)
-				memcpy(&xy[2 * k],
+				memcpy(&xy[(size_t)2 * k],
 				       &vx[2 * ((size_t)(j + corner[k][1]) * (size_t)(nx + 1) +
 				                (size_t)(i + corner[k][0]))],
 				       2 * sizeof *xy);

@@ -306,8 +306,11 @@ static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};
 
 /* A named case of fn on one fixture (cmocka names it after fn alone). */
+/* NOLINTBEGIN(bugprone-macro-parentheses): prefix is a string literal joined to #fn; parentheses
+ * would stop the joining. */
 #define ON(prefix, fn, fixture) \
-	((struct CMUnitTest){prefix #fn, fn, wg_test_setup, wg_test_teardown, &fixture})
+	((struct CMUnitTest){prefix #fn, fn, wg_test_setup, wg_test_teardown, &(fixture)})
+/* NOLINTEND(bugprone-macro-parentheses) */
 #define ON_BOTH(fn) ON("sqlite/", fn, sqlite_fixture), ON("postgresql/", fn, pg_fixture)
 
 int main(void)

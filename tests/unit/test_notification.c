@@ -375,13 +375,13 @@ static void test_notify_out_of_memory(void **state)
 }
 
 #define STORE_TESTS(fx)                                                                                      \
-	cmocka_unit_test_prestate_setup_teardown(test_list_matches_rule, setup, wg_test_teardown, &fx),      \
+	cmocka_unit_test_prestate_setup_teardown(test_list_matches_rule, setup, wg_test_teardown, &(fx)),    \
 		cmocka_unit_test_prestate_setup_teardown(test_since_latest_and_fields, setup,                \
-	                                                 wg_test_teardown, &fx),                             \
+	                                                 wg_test_teardown, &(fx)),                           \
 		cmocka_unit_test_prestate_setup_teardown(test_notify_arguments, setup, wg_test_teardown,     \
-	                                                 &fx),                                               \
+	                                                 &(fx)),                                             \
 		cmocka_unit_test_prestate_setup_teardown(test_notify_out_of_memory, setup, wg_test_teardown, \
-	                                                 &fx)
+	                                                 &(fx))
 
 static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};

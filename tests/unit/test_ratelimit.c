@@ -171,7 +171,7 @@ static void test_new(void **state)
 	r = wg_ratelimit_new(UINT32_MAX);
 	assert_non_null(r);
 	for (int k = 0; k < 1000; k++)
-		assert_true(wg_ratelimit_allow(r, "k", T0 + k * 59999, NULL));
+		assert_true(wg_ratelimit_allow(r, "k", T0 + (int64_t)k * 59999, NULL));
 	wg_ratelimit_free(r);
 }
 

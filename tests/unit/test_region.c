@@ -244,11 +244,12 @@ static void test_visibility(void **state)
 }
 
 #define STORE_TESTS(fx)                                                                                     \
-	cmocka_unit_test_prestate_setup_teardown(test_children_and_paging, setup, wg_test_teardown, &fx),   \
-		cmocka_unit_test_prestate_setup_teardown(test_get_with_path, setup, wg_test_teardown, &fx), \
-		cmocka_unit_test_prestate_setup_teardown(test_create, setup, wg_test_teardown, &fx),        \
-		cmocka_unit_test_prestate_setup_teardown(test_load_errors, setup, wg_test_teardown, &fx),   \
-		cmocka_unit_test_prestate_setup_teardown(test_visibility, setup, wg_test_teardown, &fx)
+	cmocka_unit_test_prestate_setup_teardown(test_children_and_paging, setup, wg_test_teardown, &(fx)), \
+		cmocka_unit_test_prestate_setup_teardown(test_get_with_path, setup, wg_test_teardown,       \
+	                                                 &(fx)),                                            \
+		cmocka_unit_test_prestate_setup_teardown(test_create, setup, wg_test_teardown, &(fx)),      \
+		cmocka_unit_test_prestate_setup_teardown(test_load_errors, setup, wg_test_teardown, &(fx)), \
+		cmocka_unit_test_prestate_setup_teardown(test_visibility, setup, wg_test_teardown, &(fx))
 
 static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};

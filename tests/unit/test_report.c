@@ -369,9 +369,9 @@ static void test_build_failing_allocator(void **state)
 }
 
 #define STORE_TESTS(fx)                                                                       \
-	cmocka_unit_test_prestate_setup_teardown(test_build, setup, wg_test_teardown, &fx),   \
+	cmocka_unit_test_prestate_setup_teardown(test_build, setup, wg_test_teardown, &(fx)), \
 		cmocka_unit_test_prestate_setup_teardown(test_build_failing_allocator, setup, \
-	                                                 wg_test_teardown, &fx)
+	                                                 wg_test_teardown, &(fx))
 
 static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};

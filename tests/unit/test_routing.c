@@ -282,10 +282,11 @@ static void test_check(void **state)
 }
 
 #define STORE_TESTS(fx)                                                                                      \
-	cmocka_unit_test_prestate_setup_teardown(test_owner, setup, wg_test_teardown, &fx),                  \
-		cmocka_unit_test_prestate_setup_teardown(test_owner_fallback, setup, wg_test_teardown, &fx), \
-		cmocka_unit_test_prestate_setup_teardown(test_owner_buffer, setup, wg_test_teardown, &fx),   \
-		cmocka_unit_test_prestate_setup_teardown(test_check, setup, wg_test_teardown, &fx)
+	cmocka_unit_test_prestate_setup_teardown(test_owner, setup, wg_test_teardown, &(fx)),                \
+		cmocka_unit_test_prestate_setup_teardown(test_owner_fallback, setup, wg_test_teardown,       \
+	                                                 &(fx)),                                             \
+		cmocka_unit_test_prestate_setup_teardown(test_owner_buffer, setup, wg_test_teardown, &(fx)), \
+		cmocka_unit_test_prestate_setup_teardown(test_check, setup, wg_test_teardown, &(fx))
 
 static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};

@@ -456,9 +456,12 @@ static void test_failing_fire_backs_off(void **state)
 		int64_t at;
 		int attempts;
 	} steps[] = {
-		{T + WG_SCHEDULER_BACKOFF_MIN_MS - 1, 1},     {T + WG_SCHEDULER_BACKOFF_MIN_MS, 2},
-		{T + 3 * WG_SCHEDULER_BACKOFF_MIN_MS - 1, 2}, {T + 3 * WG_SCHEDULER_BACKOFF_MIN_MS, 3},
-		{T + 7 * WG_SCHEDULER_BACKOFF_MIN_MS - 1, 3}, {T + 7 * WG_SCHEDULER_BACKOFF_MIN_MS, 4},
+		{T + WG_SCHEDULER_BACKOFF_MIN_MS - 1, 1},
+		{T + WG_SCHEDULER_BACKOFF_MIN_MS, 2},
+		{T + INT64_C(3) * WG_SCHEDULER_BACKOFF_MIN_MS - 1, 2},
+		{T + INT64_C(3) * WG_SCHEDULER_BACKOFF_MIN_MS, 3},
+		{T + INT64_C(7) * WG_SCHEDULER_BACKOFF_MIN_MS - 1, 3},
+		{T + INT64_C(7) * WG_SCHEDULER_BACKOFF_MIN_MS, 4},
 	};
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		st = move_to(s, steps[i].at);
@@ -513,7 +516,7 @@ static void test_still_due_after_firing(void **state)
 	assert_int_equal(st.backed_off, 1);
 	assert_int_equal(st.next_run_ms, T + 10 + WG_SCHEDULER_RETRY_MS);
 
-	st = move_to(s, T + 10);
+	move_to(s, T + 10);
 	assert_int_equal(item_fired(1), WG_SCHEDULER_MAX_REFIRES);
 
 	/* Mended: fired once more when its wait is over, then left alone. */
@@ -815,8 +818,11 @@ static void test_start_errors(void **state)
 static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};
 
+/* NOLINTBEGIN(bugprone-macro-parentheses): prefix is a string literal joined to #fn; parentheses
+ * would stop the joining. */
 #define ON(prefix, fn, fixture) \
-	((struct CMUnitTest){prefix #fn, fn, wg_test_setup, wg_test_teardown, &fixture})
+	((struct CMUnitTest){prefix #fn, fn, wg_test_setup, wg_test_teardown, &(fixture)})
+/* NOLINTEND(bugprone-macro-parentheses) */
 #define ON_BOTH(fn) ON("sqlite/", fn, sqlite_fixture), ON("postgresql/", fn, pg_fixture)
 
 int main(void)

@@ -430,7 +430,10 @@ static void test_inactive_account(void **state)
 static struct fixture sqlite_fixture = {.t.kind = WG_DB_SQLITE};
 static struct fixture pg_fixture = {.t.kind = WG_DB_POSTGRES};
 
-#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, teardown, &fixture})
+/* NOLINTBEGIN(bugprone-macro-parentheses): prefix is a string literal joined to #fn; parentheses
+ * would stop the joining. */
+#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, teardown, &(fixture)})
+/* NOLINTEND(bugprone-macro-parentheses) */
 #define ON_BOTH(fn) ON("sqlite/", fn, sqlite_fixture), ON("postgresql/", fn, pg_fixture)
 
 int main(void)

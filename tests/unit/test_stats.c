@@ -118,7 +118,7 @@ static void test_period(void **state)
 	wg_stats_query q = {.offset_minutes = 480};
 	wg_field_errors fe;
 	wg_field_errors_init(&fe, &arena);
-	assert_true(wg_stats_period(&q, NULL, NULL, T + 22 * 60 * MIN, &fe));
+	assert_true(wg_stats_period(&q, NULL, NULL, T + INT64_C(22) * 60 * MIN, &fe));
 	assert_string_equal(q.to, "2026-11-25");
 	q.offset_minutes = -300;
 	assert_true(wg_stats_period(&q, NULL, NULL, T, &fe));
@@ -605,9 +605,9 @@ static void test_engine(void **state)
 	wg_arena_clear(&e.arena);
 }
 
-#define STORE_TESTS(fx)                                                                     \
-	cmocka_unit_test_prestate_setup_teardown(test_rates, setup, wg_test_teardown, &fx), \
-		cmocka_unit_test_prestate_setup_teardown(test_engine, setup, wg_test_teardown, &fx)
+#define STORE_TESTS(fx)                                                                       \
+	cmocka_unit_test_prestate_setup_teardown(test_rates, setup, wg_test_teardown, &(fx)), \
+		cmocka_unit_test_prestate_setup_teardown(test_engine, setup, wg_test_teardown, &(fx))
 
 static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};

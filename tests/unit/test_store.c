@@ -251,7 +251,7 @@ static void test_group_commit(void **state)
 	pthread_t tid[WRITERS];
 	struct writer_arg args[WRITERS];
 	for (int t = 0; t < WRITERS; t++) {
-		args[t] = (struct writer_arg){s, jobs + t * PER_WRITER, 0};
+		args[t] = (struct writer_arg){s, jobs + (size_t)t * PER_WRITER, 0};
 		assert_int_equal(pthread_create(&tid[t], NULL, writer_main, &args[t]), 0);
 	}
 	for (int t = 0; t < WRITERS; t++) {
@@ -710,7 +710,10 @@ static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};
 
 /* A named case of fn on one fixture (cmocka names it after fn alone). */
-#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, wg_test_teardown, &fixture})
+/* NOLINTBEGIN(bugprone-macro-parentheses): prefix is a string literal joined to #fn; parentheses
+ * would stop the joining. */
+#define ON(prefix, fn, fixture) ((struct CMUnitTest){prefix #fn, fn, setup, wg_test_teardown, &(fixture)})
+/* NOLINTEND(bugprone-macro-parentheses) */
 #define ON_BOTH(fn) ON("sqlite/", fn, sqlite_fixture), ON("postgresql/", fn, pg_fixture)
 
 int main(void)

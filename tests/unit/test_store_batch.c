@@ -329,9 +329,9 @@ static void test_checkpoints_beside_the_writer(void **state)
 	/* The checkpointer runs on its own time: give it up to ten seconds. */
 	bool grew = false;
 	for (int i = 0; i < 1000 && !grew; i++) {
-		grew = file_size(path) > start + 4 * 1024 * 1024;
+		grew = file_size(path) > start + INT64_C(4) * 1024 * 1024;
 		if (!grew)
-			nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+			nanosleep(&(struct timespec){.tv_nsec = 10L * 1000 * 1000}, NULL);
 	}
 	assert_true(grew);
 	assert_int_equal(query(s, "SELECT count(*) FROM notes", NULL), ROWS);
@@ -406,7 +406,7 @@ static void test_pg_prepared_after_reconnect(void **state)
 	for (int i = 0; i < 200 && rc == 0; i++) {
 		rc = run_cached(db);
 		if (rc == 0)
-			nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+			nanosleep(&(struct timespec){.tv_nsec = 10L * 1000 * 1000}, NULL);
 	}
 	assert_int_equal(rc, WG_ESTORE);
 	assert_int_equal(wg__db_reconnect(db), 0);
@@ -418,8 +418,11 @@ static void test_pg_prepared_after_reconnect(void **state)
 static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};
 
+/* NOLINTBEGIN(bugprone-macro-parentheses): prefix is a string literal joined to #fn; parentheses
+ * would stop the joining. */
 #define ON(prefix, fn, fixture) \
-	((struct CMUnitTest){prefix #fn, fn, wg_test_setup, wg_test_teardown, &fixture})
+	((struct CMUnitTest){prefix #fn, fn, wg_test_setup, wg_test_teardown, &(fixture)})
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 int main(void)
 {

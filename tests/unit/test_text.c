@@ -25,8 +25,8 @@ struct text_case {
 	const char *err; /* on failure */
 };
 
-#define B(s) s, sizeof s - 1
-#define OUT(s) s, sizeof s - 1
+#define B(s) (s), sizeof(s) - 1
+#define OUT(s) (s), sizeof(s) - 1
 
 /* GBK bytes written out: 中文 D6D0 CEC4, 姓名 D0D5 C3FB, 身份证号 C9ED B7DD
  * D6A4 BAC5, 电话 B5E7 BBB0, 张三 D5C5 C8FD, 联通 C1AA CDA8, 眉县 C3BC CFD8;

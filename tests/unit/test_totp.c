@@ -64,11 +64,11 @@ static void test_window(void **state)
 		{T + 30, true},  /* now-1: the client is behind, or the user was slow */
 		{T - 60, false}, /* two steps off either way */
 		{T + 60, false},
-		{STEP * 30, true}, /* first and last second of the step */
+		{(int64_t)STEP * 30, true}, /* first and last second of the step */
 		{STEP * 30 + 29, true},
-		{(STEP - 1) * 30, true},
+		{(int64_t)(STEP - 1) * 30, true},
 		{(STEP + 2) * 30 - 1, true},
-		{(STEP + 2) * 30, false},
+		{(int64_t)(STEP + 2) * 30, false},
 		{(STEP - 1) * 30 - 1, false},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

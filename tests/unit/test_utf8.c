@@ -22,7 +22,7 @@ struct utf8_case {
 	size_t count;   /* wg_utf8_count, for valid cases */
 };
 
-#define B(s) s, sizeof s - 1
+#define B(s) (s), sizeof(s) - 1
 
 static const struct utf8_case cases[] = {
 	{"empty", B(""), true, 0, 0, 0},

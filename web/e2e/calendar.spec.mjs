@@ -47,3 +47,50 @@ test('the holiday calendar shows the Spring Festival 2026 and its swapped workin
 	await shot(page, 'console-admin-calendar', testInfo);
 	await expectAccessible(page, 'the holiday calendar');
 });
+
+test('the system administrator edits a year: a new holiday shows at once', async ({ page }, testInfo) => {
+	await page.goto(`${baseURL()}/login?next=${encodeURIComponent('/admin/calendar?month=2027-03')}`);
+	await page.locator('#login-username').fill('sysadmin');
+	await page.locator('#login-password').fill(PASSWORD);
+	await page.locator('button[type=submit]').click();
+	await page.waitForURL((u) => u.pathname === '/admin/calendar', { timeout: 15_000 });
+	await expect(page.locator('.wg-hcal-grid caption')).toHaveText('2027年3月');
+	const day = page.locator('td[data-date="2027-03-10"]');
+	await expect(day).toHaveClass(/is-workday/);
+
+	await page.getByRole('button', { name: '编辑2027年节假日' }).click();
+	const dialog = page.getByRole('dialog', { name: '2027年节假日与调休' });
+	await expect(dialog).toBeVisible();
+	await expect(dialog.getByText('当前为数据文件 data/holidays/2027.json 的安排。')).toBeVisible();
+	const rows = dialog.locator('fieldset').first().locator('.wg-hed-row');
+	await expect(rows).toHaveCount(7);
+	await dialog.getByRole('button', { name: '添加假期' }).click();
+	const row = rows.nth(7);
+	await row.locator('input').first().fill('测试假日');
+	for (const i of [1, 2]) {
+		const input = row.locator('input').nth(i);
+		await input.click();
+		await input.fill('2027-03-10');
+		await input.press('Enter');
+	}
+	await dialog.locator('legend').first().click();
+	await shot(page, 'console-admin-calendar-edit', testInfo);
+	await expectAccessible(page, 'the holiday editor');
+
+	// A broken rule is named on its row and nothing is saved.
+	const bad = dialog.locator('fieldset').nth(1);
+	await bad.getByRole('button', { name: '添加调休上班日' }).click();
+	const wd = bad.locator('.wg-hed-row').last().locator('input').first();
+	await wd.click();
+	await wd.fill('2027-03-03');
+	await wd.press('Enter');
+	await dialog.locator('legend').first().click();
+	await dialog.getByRole('button', { name: '保存' }).click();
+	await expect(bad.locator('.wg-hed-error')).toBeVisible();
+	await bad.locator('.wg-hed-row').last().getByRole('button').click();
+
+	await dialog.getByRole('button', { name: '保存' }).click();
+	await expect(dialog).toBeHidden();
+	await expect(day).toHaveClass(/is-holiday/);
+	await expect(day.locator('.wg-hcal-note')).toHaveText('测试假日');
+});

@@ -140,7 +140,7 @@ test('the warnings panel shows the API\'s totals and lists a spike of reports fi
 	const shown = await (await warningsRes).json();
 	// The page asked for the leader's county, all kinds, as the API answers it now.
 	expect(shown.region).toBe(asked.region);
-	expect(Object.keys(shown.totals).sort()).toEqual(['missed_visit', 'overdue', 'soon_due', 'spike']);
+	expect(Object.keys(shown.totals).sort()).toEqual(['dispute', 'missed_visit', 'overdue', 'soon_due', 'spike']);
 	const again = await leader.get('/warnings');
 	expect(shown.totals).toEqual(again.totals);
 	const fmt = (n) => new Intl.NumberFormat('zh-CN').format(n);

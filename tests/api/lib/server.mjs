@@ -62,6 +62,13 @@ export const DEMO = {
 	justice1: { roles: ['dept_handler'], region: COUNTY, department: '610326-justice' },
 	mediator1: { roles: ['mediator'], region: COUNTY },
 	leader: { roles: ['leader'], region: COUNTY },
+	// Disputes (src/cli/demo_mediation.c): a town mediator and the people who
+	// hold the posts of personal charge (包抓) in town 1 and village 1.
+	mediator2: { roles: ['mediator'], region: TOWN1 },
+	secretary1: { roles: ['leader'], region: VILLAGE1 },
+	member1: { roles: ['leader'], region: VILLAGE1 },
+	townsec1: { roles: ['leader'], region: TOWN1 },
+	townhead1: { roles: ['leader'], region: TOWN1 },
 };
 
 // A sysadmin of the whole province, for the tests that create regions
@@ -81,6 +88,9 @@ process.on('exit', () => {
 		}
 	}
 });
+
+// What ASan, LSan, UBSan and TSan print (UBSan's "runtime error:" lines).
+export const SANITIZER = /(Address|Leak|UndefinedBehavior|Thread)Sanitizer|runtime error:/;
 
 export function freePort() {
 	return new Promise((resolve, reject) => {
@@ -322,10 +332,20 @@ export async function startServer({
 	srv.sql = (statement) => sql(srv, statement);
 	// Stops the server (SIGTERM, SIGKILL after 15 s) and removes its data.
 	// Returns {code, signal, timedOut} of the process (null if not running).
+	// Throws (after cleaning up) when the sanitizers reported anything in the
+	// server's life, or the graceful stop did not exit 0: a leak or an error
+	// at shutdown fails the test file that started the server.
 	srv.stop = async () => {
 		if (stopped) return null;
 		stopped = true;
 		const result = await terminate('SIGTERM', 15000);
+		const logText = tail(log, 1 << 24);
+		const report = SANITIZER.exec(logText);
+		const failed = report
+			? `sanitizer report in the server's log:\n${logText.slice(Math.max(0, report.index - 2000), report.index + 6000)}`
+			: result && !result.timedOut && result.signal === null && result.code !== 0
+				? `the server exited ${result.code} after SIGTERM:\n${tail(log, 4000)}`
+				: null;
 		if (pgDb) {
 			try {
 				psql(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
@@ -334,6 +354,7 @@ export async function startServer({
 			}
 		}
 		if (process.env.WG_TEST_KEEP !== '1') fs.rmSync(dir, { recursive: true, force: true });
+		if (failed) throw new Error(failed);
 		return result;
 	};
 

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../../tests/api/lib/server.mjs';
 
-const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
+// WG_E2E_DIST: another build of the app (a helper's own), web/dist by default.
+const dist = process.env.WG_E2E_DIST || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
 
 export default async function globalSetup() {
 	if (!fs.existsSync(path.join(dist, 'index.html')))

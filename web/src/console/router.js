@@ -12,6 +12,9 @@ const view = (name) => {
 
 const CASE_WORK = ['grid_worker', 'grid_head', 'centre_operator', 'dept_handler', 'dept_head', 'mediator', 'leader'];
 const BASEDATA = ['grid_worker', 'grid_head', 'centre_operator', 'leader'];
+// Who registers disputes and petitions (flows/dispute.json and petition.json report_roles).
+const DISPUTE_REPORT = ['grid_worker', 'grid_head', 'centre_operator', 'dept_handler', 'dept_head', 'mediator'];
+const PETITION_REPORT = ['centre_operator', 'dept_handler', 'dept_head'];
 
 export const routes = [
 	{ path: '/login', name: 'login', component: view('Login'), meta: { public: true } },
@@ -21,6 +24,11 @@ export const routes = [
 	{ path: '/cases/new', name: 'case-new', component: view('CaseNew'), meta: { menu: 'new', roles: CASE_WORK } },
 	{ path: '/cases/:id(\\d+)', name: 'case', component: view('CaseDetail'), meta: { roles: CASE_WORK } },
 	{ path: '/map', name: 'map', component: view('GridMap'), meta: { menu: 'map', roles: CASE_WORK } },
+	{ path: '/disputes', name: 'disputes', component: view('DisputeList'), meta: { menu: 'disputes', item: 'disputeWork', roles: CASE_WORK } },
+	{ path: '/disputes/new', name: 'dispute-new', component: view('DisputeNew'), meta: { menu: 'disputes', item: 'disputeNew', roles: DISPUTE_REPORT } },
+	{ path: '/petitions/new', name: 'petition-new', component: view('PetitionNew'), meta: { menu: 'disputes', item: 'petitionNew', roles: PETITION_REPORT } },
+	{ path: '/disputes/:id(\\d+)', name: 'dispute', component: view('DisputeDetail'), meta: { roles: CASE_WORK } },
+	{ path: '/petitions/:id(\\d+)', name: 'petition', component: view('DisputeDetail'), meta: { roles: CASE_WORK } },
 	{
 		path: '/basedata/:kind(residents|houses|organisations|places)',
 		name: 'basedata',
@@ -31,6 +39,8 @@ export const routes = [
 	{ path: '/admin/departments', name: 'departments', component: view('AdminDepartments'), meta: { menu: 'admin', roles: ['sysadmin'] } },
 	{ path: '/admin/categories', name: 'categories', component: view('AdminCategories'), meta: { menu: 'admin', roles: ['sysadmin', 'centre_operator'] } },
 	{ path: '/admin/calendar', name: 'calendar', component: view('AdminCalendar'), meta: { menu: 'admin', roles: ['sysadmin', 'centre_operator'] } },
+	{ path: '/admin/mediation', name: 'mediation', component: view('AdminMediation'), meta: { menu: 'admin', roles: ['sysadmin', 'centre_operator'] } },
+	{ path: '/admin/posts', name: 'posts', component: view('AdminPosts'), meta: { menu: 'admin', roles: ['sysadmin', 'centre_operator'] } },
 	{ path: '/admin/settings', name: 'settings', component: view('AdminSettings'), meta: { menu: 'admin', roles: ['sysadmin', 'secadmin'] } },
 	{ path: '/audit', name: 'audit', component: view('Audit'), meta: { menu: 'audit', roles: ['auditor'] } },
 	{ path: '/:rest(.*)*', name: 'not-found', component: view('NotFound'), meta: { public: true } },

@@ -12,6 +12,7 @@ import Visit from './views/Visit.vue';
 import CaseDetail from './views/CaseDetail.vue';
 import Outbox from './views/Outbox.vue';
 import Me from './views/Me.vue';
+import FamilyCallback from './views/FamilyCallback.vue';
 
 export const routes = [
 	{ path: '/login', name: 'login', component: SignIn, meta: { public: true, title: 'login.title' } },
@@ -22,6 +23,7 @@ export const routes = [
 	{ path: '/visit', name: 'visit', component: Visit, meta: { tab: 'visit', title: 'visit.title' } },
 	{ path: '/case/:id(\\d+)', name: 'case', component: CaseDetail, meta: { title: 'case.title', back: true } },
 	{ path: '/outbox', name: 'outbox', component: Outbox, meta: { title: 'outbox.title', back: true } },
+	{ path: '/callback/:id(\\d+)', name: 'callback', component: FamilyCallback, meta: { title: 'callback.title', back: true } },
 	{ path: '/me', name: 'me', component: Me, meta: { tab: 'me', title: 'me.title' } },
 	{ path: '/:rest(.*)*', redirect: '/tasks' },
 ];

@@ -42,27 +42,41 @@ export function errorText(e) {
 	return t('common.error', { msg: e?.message || String(e) });
 }
 
-let flowPromise = null;
+const flows = new Map();
 /**
- * The event flow, read once: {states: Map name→state, actions: Map name→action,
- * stateList, actionList}. Rejects (and is retried next call) on failure.
+ * The flow of a kind (`event` by default, `dispute`, `petition`), read once:
+ * {raw, stateList, actionList, states: Map name→state, actions: Map
+ * name→action}. Rejects (and is asked again next call) on failure.
  */
-export function loadFlow() {
-	if (!flowPromise)
-		flowPromise = api.get('/flows/event').then(
-			(f) => ({
-				raw: f,
-				stateList: f.states,
-				actionList: f.actions,
-				states: new Map(f.states.map((s) => [s.name, s])),
-				actions: new Map(f.actions.map((a) => [a.name, a])),
-			}),
-			(e) => {
-				flowPromise = null;
-				throw e;
-			},
+export function loadFlow(kind = 'event') {
+	if (!flows.has(kind))
+		flows.set(
+			kind,
+			api.get(`/flows/${kind}`).then(
+				(f) => ({
+					raw: f,
+					stateList: f.states,
+					actionList: f.actions,
+					states: new Map(f.states.map((s) => [s.name, s])),
+					actions: new Map(f.actions.map((a) => [a.name, a])),
+				}),
+				(e) => {
+					flows.delete(kind);
+					throw e;
+				},
+			),
 		);
-	return flowPromise;
+	return flows.get(kind);
+}
+
+/** The kind of a case by its number's prefix (SJ event, JF dispute, XF petition). */
+export function kindOfNumber(number) {
+	return { JF: 'dispute', XF: 'petition' }[String(number || '').slice(0, 2)] || 'event';
+}
+
+/** The console's page of a case of a kind. */
+export function casePath(kind, id) {
+	return `/${{ dispute: 'disputes', petition: 'petitions' }[kind] || 'cases'}/${id}`;
 }
 
 let categoriesPromise = null;
