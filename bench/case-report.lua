@@ -16,8 +16,8 @@
 --
 -- Without STOP_AFTER the script defines no response(), so wrk does not
 -- parse answers and loads nginx and wangge alike. With it (seeding), each
--- thread stops after STOP_AFTER answers, and any answer but 201 stops the
--- run with the status and body on stderr.
+-- thread stops after STOP_AFTER answers, and any answer but 201 is written
+-- to stderr with its status and body (bench/run.sh says how many).
 
 local places = {}
 local stop_after = nil
@@ -68,8 +68,8 @@ function init(args)
 			answered = answered + 1
 			if status ~= 201 then
 				io.stderr:write("case-report.lua: answer " .. status .. ": " .. body .. "\n")
-				wrk.thread:stop()
-			elseif answered >= stop_after then
+			end
+			if answered >= stop_after then
 				wrk.thread:stop()
 			end
 		end

@@ -332,9 +332,14 @@ time_query()
 {
 	local port=$1 who=$2 path=$3 url times=() code size started i
 	url=http://127.0.0.1:$port$path
+	rm -f "$WORK/answer.json"
 	code=$(curl -s -o "$WORK/answer.json" -w '%{http_code}' --max-time 600 \
 		-H "Authorization: Bearer ${TOKEN[$who]}" "$url" || true)
-	[ "$code" = 200 ] || die "$path answered $code: $(head -c 300 "$WORK/answer.json")"
+	if [ "$code" != 200 ]; then
+		echo "bench-stats: the server's log:" >&2
+		tail -n 20 "$WORK"/wangge-*.log >&2 || true
+		die "$path answered $code: $(head -c 300 "$WORK/answer.json")"
+	fi
 	size=$(wc -c <"$WORK/answer.json")
 	started=$SECONDS
 	for ((i = 0; i < REQUESTS; i++)); do
