@@ -36,7 +36,7 @@
  * audit rows or text index, which the statistics do not read; next_due is
  * left NULL so that the server's clock job finds nothing to fire.
  *
- * The second form writes a table (cases, stats_day or stats_state) as CSV
+ * The second form writes a table (cases, stats_day, stats_state or stats_cube) as CSV
  * on stdout, for PostgreSQL's COPY (bench/stats.sh fills the PostgreSQL
  * database from the SQLite one: the same cases, and the rollups that
  * `wangge stats rebuild` built from them there, since rebuilding them on
@@ -867,6 +867,12 @@ static const struct table {
          "day, scope_key, kind, category, source, department, reporter"},
 	{"stats_state", "day, scope_key, kind, category, source, department, state, n",
          "day, scope_key, kind, category, source, department, state"},
+	{"stats_cube",
+         "area, dim, day, val, n, grid_reported, grid_accepted, dispute_closed, dispute_accepted, "
+         "reported, accepted, rejected, merged, open, reported_closed, self_resolved, closed, "
+         "closed_due, closed_on_time, rated, satisfied, reworked, extended, returned, handled, "
+         "handling_minutes, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11, due, due_closed",
+         "area, dim, day, val"},
 };
 
 static const struct table *table_named(const char *name)
@@ -874,7 +880,8 @@ static const struct table *table_named(const char *name)
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
 		if (strcmp(tables[i].name, name) == 0)
 			return &tables[i];
-	fprintf(stderr, "bench_stats_gen: no table %s to export (cases, stats_day, stats_state)\n", name);
+	fprintf(stderr,
+	        "bench_stats_gen: no table %s to export (cases, stats_day, stats_state, stats_cube)\n", name);
 	return NULL;
 }
 

@@ -255,10 +255,11 @@ rows = sqlite3.connect(sys.argv[1]).execute("SELECT id, username FROM users ORDE
 print(hashlib.md5(",".join(f"{i} {u}" for i, u in rows).encode()).hexdigest())' "$dir/sqlite.db")
 	[ "$a" = "$b" ] || die "the demo accounts of the two stores differ; cannot copy cases between them"
 	t=$(now_s)
-	local cols_cases cols_day cols_state
+	local cols_cases cols_day cols_state cols_cube
 	cols_cases=$("$GEN" --columns=cases)
 	cols_day=$("$GEN" --columns=stats_day)
 	cols_state=$("$GEN" --columns=stats_state)
+	cols_cube=$("$GEN" --columns=stats_cube)
 	local src="$GEN --db.url=sqlite:$dir/sqlite.db --export"
 	psql -X -q -v ON_ERROR_STOP=1 "$PG_URL" <<SQL
 -- A bulk load: the rows come from a database that checked them; no
@@ -269,7 +270,7 @@ SET synchronous_commit = off;
 SET maintenance_work_mem = '1GB';
 CREATE TEMPORARY TABLE bench_indexes AS
 	SELECT i.indexname, i.indexdef FROM pg_indexes i
-	WHERE i.schemaname = 'public' AND i.tablename IN ('cases', 'stats_day', 'stats_state')
+	WHERE i.schemaname = 'public' AND i.tablename IN ('cases', 'stats_day', 'stats_state', 'stats_cube')
 	  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname);
 DO \$\$ DECLARE r record; BEGIN
 	FOR r IN SELECT indexname FROM bench_indexes LOOP EXECUTE 'DROP INDEX ' || quote_ident(r.indexname); END LOOP;
@@ -277,13 +278,14 @@ END \$\$;
 \copy cases ($cols_cases) FROM PROGRAM '$src=cases' WITH (FORMAT csv)
 \copy stats_day ($cols_day) FROM PROGRAM '$src=stats_day' WITH (FORMAT csv)
 \copy stats_state ($cols_state) FROM PROGRAM '$src=stats_state' WITH (FORMAT csv)
+\copy stats_cube ($cols_cube) FROM PROGRAM '$src=stats_cube' WITH (FORMAT csv)
 DO \$\$ DECLARE r record; BEGIN
 	FOR r IN SELECT indexdef FROM bench_indexes LOOP EXECUTE r.indexdef; END LOOP;
 END \$\$;
 DO \$\$ BEGIN PERFORM setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases)); END \$\$;
 SQL
 	psql -X -q -v ON_ERROR_STOP=1 "$PG_URL" -c "VACUUM ANALYZE cases" -c "VACUUM ANALYZE stats_day" \
-		-c "VACUUM ANALYZE stats_state" -c "CHECKPOINT" >/dev/null
+		-c "VACUUM ANALYZE stats_state" -c "VACUUM ANALYZE stats_cube" -c "CHECKPOINT" >/dev/null
 	{
 		echo "load_s=$(since "$t")"
 		echo "bytes=$(psql -X -q -t -A "$PG_URL" -c "SELECT pg_database_size('wangge')")"
@@ -302,11 +304,12 @@ SQL
 	echo "complete=yes" >>"$dir/pg.meta"
 }
 
-# rollup_digest URL: a digest of both rollup tables on PostgreSQL.
+# rollup_digest URL: a digest of the rollup tables and the cube on PostgreSQL.
 rollup_digest()
 {
 	psql -X -q -t -A "$1" -c "SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM stats_day t" \
-		-c "SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM stats_state t" | tr '\n' ' '
+		-c "SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM stats_state t" \
+		-c "SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM stats_cube t" | tr '\n' ' '
 }
 
 # --- measuring ------------------------------------------------------------------

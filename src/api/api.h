@@ -54,6 +54,7 @@ void wg_api_users_update(wg_req *req);
 void wg_api_users_roles(wg_req *req);
 void wg_api_users_password_reset(wg_req *req);
 void wg_api_users_totp_reset(wg_req *req);
+void wg_api_users_pick(wg_req *req);
 
 /* settings.c */
 void wg_api_settings_list(wg_req *req);
@@ -105,6 +106,10 @@ void wg_api_departments_list(wg_req *req);
 void wg_api_departments_create(wg_req *req);
 void wg_api_departments_get(wg_req *req);
 void wg_api_categories_list(wg_req *req);
+void wg_api_departments_duties(wg_req *req);
+/* categories.c: the category tree and a minor category's deadline */
+void wg_api_categories_get(wg_req *req);
+void wg_api_categories_update(wg_req *req);
 
 /* GET /api/v1/flows/{kind}: states and action forms of a flow (flows.c). */
 void wg_api_flows_get(wg_req *req);

@@ -18,6 +18,7 @@
 #include "http/server.h"
 #include "http/validate.h"
 #include "jobs/scheduler.h"
+#include "jobs/stats_fold.h"
 
 #include <event2/buffer.h>
 #include <stdio.h>
@@ -370,11 +371,19 @@ static void reply_status(wg_req *req, int status)
 		wg_req_reply(req, op->status ? op->status : 200);
 }
 
-/* After a write the scheduler may have an earlier deadline to watch. */
+/* After a write the scheduler may have an earlier deadline to watch, and
+ * the statistics pending rows to fold. */
+static void hint_jobs(void)
+{
+	int64_t now = wg_clock_now_ms();
+	wg_scheduler_hint_global(now);
+	wg_stats_fold_hint(now);
+}
+
 static void reply_after_write(wg_req *req, int status)
 {
 	if (!status)
-		wg_scheduler_hint_global(wg_clock_now_ms());
+		hint_jobs();
 	reply_status(req, status);
 }
 
@@ -475,7 +484,7 @@ static void create_then(wg_req *req, int status)
 			wg_req_header(req, "Location", location);
 	}
 	if (!status)
-		wg_scheduler_hint_global(wg_clock_now_ms());
+		hint_jobs();
 	if (wg_req_status_or_reply(req, status))
 		return;
 	wg_req_reply_body(req, op->status, "application/json; charset=utf-8");

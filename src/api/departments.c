@@ -1,10 +1,9 @@
-/* /api/v1/departments and /api/v1/categories: the departments that handle
- * cases, each with its duty list, and the category tree with deadlines and
- * owners. */
+/* /api/v1/departments: the departments that handle cases, each with its
+ * duty list, a sysadmin adding one or replacing its duty list. The
+ * category tree is categories.c. */
 #include "api/api.h"
 
 #include "core/error.h"
-#include "domain/category.h"
 #include "domain/department.h"
 #include "domain/region.h"
 #include "domain/scope.h"
@@ -30,8 +29,20 @@ static void write_department(wg_req *req, const wg_department *d)
 	for (size_t i = 0; i < d->nduties; i++)
 		wg_json_string(w, d->duties[i]);
 	wg_json_array_end(w);
+	/* The default list: the data file's, or the one it was created with. */
+	wg_json_key(w, "default_duties");
+	wg_json_array_begin(w);
+	for (const char *p = d->default_duties ? d->default_duties : ""; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		wg_json_string_n(w, p, len);
+		p = end ? end + 1 : p + len;
+	}
+	wg_json_array_end(w);
+	wg__api_kv_time(req, "duties_edited_at", d->duties_edited_at);
 	wg__api_kv_time(req, "created_at", d->created_at);
 	wg__api_kv_time(req, "updated_at", d->updated_at);
+	wg_json_kv_int(w, "version", d->version);
 }
 
 /* ---- GET /departments -------------------------------------------------------------- */
@@ -200,80 +211,85 @@ void wg_api_departments_create(wg_req *req)
 	wg_req_write(req, create_run, a, create_then);
 }
 
-/* ---- GET /categories ----------------------------------------------------------------- */
+/* ---- PUT /departments/{code}/duties ------------------------------------------------------ */
 
-struct tree_args {
-	wg_req *req;
-	const char *kind;
-	bool major_open;
+struct duties_args {
+	struct one_args one; /* first: get_run renders the answer */
+	const char **categories;
+	size_t n;
+	bool restore;
+	int64_t version;
+	const char *why;
 };
 
-static int tree_item(void *ctx, const wg_category *c)
+static int duties_run(wg_db *db, void *arg)
 {
-	struct tree_args *a = ctx;
-	wg_json_out *w = wg_req_json(a->req);
-	if (!c->parent && a->major_open) {
-		wg_json_array_end(w);
-		wg_json_object_end(w);
-		a->major_open = false;
-	}
-	wg_json_object_begin(w);
-	wg_json_kv_string(w, "code", c->code);
-	wg_json_kv_string(w, "name", c->name);
-	wg_json_kv_string(w, "name_en", c->name_en);
-	wg_json_kv_string(w, "kind", c->kind);
-	if (!c->parent) {
-		wg_json_key(w, "children");
-		wg_json_array_begin(w);
-		a->major_open = true;
-		return 0;
-	}
-	wg_json_key(w, "deadline");
-	wg_json_object_begin(w);
-	wg_json_kv_int(w, c->deadline_unit ? c->deadline_unit : "working_days", c->deadline);
-	wg_json_object_end(w);
-	wg_json_key(w, "owner");
-	wg_json_object_begin(w);
-	wg_json_kv_string(w, "town", c->owner_town);
-	wg_json_kv_string(w, "county", c->owner_county);
-	wg_json_object_end(w);
-	wg_json_object_end(w);
-	return 0;
+	struct duties_args *a = arg;
+	wg_req *req = a->one.req;
+	int rc = wg_department_set_duties(db, req->caller, wg_req_config(req)->security_audit_hash,
+	                                  a->one.code, a->categories, a->n, a->restore, a->version,
+	                                  &req->errors, &a->why);
+	return rc ? rc : get_run(db, &a->one);
 }
 
-static int tree_run(wg_db *db, void *arg)
+static void duties_then(wg_req *req, int status)
 {
-	struct tree_args *a = arg;
-	wg_json_out *w = wg_req_json(a->req);
-	wg_json_object_begin(w);
-	wg_json_key(w, "items");
-	wg_json_array_begin(w);
-	int rc = wg_category_list(db, a->kind, tree_item, a);
-	if (a->major_open) {
-		wg_json_array_end(w);
-		wg_json_object_end(w);
+	struct duties_args *a = req->user;
+	if (status == WG_ECONFLICT) {
+		wg_req_problem(req, WG_ECONFLICT, a->why);
+		return;
 	}
-	wg_json_array_end(w);
-	wg_json_object_end(w);
-	return rc;
+	if (status == WG_EFORBIDDEN) {
+		wg_req_problem(req, WG_EFORBIDDEN,
+		               "the department belongs to an area above yours: its administrators keep its "
+		               "duty list");
+		return;
+	}
+	get_then(req, status);
 }
 
-static void tree_then(wg_req *req, int status)
+void wg_api_departments_duties(wg_req *req)
 {
-	if (!wg_req_status_or_reply(req, status))
-		wg_req_reply(req, 200);
-}
-
-void wg_api_categories_list(wg_req *req)
-{
-	struct tree_args *a = wg_req_state_or_reply(req, sizeof *a);
+	static const char *const fields[] = {"categories", NULL};
+	struct duties_args *a = wg_req_state_or_reply(req, sizeof *a);
 	if (!a)
 		return;
-	a->req = req;
-	a->kind = wg_query_string(req, "kind", 16);
-	if (a->kind && strcmp(a->kind, "event") != 0 && strcmp(a->kind, "dispute") != 0)
-		wg_req_field_error(req, "kind", "unknown", "kind must be event or dispute");
+	a->one.req = req;
+	if (strlen(req->params[0]) > WG_DEPARTMENT_CODE_MAX) {
+		wg_req_problem(req, WG_ENOTFOUND, NULL);
+		return;
+	}
+	snprintf(a->one.code, sizeof a->one.code, "%s", req->params[0]);
+	if (!wg_req_version_or_reply(req, &a->version))
+		return;
+	wg_body_only(req, fields);
+	json_t *list = json_object_get(req->body, "categories");
+	a->restore = json_is_null(list);
+	if (!list)
+		wg_req_field_error(
+			req, "categories", "required",
+			"categories is required: the minor category codes of the new duty list, or "
+			"null for the default list");
+	else if (!a->restore && !json_is_array(list))
+		wg_req_field_error(req, "categories", "type",
+		                   "categories must be a list of minor category codes, or null");
+	a->n = json_is_array(list) ? json_array_size(list) : 0;
+	if (a->n > WG_DEPARTMENT_DUTIES_MAX) {
+		char message[96];
+		snprintf(message, sizeof message, "a duty list holds at most %d categories",
+		         WG_DEPARTMENT_DUTIES_MAX);
+		wg_req_field_error(req, "categories", "too_long", message);
+	}
 	if (wg_req_errors_or_reply(req))
 		return;
-	wg_req_read(req, tree_run, a, tree_then);
+	a->categories = a->n ? wg_arena_calloc(&req->arena, a->n, sizeof *a->categories) : NULL;
+	if (a->n && !a->categories) {
+		wg_req_problem(req, WG_ENOMEM, NULL);
+		return;
+	}
+	/* Anything but a string stays NULL, which the domain reports as a
+	 * pattern error under its index, with the other codes' errors. */
+	for (size_t i = 0; i < a->n; i++)
+		a->categories[i] = json_string_value(json_array_get(list, i));
+	wg_req_write(req, duties_run, a, duties_then);
 }

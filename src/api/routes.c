@@ -33,6 +33,8 @@ const wg_route wg_api_routes[] = {
 	{WG_POST, "/api/v1/me/totp/confirm", wg_api_me_totp_confirm, ANY_STATE | BODY, 0},
 
 	{WG_GET, "/api/v1/users", wg_api_users_list, 0, ADMINS_OF_ACCOUNTS},
+	/* The account picker of the posts and mediators forms; before /users/{id}. */
+	{WG_GET, "/api/v1/users/pick", wg_api_users_pick, 0, MEDIATION_WRITE},
 	{WG_POST, "/api/v1/users", wg_api_users_create, BODY, WG_ROLE_SYSADMIN},
 	{WG_GET, "/api/v1/users/{id}", wg_api_users_get, 0, ADMINS_OF_ACCOUNTS},
 	{WG_PATCH, "/api/v1/users/{id}", wg_api_users_update, BODY, WG_ROLE_SYSADMIN},
@@ -70,7 +72,10 @@ const wg_route wg_api_routes[] = {
 	{WG_GET, "/api/v1/departments", wg_api_departments_list, 0, NOT_AUDITOR},
 	{WG_POST, "/api/v1/departments", wg_api_departments_create, BODY, WG_ROLE_SYSADMIN},
 	{WG_GET, "/api/v1/departments/{code}", wg_api_departments_get, 0, NOT_AUDITOR},
+	{WG_PUT, "/api/v1/departments/{code}/duties", wg_api_departments_duties, BODY, WG_ROLE_SYSADMIN},
 	{WG_GET, "/api/v1/categories", wg_api_categories_list, 0, NOT_AUDITOR},
+	{WG_GET, "/api/v1/categories/{code}", wg_api_categories_get, 0, NOT_AUDITOR},
+	{WG_PATCH, "/api/v1/categories/{code}", wg_api_categories_update, BODY, WG_ROLE_SYSADMIN},
 	{WG_GET, "/api/v1/calendar", wg_api_calendar_list, 0, NOT_AUDITOR},
 	{WG_GET, "/api/v1/calendar/years/{year}", wg_api_calendar_year_get, 0, NOT_AUDITOR},
 	{WG_PUT, "/api/v1/calendar/years/{year}", wg_api_calendar_year_put, BODY, WG_ROLE_SYSADMIN},

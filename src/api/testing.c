@@ -36,7 +36,7 @@ void wg_api_testing_clock(wg_req *req)
 	/* Moving the clock may have made things due; the scheduler would
 	 * otherwise notice only at its next look. */
 	int64_t now = wg_clock_now_ms();
-	wg_scheduler_hint_global(now);
+	wg_scheduler_hint_all(now);
 	wg_json_out *w = wg_req_json(req);
 	wg_json_object_begin(w);
 	wg__api_kv_time(req, "now", now);

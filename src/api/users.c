@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/password.h"
 #include "domain/account.h"
+#include "domain/region.h"
 #include "domain/role.h"
 #include "http/page.h"
 #include "http/server.h"
@@ -426,4 +427,122 @@ void wg_api_users_totp_reset(wg_req *req)
 	struct user_op *op = new_op(req);
 	if (op && id_param_or_reply(req, &op->id))
 		wg_req_write(req, totp_reset_run, op, no_content);
+}
+
+/* ---- GET /users/pick ---------------------------------------------------------------- */
+
+/* The account picker of the forms that name people (posts of a region,
+ * mediators): active accounts in the caller's area, with only what picking
+ * needs, never phones or security fields. Smaller pages than other lists:
+ * a picker shows a few names. */
+enum { PICK_LIMIT_DEFAULT = 20, PICK_LIMIT_MAX = 50 };
+
+struct pick_op {
+	wg_req *req;
+	wg_caller area; /* the caller, narrowed to ?region= where that lies in the caller's area */
+	bool nothing;   /* ?region= and the caller's area do not meet */
+	wg_user_filter filter;
+	wg_page page;
+	int64_t total;
+};
+
+static int pick_item(void *ctx, const wg_user *u)
+{
+	struct pick_op *op = ctx;
+	if (!wg_page_row_id(&op->page, u->id))
+		return 0;
+	wg_json_out *w = wg_req_json(op->req);
+	bool grid = u->scope && strlen(u->scope) > 12;
+	wg_json_object_begin(w);
+	wg_json_kv_int(w, "id", u->id);
+	wg_json_kv_string(w, "username", u->username);
+	wg_json_kv_string(w, "name", u->name);
+	wg_json_key(w, "roles");
+	wg_json_array_begin(w);
+	for (unsigned bit = 1; bit && bit <= WG_ROLES_ALL; bit <<= 1)
+		if (u->roles & bit)
+			wg_json_string(w, wg_role_name(bit));
+	wg_json_array_end(w);
+	wg_json_key(w, "region");
+	if (grid)
+		wg_json_string_n(w, u->scope, 12);
+	else
+		wg_json_string(w, u->scope);
+	wg_json_kv_string(w, "grid", grid ? u->scope : NULL);
+	wg_json_kv_string(w, "department", u->department);
+	wg_json_object_end(w);
+	return 0;
+}
+
+static int pick_run(wg_db *db, void *arg)
+{
+	struct pick_op *op = arg;
+	wg_page_begin(&op->page);
+	if (op->nothing)
+		return 0;
+	return wg_account_list(db, &op->area, &op->filter, pick_item, op, &op->total);
+}
+
+static void list_then_pick(wg_req *req, int status)
+{
+	struct pick_op *op = req->user;
+	if (wg_req_status_or_reply(req, status))
+		return;
+	wg_page_end(&op->page, op->total);
+	wg_req_reply(req, 200);
+}
+
+/* The caller's area and region's are prefix ranges, so they either nest
+ * or miss each other: the smaller one is where to look, or nowhere. */
+static void narrow_area(struct pick_op *op, const char *region)
+{
+	const wg_caller *c = op->req->caller;
+	op->area = *c;
+	if (!region)
+		return;
+	wg_scope mine, theirs;
+	wg_scope_of(c, &mine);
+	wg_caller at_region = {.user_id = c->user_id, .scope = region};
+	wg_scope_of(&at_region, &theirs);
+	if (wg_scope_contains(&mine, region))
+		op->area.scope = region;
+	else if (!wg_scope_contains(&theirs, c->scope))
+		op->nothing = true;
+}
+
+void wg_api_users_pick(wg_req *req)
+{
+	struct pick_op *op = wg_req_state_or_reply(req, sizeof *op);
+	if (!op)
+		return;
+	op->req = req;
+	int64_t limit = PICK_LIMIT_DEFAULT;
+	wg_query_int(req, "limit", PICK_LIMIT_DEFAULT, 1, PICK_LIMIT_MAX, &limit);
+	bool bad = false;
+	const char *after = wg_query_cursor(req, &bad);
+	if (after) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(after, &end, 10);
+		if (errno || *end || end == after || v <= 0)
+			wg_req_field_error(req, "cursor", "pattern",
+			                   "cursor is not a cursor returned by this list");
+		else
+			op->filter.after_id = v;
+	}
+	op->page = (wg_page){.req = req, .limit = limit};
+	op->filter.limit = wg_page_fetch(&op->page);
+	op->filter.q = wg_query_string(req, "q", 64);
+	op->filter.active = 1;
+	const char *role = wg_query_string(req, "role", 32);
+	if (role && !(op->filter.role = wg_role_parse(role)))
+		wg_req_field_error(req, "role", "pattern", "role is not one of the roles of API.md");
+	const char *region = wg_query_string(req, "region", 12);
+	enum wg_region_level level;
+	if (region && !wg_region_code_level(region, &level))
+		wg_req_field_error(req, "region", "pattern", "region must be a 12-digit division code");
+	if (wg_req_errors_or_reply(req))
+		return;
+	narrow_area(op, region);
+	wg_req_read(req, pick_run, op, list_then_pick);
 }

@@ -1,6 +1,7 @@
 /* wangge stats rebuild: recompute the statistics rollups (stats_day and
  * stats_state, docs/statistics.md) from the cases table with the working
- * calendar, in one transaction, audited as the console.
+ * calendar, in one transaction, audited as the console; then fold them into
+ * the cube (stats_cube), a run of rows per transaction.
  *
  * For what the backfill of migration 0010 cannot do (handling times of the
  * cases closed before it), and after changing time.offset_minutes. Safe
@@ -81,6 +82,37 @@ static int rebuild(wg_db *db, const wg_case_env *env, int64_t cases)
 	return rc;
 }
 
+/* Fold every pending row into the cube (wg_stats_fold), FOLD_RUN rows per
+ * transaction, with progress; the server's fold job may take turns. */
+#define FOLD_RUN 50000
+
+static int fold_all(wg_db *db, int64_t *cube_rows)
+{
+	int64_t pending = 0, done = 0;
+	int rc = count(db, "SELECT count(*) FROM stats_pending", &pending);
+	wg_progress progress;
+	wg_progress_start(&progress, stderr, "stats fold", pending);
+	while (!rc) {
+		int64_t first_at = 0, upto = 0, folded = 0;
+		rc = wg_db_begin(db);
+		if (!rc)
+			rc = wg_stats_fold_next(db, FOLD_RUN, &first_at, &upto);
+		if (!rc && upto)
+			rc = wg_stats_fold(db, upto, &folded);
+		if (!rc)
+			rc = wg_db_commit(db);
+		else
+			wg_db_rollback(db);
+		if (rc || !upto)
+			break;
+		done += folded;
+		wg_progress_update(&progress, done < pending ? done : pending);
+	}
+	if (!rc)
+		wg_progress_finish(&progress);
+	return rc ? rc : count(db, "SELECT count(*) FROM stats_cube", cube_rows);
+}
+
 int wg_cli_stats(wg_config *cfg, int argc, char **argv)
 {
 	if (argc != 2 || strcmp(argv[1], "rebuild") != 0) {
@@ -124,13 +156,17 @@ int wg_cli_stats(wg_config *cfg, int argc, char **argv)
 		rc = count(db, "SELECT count(*) FROM stats_state", &states);
 	if (!rc)
 		rc = count(db, "SELECT COALESCE(sum(reported), 0) FROM stats_day", &reported);
+	int64_t cube = 0;
+	if (!rc)
+		rc = fold_all(db, &cube);
 	if (rc) {
 		fprintf(stderr, "\nwangge: stats rebuild: %s%s%s\n", wg_error_message(rc),
 		        rc == WG_ESTORE ? ": " : "", rc == WG_ESTORE ? wg_db_errmsg(db) : "");
 	} else {
 		printf("cases: %lld\nstats_day rows: %lld\nstats_state rows: %lld\nreported in the rollups: "
-		       "%lld\n",
-		       (long long)cases, (long long)days, (long long)states, (long long)reported);
+		       "%lld\nstats_cube rows: %lld\n",
+		       (long long)cases, (long long)days, (long long)states, (long long)reported,
+		       (long long)cube);
 	}
 	wg_arena_clear(&arena);
 	wg_db_close(db);

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* prev_hash of the first row. */
@@ -410,4 +411,25 @@ int wg_audit_count(wg_db *db, int64_t *n)
 	*n = 0;
 	int rc = wg_db_query_int(db, "SELECT count(*) FROM audit_log", n, "");
 	return rc == WG_ENOTFOUND ? WG_ESTORE : rc; /* count(*) always has a row */
+}
+
+int wg_audit_record(wg_db *db, const char *alg, const wg_caller *actor, const char *action,
+                    const char *object_type, const char *object_id, json_t *detail)
+{
+	char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+	json_decref(detail);
+	if (!text)
+		return WG_ENOMEM;
+	wg_audit_entry e = {
+		.actor = actor && actor->user_id ? actor : NULL,
+		.actor_name = actor ? actor->username : NULL,
+		.action = action,
+		.object_type = object_type,
+		.object_id = object_id,
+		.result = WG_AUDIT_OK,
+		.detail = text,
+	};
+	int rc = wg_audit_append(db, alg, &e);
+	free(text);
+	return rc;
 }

@@ -45,6 +45,16 @@ typedef struct wg_audit_entry {
  * PostgreSQL: the table refuses the fork), WG_ESTORE or WG_ENOMEM. */
 int wg_audit_append(wg_db *db, const char *alg, const wg_audit_entry *e);
 
+struct json_t;
+
+/* The usual row of a change that succeeded: actor (NULL or user 0: the
+ * system, named by actor->username when there is one) did action to
+ * object_type object_id, with detail, a JSON object whose reference this
+ * takes (NULL: building it ran out of memory). Returns as
+ * wg_audit_append, or WG_ENOMEM. */
+int wg_audit_record(wg_db *db, const char *alg, const wg_caller *actor, const char *action,
+                    const char *object_type, const char *object_id, struct json_t *detail);
+
 /* A stored row, passed to callbacks; strings valid during the call only. */
 typedef struct wg_audit_row {
 	int64_t id;

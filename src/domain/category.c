@@ -1,12 +1,15 @@
 #include "domain/category.h"
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/utf8.h"
+#include "domain/audit.h"
 #include "domain/department.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -270,23 +273,32 @@ int wg_category_parse(const char *text, size_t len, wg_category_set *out, char *
 
 /* ---- storage ---------------------------------------------------------------- */
 
-static const char store_sql[] = "INSERT INTO categories (code, parent, kind, name, name_en, deadline, "
-				"deadline_unit, owner_town, owner_county, position) VALUES "
-				"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
-				"parent = excluded.parent, kind = excluded.kind, name = excluded.name, "
-				"name_en = excluded.name_en, deadline = excluded.deadline, "
-				"deadline_unit = excluded.deadline_unit, owner_town = excluded.owner_town, "
-				"owner_county = excluded.owner_county, position = excluded.position";
+/* An edited deadline (deadline_edited_at set) survives the load; the
+ * file's value still becomes the default. */
+static const char store_sql[] =
+	"INSERT INTO categories (code, parent, kind, name, name_en, deadline, deadline_unit, "
+	"default_deadline, default_deadline_unit, owner_town, owner_county, position) VALUES "
+	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+	"parent = excluded.parent, kind = excluded.kind, name = excluded.name, "
+	"name_en = excluded.name_en, "
+	"deadline = CASE WHEN categories.deadline_edited_at IS NULL THEN excluded.deadline "
+	"ELSE categories.deadline END, "
+	"deadline_unit = CASE WHEN categories.deadline_edited_at IS NULL THEN excluded.deadline_unit "
+	"ELSE categories.deadline_unit END, "
+	"default_deadline = excluded.default_deadline, "
+	"default_deadline_unit = excluded.default_deadline_unit, owner_town = excluded.owner_town, "
+	"owner_county = excluded.owner_county, position = excluded.position, "
+	"version = categories.version + 1";
 
 static int store_one(wg_db *db, const wg_category *c)
 {
 	/* A major has no deadline and no owners: NULL, not 0. */
 	if (!c->parent)
-		return wg_db_execf(db, store_sql, NULL, "tntttnnnni", c->code, c->kind, c->name, c->name_en,
+		return wg_db_execf(db, store_sql, NULL, "tntttnnnnnni", c->code, c->kind, c->name, c->name_en,
 		                   c->position);
-	return wg_db_execf(db, store_sql, NULL, "tttttittti", c->code, c->parent, c->kind, c->name,
-	                   c->name_en, c->deadline, c->deadline_unit, c->owner_town, c->owner_county,
-	                   c->position);
+	return wg_db_execf(db, store_sql, NULL, "tttttitittti", c->code, c->parent, c->kind, c->name,
+	                   c->name_en, c->deadline, c->deadline_unit, c->deadline, c->deadline_unit,
+	                   c->owner_town, c->owner_county, c->position);
 }
 
 /* Codes stored but no longer in the set, minors before majors so that a
@@ -342,7 +354,8 @@ int wg_category_store(wg_db *db, const wg_category_set *s, char *err, size_t err
 
 #define CATEGORY_COLUMNS                                                                           \
 	"c.code, c.parent, c.kind, c.name, c.name_en, c.deadline, c.deadline_unit, c.owner_town, " \
-	"c.owner_county, c.position"
+	"c.owner_county, c.position, c.default_deadline, c.default_deadline_unit, "                \
+	"c.deadline_edited_at, c.version"
 
 int wg_category_list(wg_db *db, const char *kind, wg_category_fn fn, void *ctx)
 {
@@ -370,6 +383,10 @@ int wg_category_list(wg_db *db, const char *kind, wg_category_fn fn, void *ctx)
 			.owner_town = wg_stmt_text(st, 7, NULL),
 			.owner_county = wg_stmt_text(st, 8, NULL),
 			.position = wg_stmt_int(st, 9),
+			.default_deadline = wg_stmt_int(st, 10),
+			.default_deadline_unit = wg_stmt_text(st, 11, NULL),
+			.deadline_edited_at = wg_stmt_int(st, 12),
+			.version = wg_stmt_int(st, 13),
 		};
 		rc = fn(ctx, &c);
 	}
@@ -391,4 +408,111 @@ int wg_category_minor_exists(wg_db *db, const char *code, bool *found)
 	*found = rc == WG_DB_ROW;
 	wg_stmt_finalize(st);
 	return rc < 0 ? rc : 0;
+}
+
+/* ---- an administrator's edit ------------------------------------------------ */
+
+/* What set_deadline reads of the row before changing it. */
+struct deadline_row {
+	bool minor;
+	int64_t deadline, default_deadline, version;
+	char unit[16], default_unit[16];
+};
+
+static int load_deadline_row(wg_db *db, const char *code, struct deadline_row *r)
+{
+	wg_stmt *st;
+	int rc = wg_db_prepare_cached(db,
+	                              "SELECT parent, deadline, deadline_unit, default_deadline, "
+	                              "default_deadline_unit, version FROM categories WHERE code = ?",
+	                              &st);
+	if (rc)
+		return rc;
+	rc = wg_stmt_bindf(st, "t", code);
+	if (!rc)
+		rc = wg_stmt_step(st);
+	if (rc == WG_DB_ROW) {
+		const char *unit = wg_stmt_text(st, 2, NULL), *def_unit = wg_stmt_text(st, 4, NULL);
+		r->minor = !wg_stmt_is_null(st, 0);
+		r->deadline = wg_stmt_int(st, 1);
+		snprintf(r->unit, sizeof r->unit, "%s", unit ? unit : "");
+		/* A row stored before the defaults existed falls back on itself. */
+		r->default_deadline = wg_stmt_is_null(st, 3) ? r->deadline : wg_stmt_int(st, 3);
+		snprintf(r->default_unit, sizeof r->default_unit, "%s", def_unit ? def_unit : r->unit);
+		r->version = wg_stmt_int(st, 5);
+		rc = 0;
+	} else if (rc == WG_DB_DONE) {
+		rc = WG_ENOTFOUND;
+	}
+	wg_stmt_finalize(st);
+	return rc;
+}
+
+static int64_t unit_max(const char *unit)
+{
+	return strcmp(unit, "working_days") == 0 ? WG_CATEGORY_DAYS_MAX : WG_CATEGORY_HOURS_MAX;
+}
+
+static bool unit_known(const char *unit)
+{
+	return unit && (strcmp(unit, "working_days") == 0 || strcmp(unit, "working_hours") == 0);
+}
+
+static int audit_deadline(wg_db *db, const wg_caller *actor, const char *alg, const char *code,
+                          const struct deadline_row *was, int64_t deadline, const char *unit, bool restored)
+{
+	json_t *detail = json_pack("{s:I, s:s, s:I, s:s, s:b}", "deadline", (json_int_t)deadline,
+	                           "deadline_unit", unit, "previous_deadline", (json_int_t)was->deadline,
+	                           "previous_deadline_unit", was->unit, "restored", restored);
+	return wg_audit_record(db, alg, actor, "category.deadline", "category", code, detail);
+}
+
+int wg_category_set_deadline(wg_db *db, const wg_caller *actor, const char *audit_alg, const char *code,
+                             const wg_category_deadline_input *in, int64_t expect_version,
+                             wg_field_errors *fe)
+{
+	struct deadline_row was;
+	int rc = code ? load_deadline_row(db, code, &was) : WG_ENOTFOUND;
+	if (rc)
+		return rc;
+	if (!was.minor) {
+		wg_field_errors_add(
+			fe, "deadline", "major",
+			"%s is a major category, which has no deadline: edit its minor categories", code);
+		return WG_EVALIDATION;
+	}
+	int64_t deadline = was.default_deadline;
+	const char *unit = was.default_unit;
+	if (!in->restore) {
+		if (!in->set_deadline && !in->unit) {
+			wg_field_errors_add(fe, "deadline", "required",
+			                    "give deadline, deadline_unit or both");
+			return WG_EVALIDATION;
+		}
+		if (in->unit && !unit_known(in->unit)) {
+			wg_field_errors_add(fe, "deadline_unit", "unknown",
+			                    "deadline_unit must be working_days or working_hours");
+			return WG_EVALIDATION;
+		}
+		unit = in->unit ? in->unit : was.unit;
+		deadline = in->set_deadline ? in->deadline : was.deadline;
+		if (!unit_known(unit)) /* a row that never had a unit: the number alone cannot say */
+			unit = "working_days";
+		if (deadline < 1 || deadline > unit_max(unit)) {
+			wg_field_errors_add(
+				fe, "deadline", "range", "deadline must be a whole number within 1..%lld %s",
+				(long long)unit_max(unit),
+				strcmp(unit, "working_days") == 0 ? "working days" : "working hours");
+			return WG_EVALIDATION;
+		}
+	}
+	if (expect_version && expect_version != was.version)
+		return WG_ECONFLICT;
+	int64_t now = wg_clock_now_ms();
+	rc = wg_db_execf(db,
+	                 "UPDATE categories SET deadline = ?, deadline_unit = ?, deadline_edited_at = ?, "
+	                 "deadline_edited_by = ?, version = version + 1 WHERE code = ?",
+	                 NULL, "itzzt", deadline, unit, in->restore ? (int64_t)0 : now,
+	                 in->restore || !actor ? (int64_t)0 : actor->user_id, code);
+	return rc ? rc : audit_deadline(db, actor, audit_alg, code, &was, deadline, unit, in->restore);
 }

@@ -133,6 +133,29 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 static const char categories_name[] = "categories.json";
 static const char departments_name[] = "departments.json";
 
+/* Loading keeps what a sysadmin edited (category.h, department.h); say so,
+ * so that an operator who upgraded the files knows why some values differ
+ * from them. */
+static int report_kept_edits(wg_db *db, FILE *log)
+{
+	int64_t deadlines = 0, lists = 0;
+	int rc = wg_db_query_int(db,
+	                         "SELECT count(*) FROM categories WHERE deadline_edited_at IS NOT NULL AND "
+	                         "(deadline <> default_deadline OR deadline_unit <> default_deadline_unit)",
+	                         &deadlines, "");
+	if (!rc)
+		rc = wg_db_query_int(db,
+		                     "SELECT count(*) FROM departments WHERE duties_edited_at IS NOT NULL",
+		                     &lists, "");
+	if (!rc && (deadlines || lists))
+		fprintf(log,
+		        "kept what administrators edited: %lld category deadlines that differ from %s, "
+		        "%lld department duty lists (GET /api/v1/categories and /api/v1/departments show "
+		        "them)\n",
+		        (long long)deadlines, categories_name, (long long)lists);
+	return rc;
+}
+
 int wg_dataload_organisation(wg_db *db, const char *dir, bool force, FILE *log, char *err, size_t errlen)
 {
 	char cat_path[4096], dep_path[4096];
@@ -162,6 +185,8 @@ int wg_dataload_organisation(wg_db *db, const char *dir, bool force, FILE *log, 
 		if (!rc && log)
 			fprintf(log, "loaded %s and %s: %d categories and departments\n", categories_name,
 			        departments_name, loaded);
+		if (!rc && log)
+			rc = report_kept_edits(db, log);
 	}
 	wg_free(cat);
 	wg_free(dep);

@@ -22,7 +22,9 @@ int wg_dataload_all(wg_db *db, const char *dir, FILE *log, char *err, size_t err
 /* Load dir/categories.json and dir/departments.json together (each checks
  * the other: wg_department_load_data) when either changed since it was
  * last loaded, or whatever their hashes when force is set (after regions
- * were added). A bad file stops the load with its path and the reason in
+ * were added). Category deadlines and duty lists that a sysadmin edited
+ * through the API are kept (wg_category_store, wg_department_instantiate);
+ * when any are, a line on log says how many. A bad file stops the load with its path and the reason in
  * err, and nothing of it is stored (the caller rolls back). Runs inside the
  * caller's transaction. Returns 0, WG_EIO (unreadable file), WG_EBADREQ /
  * WG_EVALIDATION (bad file), WG_ECONFLICT, WG_ESTORE or WG_ENOMEM. */

@@ -347,21 +347,72 @@ static size_t prefix_len(unsigned level)
 	return wg_region_prefix_len(level == WG_DEPARTMENT_COUNTY ? WG_REGION_COUNTY : WG_REGION_TOWN);
 }
 
+static int cmp_codes(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* codes[0..n) sorted and joined by ',' into a new string (free with
+ * wg_free); NULL when memory runs out. Reorders codes. */
+static char *join_codes(const char **codes, size_t n)
+{
+	qsort(codes, n, sizeof *codes, cmp_codes);
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(codes[i]) + 1;
+	char *out = wg_malloc(len);
+	if (!out)
+		return NULL;
+	size_t at = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		at += (size_t)snprintf(out + at, len - at, "%s%s", i ? "," : "", codes[i]);
+	return out;
+}
+
+/* The file's duties of def at one level, as the default_duties column
+ * holds them. NULL when memory runs out. */
+static char *default_duties_of(const wg_department_def *def, unsigned level)
+{
+	const char **codes = wg_calloc(def->nduties ? def->nduties : 1, sizeof *codes);
+	if (!codes)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < def->nduties; i++)
+		if (def->duties[i].levels & level)
+			codes[n++] = def->duties[i].category;
+	char *joined = join_codes(codes, n);
+	wg_free(codes);
+	return joined;
+}
+
 static int instantiate_one(wg_db *db, const struct place *p, const wg_department_def *def, int64_t now)
 {
 	unsigned li = LEVEL_INDEX(p->level);
 	char code[WG_DEPARTMENT_CODE_MAX + 1], name[4 * (WG_REGION_NAME_MAX + WG_DEPARTMENT_NAME_MAX) + 1];
 	snprintf(code, sizeof code, "%.*s-%s", (int)prefix_len(p->level), p->code, def->key);
 	snprintf(name, sizeof name, "%s%s", p->name, def->name[li]);
+	char *defaults = default_duties_of(def, p->level);
+	if (!defaults)
+		return WG_ENOMEM;
 	int rc = wg_db_execf(db,
 	                     "INSERT INTO departments (code, key, region, level, name, name_en, active, "
-	                     "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (code) "
-	                     "DO UPDATE SET name = excluded.name, name_en = excluded.name_en, active = 1, "
-	                     "updated_at = excluded.updated_at",
-	                     NULL, "ttttttii", code, def->key, p->code, wg_department_level_name(p->level),
-	                     name, def->name_en[li], now, now);
+	                     "default_duties, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
+	                     "ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = "
+	                     "excluded.name_en, active = 1, default_duties = excluded.default_duties, "
+	                     "updated_at = excluded.updated_at, version = departments.version + 1",
+	                     NULL, "tttttttii", code, def->key, p->code, wg_department_level_name(p->level),
+	                     name, def->name_en[li], defaults, now, now);
+	wg_free(defaults);
+	/* An edited list stays as the sysadmin left it. */
+	int64_t edited = 0;
 	if (!rc)
-		rc = wg_db_execf(db, "DELETE FROM department_duties WHERE department = ?", NULL, "t", code);
+		rc = wg_db_query_int(db,
+		                     "SELECT coalesce(duties_edited_at, 0) FROM departments WHERE code = ?",
+		                     &edited, "t", code);
+	if (rc || edited)
+		return rc;
+	rc = wg_db_execf(db, "DELETE FROM department_duties WHERE department = ?", NULL, "t", code);
 	for (size_t i = 0; !rc && i < def->nduties; i++)
 		if (def->duties[i].levels & p->level)
 			rc = wg_db_execf(db,
@@ -531,9 +582,9 @@ struct grouper {
 	char key[WG_DEPARTMENT_KEY_MAX + 1];
 	char region[WG_REGION_CODE_LEN + 1];
 	char level[8];
-	char *name, *name_en;
+	char *name, *name_en, *default_duties;
 	bool active, open;
-	int64_t created_at, updated_at;
+	int64_t created_at, updated_at, duties_edited_at, version;
 	char (*codes)[8];
 	const char **ptrs;
 	size_t n, cap;
@@ -557,6 +608,9 @@ static int grouper_flush(struct grouper *g, wg_department_fn fn, void *ctx)
 		.updated_at = g->updated_at,
 		.nduties = g->n,
 		.duties = g->ptrs,
+		.default_duties = g->default_duties,
+		.duties_edited_at = g->duties_edited_at,
+		.version = g->version,
 	};
 	g->open = false;
 	return fn(ctx, &d);
@@ -573,10 +627,13 @@ static int grouper_row(struct grouper *g, wg_stmt *st, wg_department_fn fn, void
 			return rc;
 		wg_free(g->name);
 		wg_free(g->name_en);
-		const char *name = wg_stmt_text(st, 4, NULL), *name_en = wg_stmt_text(st, 5, NULL);
+		wg_free(g->default_duties);
+		const char *name = wg_stmt_text(st, 4, NULL), *name_en = wg_stmt_text(st, 5, NULL),
+			   *defaults = wg_stmt_text(st, 9, NULL);
 		g->name = wg_strdup(name ? name : "");
 		g->name_en = wg_strdup(name_en ? name_en : "");
-		if (!g->name || !g->name_en)
+		g->default_duties = wg_strdup(defaults ? defaults : "");
+		if (!g->name || !g->name_en || !g->default_duties)
 			return WG_ENOMEM;
 		snprintf(g->code, sizeof g->code, "%s", code);
 		const char *key = wg_stmt_text(st, 1, NULL), *region = wg_stmt_text(st, 2, NULL),
@@ -587,10 +644,12 @@ static int grouper_row(struct grouper *g, wg_stmt *st, wg_department_fn fn, void
 		g->active = wg_stmt_int(st, 6) != 0;
 		g->created_at = wg_stmt_int(st, 7);
 		g->updated_at = wg_stmt_int(st, 8);
+		g->duties_edited_at = wg_stmt_int(st, 10);
+		g->version = wg_stmt_int(st, 11);
 		g->n = 0;
 		g->open = true;
 	}
-	const char *category = wg_stmt_text(st, 9, NULL);
+	const char *category = wg_stmt_text(st, 12, NULL);
 	if (!category)
 		return 0;
 	if (g->n == g->cap) {
@@ -618,13 +677,15 @@ static int grouper_run(wg_stmt *st, int rc, wg_department_fn fn, void *ctx)
 		rc = grouper_flush(&g, fn, ctx);
 	wg_free(g.name);
 	wg_free(g.name_en);
+	wg_free(g.default_duties);
 	wg_free(g.codes);
 	wg_free(g.ptrs);
 	return rc;
 }
 
-#define DEPARTMENT_COLUMNS \
-	"d.code, d.key, d.region, d.level, d.name, d.name_en, d.active, d.created_at, d.updated_at"
+#define DEPARTMENT_COLUMNS                                                                            \
+	"d.code, d.key, d.region, d.level, d.name, d.name_en, d.active, d.created_at, d.updated_at, " \
+	"d.default_duties, d.duties_edited_at, d.version"
 
 static int count_departments(wg_db *db, const wg_scope *scope, const wg_department_filter *f,
                              const struct filter_binds *b, int64_t *total)
@@ -831,12 +892,23 @@ int wg_department_create(wg_db *db, const wg_caller *actor, const char *audit_al
 		return rc;
 	snprintf(code, WG_DEPARTMENT_CODE_MAX + 1, "%.*s-%s", (int)prefix_len(level), in->region, in->key);
 	int64_t now = wg_clock_now_ms();
-	rc = wg_db_execf(
-		db,
-		"INSERT INTO departments (code, key, region, level, name, name_en, active, created_at, "
-		"updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
-		NULL, "ttttttii", code, in->key, in->region, wg_department_level_name(level), in->name,
-		in->name_en, now, now);
+	/* The list it is created with is its default, as the file's is for
+	 * the others. */
+	const char **sorted = wg_calloc(in->nduties ? in->nduties : 1, sizeof *sorted);
+	if (!sorted)
+		return WG_ENOMEM;
+	for (size_t i = 0; i < in->nduties; i++)
+		sorted[i] = in->duties[i];
+	char *defaults = join_codes(sorted, in->nduties);
+	wg_free(sorted);
+	if (!defaults)
+		return WG_ENOMEM;
+	rc = wg_db_execf(db,
+	                 "INSERT INTO departments (code, key, region, level, name, name_en, active, "
+	                 "default_duties, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+	                 NULL, "tttttttii", code, in->key, in->region, wg_department_level_name(level),
+	                 in->name, in->name_en, defaults, now, now);
+	wg_free(defaults);
 	for (size_t i = 0; !rc && i < in->nduties; i++)
 		rc = wg_db_execf(db, "INSERT INTO department_duties (department, category) VALUES (?, ?)",
 		                 NULL, "tt", code, in->duties[i]);
@@ -844,20 +916,240 @@ int wg_department_create(wg_db *db, const wg_caller *actor, const char *audit_al
 		return rc;
 	json_t *detail = json_pack("{s:s, s:s, s:I}", "key", in->key, "region", in->region, "duties",
 	                           (json_int_t)in->nduties);
-	char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-	json_decref(detail);
-	if (!text)
-		return WG_ENOMEM;
-	wg_audit_entry e = {
-		.actor = actor && actor->user_id ? actor : NULL,
-		.actor_name = actor ? actor->username : NULL,
-		.action = "department.create",
-		.object_type = "department",
-		.object_id = code,
-		.result = WG_AUDIT_OK,
-		.detail = text,
-	};
-	rc = wg_audit_append(db, audit_alg, &e);
-	free(text);
+	return wg_audit_record(db, audit_alg, actor, "department.create", "department", code, detail);
+}
+
+/* ---- an administrator's duty list ------------------------------------------- */
+
+/* What set_duties reads of the department before changing it. */
+struct duty_target {
+	char region[WG_REGION_CODE_LEN + 1];
+	bool active;
+	int64_t version;
+	char *defaults; /* default_duties; owned, free with wg_free */
+};
+
+static int load_target(wg_db *db, const wg_scope *scope, const char *code, struct duty_target *t)
+{
+	wg_stmt *st;
+	int rc = wg_db_prepare_cached(db,
+	                              "SELECT d.region, d.active, d.version, d.default_duties FROM "
+	                              "departments d WHERE d.code = ? AND " VISIBLE_SQL,
+	                              &st);
+	if (rc)
+		return rc;
+	rc = wg_stmt_bindf(st, "t", code);
+	if (!rc)
+		rc = bind_visible(st, 2, scope);
+	if (rc > 0)
+		rc = wg_stmt_step(st);
+	if (rc == WG_DB_ROW) {
+		const char *region = wg_stmt_text(st, 0, NULL), *defaults = wg_stmt_text(st, 3, NULL);
+		snprintf(t->region, sizeof t->region, "%s", region ? region : "");
+		t->active = wg_stmt_int(st, 1) != 0;
+		t->version = wg_stmt_int(st, 2);
+		t->defaults = wg_strdup(defaults ? defaults : "");
+		rc = t->defaults ? 0 : WG_ENOMEM;
+	} else if (rc == WG_DB_DONE) {
+		rc = WG_ENOTFOUND;
+	} else if (rc >= 0) {
+		rc = WG_ESTORE;
+	}
+	wg_stmt_finalize(st);
+	return rc;
+}
+
+/* A list of category codes read from the store or split from a column. */
+struct code_list {
+	char (*codes)[8];
+	size_t n, cap;
+};
+
+static int code_list_add(struct code_list *l, const char *code, size_t len)
+{
+	if (l->n == l->cap) {
+		size_t bigger = l->cap ? 2 * l->cap : 32;
+		void *p = wg_realloc(l->codes, bigger * sizeof *l->codes);
+		if (!p)
+			return WG_ENOMEM;
+		l->codes = p;
+		l->cap = bigger;
+	}
+	snprintf(l->codes[l->n++], sizeof l->codes[0], "%.*s", (int)(len < 7 ? len : 7), code);
+	return 0;
+}
+
+static bool code_list_has(const struct code_list *l, const char *code)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->codes[i], code) == 0)
+			return true;
+	return false;
+}
+
+/* The stored duty list of a department, read whole before any write. */
+static int load_duties(wg_db *db, const char *code, struct code_list *out)
+{
+	wg_stmt *st;
+	int rc = wg_db_prepare_cached(db, "SELECT category FROM department_duties WHERE department = ?", &st);
+	if (rc)
+		return rc;
+	rc = wg_stmt_bindf(st, "t", code);
+	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
+		size_t len;
+		const char *c = wg_stmt_text(st, 0, &len);
+		rc = c ? code_list_add(out, c, len) : 0;
+	}
+	wg_stmt_finalize(st);
+	return rc == WG_DB_DONE ? 0 : rc;
+}
+
+/* The default list that restoring puts back, without codes that are no
+ * longer minor categories (a load that removed one rewrote the default
+ * anyway; this only keeps the inserts valid). */
+static int split_defaults(wg_db *db, const char *defaults, struct code_list *out)
+{
+	for (const char *p = defaults; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char code[8];
+		snprintf(code, sizeof code, "%.*s", (int)(len < 7 ? len : 7), p);
+		bool found = false;
+		int rc = len == 4 ? wg_category_minor_exists(db, code, &found) : 0;
+		if (!rc && found && !code_list_has(out, code))
+			rc = code_list_add(out, code, len);
+		if (rc)
+			return rc;
+		p = end ? end + 1 : p + len;
+	}
+	return 0;
+}
+
+static bool four_digits(const char *c)
+{
+	if (!c || strlen(c) != 4)
+		return false;
+	for (size_t i = 0; i < 4; i++)
+		if (c[i] < '0' || c[i] > '9')
+			return false;
+	return true;
+}
+
+static int check_duty_list(wg_db *db, const char *const *categories, size_t n, wg_field_errors *fe)
+{
+	if (n > WG_DEPARTMENT_DUTIES_MAX) {
+		wg_field_errors_add(fe, "categories", "too_long", "a duty list holds at most %d categories",
+		                    WG_DEPARTMENT_DUTIES_MAX);
+		return WG_EVALIDATION;
+	}
+	bool bad = false;
+	for (size_t i = 0; i < n; i++) {
+		char field[32];
+		snprintf(field, sizeof field, "categories[%zu]", i);
+		const char *c = categories[i];
+		bool found = false, dup = false;
+		int rc = four_digits(c) ? wg_category_minor_exists(db, c, &found) : 0;
+		if (rc)
+			return rc;
+		for (size_t j = 0; found && j < i && !dup; j++)
+			dup = categories[j] && strcmp(categories[j], c) == 0;
+		if (!four_digits(c))
+			wg_field_errors_add(fe, field, "pattern", "a duty is a 4-digit minor category code");
+		else if (!found)
+			wg_field_errors_add(fe, field, "not_found", "%s is not a minor category", c);
+		else if (dup)
+			wg_field_errors_add(fe, field, "duplicate", "%s appears twice", c);
+		bad = bad || !found || dup;
+	}
+	return bad ? WG_EVALIDATION : 0;
+}
+
+/* {"added": [...], "removed": [...], "restored": b}; NULL when memory ran out. */
+static json_t *duties_detail(const struct code_list *was, const char *const *now, size_t n, bool restored)
+{
+	json_t *detail = json_pack("{s:[], s:[], s:b}", "added", "removed", "restored", restored);
+	json_t *added = json_object_get(detail, "added"), *removed = json_object_get(detail, "removed");
+	int bad = detail ? 0 : -1;
+	for (size_t i = 0; !bad && i < n; i++)
+		if (!code_list_has(was, now[i]))
+			bad = json_array_append_new(added, json_string(now[i]));
+	for (size_t i = 0; !bad && i < was->n; i++) {
+		bool kept = false;
+		for (size_t j = 0; j < n && !kept; j++)
+			kept = strcmp(now[j], was->codes[i]) == 0;
+		if (!kept)
+			bad = json_array_append_new(removed, json_string(was->codes[i]));
+	}
+	if (bad) {
+		json_decref(detail);
+		return NULL;
+	}
+	return detail;
+}
+
+static int write_duties(wg_db *db, const wg_caller *actor, const char *audit_alg, const char *code,
+                        const struct code_list *was, const char *const *list, size_t n, bool restore)
+{
+	int64_t now = wg_clock_now_ms();
+	int rc = wg_db_execf(db, "DELETE FROM department_duties WHERE department = ?", NULL, "t", code);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = wg_db_execf(db, "INSERT INTO department_duties (department, category) VALUES (?, ?)",
+		                 NULL, "tt", code, list[i]);
+	if (!rc)
+		rc = wg_db_execf(db,
+		                 "UPDATE departments SET duties_edited_at = ?, duties_edited_by = ?, "
+		                 "updated_at = ?, version = version + 1 WHERE code = ?",
+		                 NULL, "zzit", restore ? (int64_t)0 : now,
+		                 restore ? (int64_t)0 : actor->user_id, now, code);
+	if (rc)
+		return rc;
+	return wg_audit_record(db, audit_alg, actor, "department.duties", "department", code,
+	                       duties_detail(was, list, n, restore));
+}
+
+int wg_department_set_duties(wg_db *db, const wg_caller *actor, const char *audit_alg, const char *code,
+                             const char *const *categories, size_t n, bool restore, int64_t expect_version,
+                             wg_field_errors *fe, const char **why)
+{
+	wg_scope scope;
+	wg_scope_of(actor, &scope);
+	if (why)
+		*why = NULL;
+	struct duty_target t = {0};
+	struct code_list was = {0}, defaults = {0};
+	const char **list = NULL;
+	int rc = code ? load_target(db, &scope, code, &t) : WG_ENOTFOUND;
+	if (!rc && !wg_scope_contains(&scope, t.region))
+		rc = WG_EFORBIDDEN;
+	if (!rc && !restore)
+		rc = check_duty_list(db, categories, n, fe);
+	if (!rc && !t.active) {
+		rc = WG_ECONFLICT;
+		if (why)
+			*why = "the department is not active";
+	}
+	if (!rc && expect_version && expect_version != t.version) {
+		rc = WG_ECONFLICT;
+		if (why)
+			*why = "the department changed since you read it (If-Match)";
+	}
+	if (!rc)
+		rc = load_duties(db, code, &was);
+	if (!rc && restore) {
+		rc = split_defaults(db, t.defaults, &defaults);
+		list = wg_calloc(defaults.n ? defaults.n : 1, sizeof *list);
+		if (!rc && !list)
+			rc = WG_ENOMEM;
+		for (size_t i = 0; !rc && i < defaults.n; i++)
+			list[i] = defaults.codes[i];
+		n = defaults.n;
+	}
+	const char *const *chosen = restore ? (const char *const *)list : categories;
+	if (!rc)
+		rc = write_duties(db, actor, audit_alg, code, &was, chosen, n, restore);
+	wg_free(list);
+	wg_free(defaults.codes);
+	wg_free(was.codes);
+	wg_free(t.defaults);
 	return rc;
 }

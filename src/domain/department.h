@@ -10,10 +10,17 @@
  * level's (眉县公安局, 首善街道派出所). Because the code starts with the
  * region's prefix, a scope prefix also selects the departments of an area.
  *
- * A sysadmin may add further departments (wg_department_create). Every
- * reader sees the departments of the regions in their scope and of the
- * regions above it (a town centre dispatches to county departments), never
- * those of a sibling area. */
+ * A sysadmin may add further departments (wg_department_create) and
+ * replace a department's duty list (wg_department_set_duties). Routing
+ * reads the duty lists from the table on every dispatch (no copy in
+ * memory), so an edit routes the next case on any node. An edited list is
+ * marked, and a later load of a changed data file keeps it whole, while
+ * still recording the file's list as the default (to which the sysadmin
+ * may return).
+ *
+ * Every reader sees the departments of the regions in their scope and of
+ * the regions above it (a town centre dispatches to county departments),
+ * never those of a sibling area. */
 #ifndef WG_DOMAIN_DEPARTMENT_H
 #define WG_DOMAIN_DEPARTMENT_H
 
@@ -31,6 +38,7 @@
 #define WG_DEPARTMENT_CODE_MAX (9 + 1 + WG_DEPARTMENT_KEY_MAX) /* town prefix, '-', key */
 #define WG_DEPARTMENT_NAME_MAX 64                              /* characters */
 #define WG_DEPARTMENT_NAME_EN_MAX 128                          /* characters */
+#define WG_DEPARTMENT_DUTIES_MAX 1000                          /* categories in one duty list */
 
 /* Levels as bits, so that a duty can name both. */
 enum wg_department_level {
@@ -105,11 +113,13 @@ int wg_department_check(const wg_department_set *deps, const wg_category_set *ca
                         const char *dep_file, char *err, size_t errlen);
 
 /* Create or update, in every county and town of the regions table, the
- * department of each kind that exists at that level, and make its duty
- * list exactly the file's for that level. Departments added through the
- * API (keys not in the file) are left alone. *count (may be NULL) gets the
- * departments written. Runs in the caller's transaction. Returns 0,
- * WG_ESTORE or WG_ENOMEM (err says which department failed). */
+ * department of each kind that exists at that level, record the file's
+ * duty list for that level as its default, and make it the duty list too
+ * unless a sysadmin edited the list (wg_department_set_duties), which
+ * stays. Departments added through the API (keys not in the file) are
+ * left alone. *count (may be NULL) gets the departments written. Runs in
+ * the caller's transaction. Returns 0, WG_ESTORE or WG_ENOMEM (err says
+ * which department failed). */
 int wg_department_instantiate(wg_db *db, const wg_department_set *s, int64_t *count, char *err,
                               size_t errlen);
 
@@ -137,6 +147,12 @@ typedef struct wg_department {
 	int64_t updated_at;
 	size_t nduties;
 	const char *const *duties; /* minor category codes, ascending */
+	/* The data file's list for the department's level (for one added
+	 * through the API: the list it was created with), ascending codes
+	 * joined by ','; "" for none. */
+	const char *default_duties;
+	int64_t duties_edited_at; /* when a sysadmin set the list (UTC ms); 0: never */
+	int64_t version;          /* counts changes of the department, for If-Match */
 } wg_department;
 
 typedef int (*wg_department_fn)(void *ctx, const wg_department *d);
@@ -176,11 +192,32 @@ typedef struct wg_department_input {
  * (required, pattern), region (required, pattern, level: not a county or
  * town, not_found: absent or outside the actor's scope), name, name_en
  * (required, too_long, pattern), duties[i] (pattern, not_found,
- * duplicate). code gets the new code. Returns 0, WG_EVALIDATION,
+ * duplicate). The duties given are also its default list (see
+ * wg_department_set_duties). code gets the new code. Returns 0, WG_EVALIDATION,
  * WG_ECONFLICT (the region already has a department with this key),
  * WG_ESTORE or WG_ENOMEM. */
 int wg_department_create(wg_db *db, const wg_caller *actor, const char *audit_alg,
                          const wg_department_input *in, char code[WG_DEPARTMENT_CODE_MAX + 1],
                          wg_field_errors *fe);
+
+/* Make the duty list of department code exactly the n categories given
+ * (restore false), or its default list (restore true: categories unused),
+ * in the caller's transaction, and append the audit row
+ * "department.duties" with the codes added and removed. A set list is
+ * marked edited by actor, so that data loads keep it; restoring clears the
+ * mark. actor is the caller (user_id 0 and no scope: the system, which
+ * sees every department). The department must be visible to actor (else WG_ENOTFOUND, as for
+ * one that does not exist) and of a region in actor's own area (one of an
+ * area above: WG_EFORBIDDEN). Field errors: categories[i] (pattern: not a
+ * 4-digit code, NULL included; not_found: no such minor category;
+ * duplicate), categories (too_long: more than WG_DEPARTMENT_DUTIES_MAX).
+ * expect_version (0: not checked) must equal the stored version. Returns
+ * 0; WG_ENOTFOUND; WG_EFORBIDDEN; WG_EVALIDATION; WG_ECONFLICT with *why
+ * (may be NULL) set to a static sentence (an inactive department, a stale
+ * version); WG_ESTORE or WG_ENOMEM. Allocates nothing that outlives the
+ * call. */
+int wg_department_set_duties(wg_db *db, const wg_caller *actor, const char *audit_alg, const char *code,
+                             const char *const *categories, size_t n, bool restore, int64_t expect_version,
+                             wg_field_errors *fe, const char **why);
 
 #endif

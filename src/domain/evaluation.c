@@ -182,7 +182,7 @@ static int get_choice(const parser *p, const char *at, json_t *obj, const char *
 
 static int parse_periods(const parser *p, wg_evaluation_config *c, json_t *doc)
 {
-	static const char *const members[] = {"label", "use"};
+	static const char *const members[] = {"label", "use", "publish_after_days"};
 	json_t *periods;
 	int rc = get_object(p, "", doc, "periods", &periods);
 	if (rc)
@@ -205,6 +205,9 @@ static int parse_periods(const parser *p, wg_evaluation_config *c, json_t *doc)
 			rc = get_text(p, at, v, "label", true, WG_EVALUATION_LABEL_MAX, &c->periods[k].label);
 		if (!rc)
 			rc = get_choice(p, at, v, "use", use_names, COUNT(use_names), &use);
+		if (!rc)
+			rc = get_int(p, at, v, "publish_after_days", false, 1,
+			             WG_EVALUATION_PUBLISH_AFTER_MAX, 0, &c->periods[k].publish_after_days);
 		if (rc)
 			return rc;
 		c->periods[k].configured = true;

@@ -78,6 +78,7 @@ enum wg_evaluation_no_data {
 #define WG_EVALUATION_GRADES_MAX 10
 #define WG_EVALUATION_LABEL_MAX 32 /* characters of a label */
 #define WG_EVALUATION_MIN_DENOMINATOR_MAX 100000
+#define WG_EVALUATION_PUBLISH_AFTER_MAX 90 /* days */
 
 typedef struct wg_evaluation_rule {
 	int64_t weight; /* points; 0: the rate does not count for this kind */
@@ -94,6 +95,8 @@ typedef struct wg_evaluation_config {
 		bool configured;
 		bool ranking; /* "use": "ranking" (no grades), else "score" */
 		const char *label;
+		int64_t publish_after_days; /* published by the system this many days after the
+		                             * period ends; 0: only by hand */
 	} periods[WG_EVALUATION_PERIOD_KINDS];
 	struct {
 		const char *label;
@@ -254,5 +257,26 @@ typedef struct wg_evaluation_list {
  * for a region, or a store error. */
 int wg_evaluation_snapshots(wg_db *db, const wg_evaluation_list *l, wg_evaluation_snapshot_fn fn, void *ctx,
                             wg_field_errors *fe);
+
+/* ---- publishing by the system ------------------------------------------------ */
+
+/* A period kind with publish_after_days N is published by the system N
+ * days after it ends: on that local date, every county's evaluation of
+ * the last ended period of the kind, for each configured subject, that no
+ * one has published by hand. Only the last ended period: an older one left
+ * unpublished (the server was down across two periods) is published by
+ * hand. */
+
+/* Whether some publishing is due at now (*due), and the clock time (ms)
+ * the next one falls due when none is (*next, 0: never: no period kind
+ * publishes by itself). Returns 0 or a store error. */
+int wg_evaluation_publish_due(wg_db *db, const wg_evaluation_config *c, int offset_minutes, int64_t now,
+                              bool *due, int64_t *next);
+
+/* Publish everything due at now as the system (audited as each publishing
+ * is), in the caller's transaction; *published gets how many evaluations.
+ * Returns 0, WG_ENOMEM or a store error. */
+int wg_evaluation_publish_auto(wg_db *db, const wg_evaluation_config *c, int offset_minutes, int64_t now,
+                               const char *audit_alg, int64_t *published);
 
 #endif

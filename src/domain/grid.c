@@ -841,22 +841,7 @@ static int check_item(struct save *c, size_t i)
 
 static int audit_grid(struct save *c, const char *action, const char *code, json_t *detail)
 {
-	char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-	json_decref(detail);
-	if (!text)
-		return WG_ENOMEM;
-	wg_audit_entry e = {
-		.actor = c->actor && c->actor->user_id ? c->actor : NULL,
-		.actor_name = c->actor ? c->actor->username : NULL,
-		.action = action,
-		.object_type = "grid",
-		.object_id = code,
-		.result = WG_AUDIT_OK,
-		.detail = text,
-	};
-	int rc = wg_audit_append(c->db, c->alg, &e);
-	free(text);
-	return rc;
+	return wg_audit_record(c->db, c->alg, c->actor, action, "grid", code, detail);
 }
 
 static int update_item(struct save *c, size_t i, const struct stored_boundary *b, int64_t now)
@@ -1271,24 +1256,9 @@ int wg_grid_staff_insert(wg_db *db, const struct wg_secret_key *key, const char 
 static int audit_staff(wg_db *db, const wg_caller *actor, const char *alg, const char *action, int64_t id,
                        json_t *detail)
 {
-	char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-	json_decref(detail);
-	if (!text)
-		return WG_ENOMEM;
 	char object[24];
 	snprintf(object, sizeof object, "%lld", (long long)id);
-	wg_audit_entry e = {
-		.actor = actor && actor->user_id ? actor : NULL,
-		.actor_name = actor ? actor->username : NULL,
-		.action = action,
-		.object_type = "grid_staff",
-		.object_id = object,
-		.result = WG_AUDIT_OK,
-		.detail = text,
-	};
-	int rc = wg_audit_append(db, alg, &e);
-	free(text);
-	return rc;
+	return wg_audit_record(db, alg, actor, action, "grid_staff", object, detail);
 }
 
 /* Where a new staff member serves: a grid for the roles of one grid, a

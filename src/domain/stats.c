@@ -9,6 +9,7 @@
 #include "domain/case_internal.h"
 #include "domain/region.h"
 #include "domain/role.h"
+#include "domain/stats_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,47 +118,17 @@ bool wg_stats_period(wg_stats_query *q, const char *from, const char *to, int64_
 	return true;
 }
 
+bool wg_stats_day_parse(const char *s, int64_t *days)
+{
+	return s && parse_day(s, days);
+}
+
+void wg_stats_day_format(int64_t days, char out[WG_STATS_DATE_LEN + 1])
+{
+	format_day(days, out);
+}
+
 /* ---- what a case adds --------------------------------------------------------- */
-
-#define COUNTERS(X)         \
-	X(reported)         \
-	X(accepted)         \
-	X(rejected)         \
-	X(merged)           \
-	X(open)             \
-	X(reported_closed)  \
-	X(self_resolved)    \
-	X(closed)           \
-	X(closed_due)       \
-	X(closed_on_time)   \
-	X(rated)            \
-	X(satisfied)        \
-	X(reworked)         \
-	X(extended)         \
-	X(returned)         \
-	X(handled)          \
-	X(handling_minutes) \
-	X(h0)               \
-	X(h1)               \
-	X(h2)               \
-	X(h3)               \
-	X(h4)               \
-	X(h5)               \
-	X(h6)               \
-	X(h7)               \
-	X(h8)               \
-	X(h9)               \
-	X(h10)              \
-	X(h11)              \
-	X(due)              \
-	X(due_closed)
-
-enum counter {
-#define COUNTER_ENUM(n) K_##n,
-	COUNTERS(COUNTER_ENUM)
-#undef COUNTER_ENUM
-		NCOUNTERS
-};
 
 /* The columns of a case that its figures depend on. Strings are borrowed. */
 struct fig {
@@ -177,6 +148,8 @@ struct entry {
 struct ctx {
 	int offset;
 	const wg_calendar *cal;
+	int64_t now; /* stamped on pending rows */
+	bool pend;   /* append changes to stats_pending (not while rebuilding) */
 };
 
 static int bucket_of(int64_t minutes)
@@ -296,8 +269,6 @@ static void fig_of_row(const wg__case_row *r, int64_t reported_at, struct fig *f
 
 /* ---- writing the rollups --------------------------------------------------------- */
 
-#define COL(n) ", " #n
-#define QMARK(n) ", ?"
 #define ADD(n) ", " #n " = stats_day." #n " + excluded." #n
 
 static const char upsert_day_sql[] =
@@ -307,13 +278,20 @@ static const char upsert_day_sql[] =
 		       "source, department, reporter) DO UPDATE SET reporter = "
 		       "excluded.reporter" COUNTERS(ADD);
 
-static int bind_dims(wg_stmt *st, const char *day, const struct fig *f)
+/* Bind the i-th key column of a rollup row (day, scope_key, kind,
+ * category, source, department) as parameter pos. */
+static int bind_dim(wg_stmt *st, int pos, const char *day, const struct fig *f, int i)
 {
 	const char *text[] = {day,         f->scope_key, f->kind,
 	                      f->category, f->source,    f->department ? f->department : ""};
+	return wg_stmt_bind_text(st, pos, text[i], strlen(text[i]));
+}
+
+static int bind_dims(wg_stmt *st, const char *day, const struct fig *f)
+{
 	int rc = 0;
 	for (int i = 0; !rc && i < 6; i++)
-		rc = wg_stmt_bind_text(st, i + 1, text[i], strlen(text[i]));
+		rc = bind_dim(st, i + 1, day, f, i);
 	return rc;
 }
 
@@ -354,6 +332,58 @@ static int upsert_state(wg_db *db, const struct ctx *x, const struct fig *f, int
 		rc = wg_stmt_bind_text(st, 7, f->state, strlen(f->state));
 	if (!rc)
 		rc = wg_stmt_bind_int(st, 8, n);
+	if (!rc)
+		rc = wg_stmt_step(st);
+	wg_stmt_finalize(st);
+	return rc == WG_DB_DONE ? 0 : rc;
+}
+
+/* The same changes appended to stats_pending, for the fold job to move
+ * into stats_cube (migration 0015). */
+static const char pend_day_sql[] =
+	"INSERT INTO stats_pending (at, day, scope_key, kind, category, source, department, "
+	"reporter" COUNTERS(COL) ") VALUES (?, ?, ?, ?, ?, ?, ?, ?" COUNTERS(QMARK) ")";
+
+static int pend_day(wg_db *db, const struct ctx *x, const struct entry *e)
+{
+	wg_stmt *st;
+	int rc = wg_db_prepare_cached(db, pend_day_sql, &st);
+	if (rc)
+		return rc;
+	char day[WG_STATS_DATE_LEN + 1];
+	format_day(e->day, day);
+	rc = wg_stmt_bind_int(st, 1, x->now);
+	for (int i = 0; !rc && i < 6; i++)
+		rc = bind_dim(st, i + 2, day, e->dims, i);
+	if (!rc)
+		rc = wg_stmt_bind_int(st, 8, e->dims->reporter);
+	for (int i = 0; !rc && i < NCOUNTERS; i++)
+		rc = wg_stmt_bind_int(st, 9 + i, e->c[i]);
+	if (!rc)
+		rc = wg_stmt_step(st);
+	wg_stmt_finalize(st);
+	return rc == WG_DB_DONE ? 0 : rc;
+}
+
+static int pend_state(wg_db *db, const struct ctx *x, const struct fig *f, int64_t n)
+{
+	wg_stmt *st;
+	int rc = wg_db_prepare_cached(db,
+	                              "INSERT INTO stats_pending (at, day, scope_key, kind, category, "
+	                              "source, department, reporter, state, n) VALUES (?, ?, ?, ?, ?, "
+	                              "?, ?, 0, ?, ?)",
+	                              &st);
+	if (rc)
+		return rc;
+	char day[WG_STATS_DATE_LEN + 1];
+	format_day(local_day(f->reported_at, x->offset), day);
+	rc = wg_stmt_bind_int(st, 1, x->now);
+	for (int i = 0; !rc && i < 6; i++)
+		rc = bind_dim(st, i + 2, day, f, i);
+	if (!rc)
+		rc = wg_stmt_bind_text(st, 8, f->state, strlen(f->state));
+	if (!rc)
+		rc = wg_stmt_bind_int(st, 9, n);
 	if (!rc)
 		rc = wg_stmt_step(st);
 	wg_stmt_finalize(st);
@@ -420,6 +450,8 @@ static int apply_change(wg_db *db, const struct ctx *x, const struct fig *before
 			any = any || e[i].c[k] != 0;
 		if (any)
 			rc = upsert_day(db, &e[i]);
+		if (any && !rc && x->pend)
+			rc = pend_day(db, x, &e[i]);
 	}
 	bool moved =
 		!before || !after || !same_dims(before, after) || !same_text(before->state, after->state);
@@ -434,14 +466,21 @@ static int apply_change(wg_db *db, const struct ctx *x, const struct fig *before
 	}
 	if (!rc && first)
 		rc = upsert_state(db, x, first, first == before ? -1 : 1);
+	if (!rc && first && x->pend)
+		rc = pend_state(db, x, first, first == before ? -1 : 1);
 	if (!rc && second)
 		rc = upsert_state(db, x, second, second == before ? -1 : 1);
+	if (!rc && second && x->pend)
+		rc = pend_state(db, x, second, second == before ? -1 : 1);
 	return rc;
 }
 
 static struct ctx ctx_of(const wg_case_env *env)
 {
-	return (struct ctx){.offset = (int)wg__case_setting(env, "time.offset_minutes"), .cal = env->cal};
+	return (struct ctx){.offset = (int)wg__case_setting(env, "time.offset_minutes"),
+	                    .cal = env->cal,
+	                    .now = env->now,
+	                    .pend = true};
 }
 
 static int reported_at_of(wg_db *db, int64_t id, int64_t *at)
@@ -497,6 +536,7 @@ static char *dup_col(wg_arena *a, wg_stmt *st, int col)
 int wg_stats_rebuild(wg_db *db, const wg_case_env *env)
 {
 	struct ctx x = ctx_of(env);
+	x.pend = false; /* the cube is made again from the whole tables below */
 	int rc = wg_db_execf(db, "DELETE FROM stats_day", NULL, "");
 	if (!rc)
 		rc = wg_db_execf(db, "DELETE FROM stats_state", NULL, "");
@@ -556,7 +596,7 @@ int wg_stats_rebuild(wg_db *db, const wg_case_env *env)
 			break;
 	}
 	wg_arena_clear(&arena);
-	return rc;
+	return rc ? rc : wg_stats_cube_reset(db);
 }
 
 /* ---- reading ----------------------------------------------------------------------- */
@@ -616,28 +656,81 @@ int wg_stats_area_of(wg_db *db, const wg_caller *c, const char *area, wg_stats_a
 	" d.day >= ? AND d.day <= ? AND d.scope_key >= ? AND d.scope_key < ? AND d.department = " \
 	"COALESCE(?, d.department)"
 
-static int bind_filter(wg_stmt *st, const wg_stats_query *q, const wg_stats_area *a)
+static int bind_filter(wg_stmt *st, int first, const wg_stats_query *q, const wg_stats_area *a)
 {
 	const char *v[] = {q->from, q->to, a->lo, a->hi};
 	int rc = 0;
 	for (int i = 0; !rc && i < 4; i++)
-		rc = wg_stmt_bind_text(st, i + 1, v[i], strlen(v[i]));
+		rc = wg_stmt_bind_text(st, first + i, v[i], strlen(v[i]));
 	if (!rc)
-		rc = a->dept ? wg_stmt_bind_text(st, 5, a->dept, strlen(a->dept)) : wg_stmt_bind_null(st, 5);
+		rc = a->dept ? wg_stmt_bind_text(st, first + 4, a->dept, strlen(a->dept))
+		             : wg_stmt_bind_null(st, first + 4);
 	return rc;
 }
 
 typedef int (*row_fn)(void *ctx, wg_stmt *st);
 
-/* Run sql (FILTER's 5 parameters first) and call fn on each row. */
-static int each_row(wg_db *db, const char *sql, const wg_stats_query *q, const wg_stats_area *a, row_fn fn,
-                    void *ctx)
+/* One read of the rollups: rows keyed k, each with cols, summed as outer
+ * and rest say over the subquery x. From the cube (rows of the area's dim,
+ * plus the pending rows) where it holds the area, else from the fine rows. */
+struct read {
+	const char *dim;       /* the cube's dimension */
+	const char *key;       /* k over a fine or pending row d */
+	const char *cube_key;  /* k over a cube row d; NULL: d.val */
+	const char *cols;      /* columns over a fine or pending row d */
+	const char *cube_cols; /* the same over a cube row; NULL: cols */
+	bool state;            /* of stats_state (pending rows with a state) */
+	const char *outer;     /* the select list over x */
+	const char *rest;      /* joins, GROUP BY, HAVING, ORDER BY */
+};
+
+/* The cube's area answering a's figures of dim, into area; false when the
+ * cube does not hold them (wg__stats_cube_holds), nor a grid's (its rows
+ * are few; stats_day_scope finds them), a department's cases in a part of
+ * its area, or the system's whole range. A department's cases lie in its
+ * region, which holds the account's scope, so 'd:' and the department
+ * alone give the same rows. */
+static bool cube_area(const wg_stats_query *q, const wg_stats_area *a, const char *dim, char *area,
+                      size_t size)
 {
+	if (a->dept)
+		return !q->area && wg__stats_cube_holds(true, WG_REGION_PROVINCE, dim) &&
+		       snprintf(area, size, "d:%s", a->dept) < (int)size;
+	return a->code && !a->grid && wg__stats_cube_holds(false, a->level, dim) &&
+	       snprintf(area, size, "%s", a->code) < (int)size;
+}
+
+static int read_rows(wg_db *db, const wg_stats_query *q, const wg_stats_area *a, const struct read *r,
+                     row_fn fn, void *ctx)
+{
+	char area[64], sql[4096];
+	bool cube = cube_area(q, a, r->dim, area, sizeof area);
+	int len;
+	if (cube)
+		len = snprintf(sql, sizeof sql,
+		               "SELECT %s FROM (SELECT %s AS k, %s FROM stats_cube d WHERE d.area = ? AND "
+		               "d.dim = '%s' AND d.day >= ? AND d.day <= ? UNION ALL SELECT %s AS k, %s FROM "
+		               "stats_pending d WHERE" FILTER " AND d.state %s '') x %s",
+		               r->outer, r->cube_key ? r->cube_key : "d.val",
+		               r->cube_cols ? r->cube_cols : r->cols, r->dim, r->key, r->cols,
+		               r->state ? "<>" : "=", r->rest);
+	else
+		len = snprintf(sql, sizeof sql,
+		               "SELECT %s FROM (SELECT %s AS k, %s FROM %s d WHERE" FILTER ") x %s", r->outer,
+		               r->key, r->cols, r->state ? "stats_state" : "stats_day", r->rest);
+	if (len < 0 || (size_t)len >= sizeof sql)
+		return WG_EINTERNAL;
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db, sql, &st);
+	int rc = wg_db_prepare_built(db, sql, &st);
 	if (rc)
 		return rc;
-	rc = bind_filter(st, q, a);
+	int first = 1;
+	if (cube) {
+		rc = wg_stmt_bindf(st, "ttt", area, q->from, q->to);
+		first = 4;
+	}
+	if (!rc)
+		rc = bind_filter(st, first, q, a);
 	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW)
 		rc = fn(ctx, st);
 	wg_stmt_finalize(st);
@@ -685,10 +778,15 @@ static int count_row(void *ctx, wg_stmt *st)
 static int state_row(void *ctx, wg_stmt *st)
 {
 	struct counts *c = ctx;
-	const char *kind = wg_stmt_text(st, 0, NULL);
-	const char *state = wg_stmt_text(st, 1, NULL);
-	int64_t n = wg_stmt_int(st, 2);
-	for (size_t i = 0; state && i < c->n; i++)
+	const char *key = wg_stmt_text(st, 0, NULL);
+	const char *colon = key ? strchr(key, ':') : NULL;
+	if (!colon)
+		return WG_ESTORE;
+	char kind[32];
+	snprintf(kind, sizeof kind, "%.*s", (int)(colon - key), key);
+	const char *state = colon + 1;
+	int64_t n = wg_stmt_int(st, 1);
+	for (size_t i = 0; i < c->n; i++)
 		if (strcmp(c->items[i].key, state) == 0) {
 			c->items[i].count += n;
 			return 0;
@@ -696,9 +794,9 @@ static int state_row(void *ctx, wg_stmt *st)
 	wg_stats_count *it = counts_add(c);
 	if (!it)
 		return WG_ENOMEM;
-	const wg_flow *f = kind ? wg_flow_get(kind) : NULL;
-	int k = f && state ? wg_flow_state_index(f, state) : -1;
-	it->key = wg_arena_strdup(c->arena, state ? state : "");
+	const wg_flow *f = wg_flow_get(kind);
+	int k = f ? wg_flow_state_index(f, state) : -1;
+	it->key = wg_arena_strdup(c->arena, state);
 	it->name = k >= 0 ? f->states[k].label : it->key;
 	it->count = n;
 	return it->key ? 0 : WG_ENOMEM;
@@ -745,34 +843,53 @@ int wg_stats_overview_get(wg_db *db, const wg_stats_query *q, wg_stats_overview 
 	if (rc)
 		return rc;
 	out->area = a.code;
-	rc = each_row(
-		db,
-		"SELECT sum(d.reported), sum(d.open), sum(d.reported_closed) FROM stats_day d WHERE" FILTER,
-		q, &a, totals_row, out);
+	static const struct read totals = {
+		.dim = "all",
+		.key = "''",
+		.cols = "d.reported, d.open, d.reported_closed",
+		.outer = "sum(x.reported), sum(x.open), sum(x.reported_closed)",
+		.rest = "",
+	};
+	static const struct read by_state = {
+		.dim = "state",
+		.key = "d.kind || ':' || d.state",
+		.cols = "d.n",
+		.state = true,
+		.outer = "x.k, sum(x.n)",
+		.rest = "GROUP BY x.k HAVING sum(x.n) > 0 ORDER BY x.k",
+	};
+	static const struct read by_kind = {
+		.dim = "kind",
+		.key = "d.kind",
+		.cols = "d.reported",
+		.outer = "x.k, sum(x.reported)",
+		.rest = "GROUP BY x.k HAVING sum(x.reported) > 0",
+	};
+	static const struct read by_category = {
+		.dim = "category",
+		.key = "d.category",
+		.cols = "d.reported",
+		.outer = "x.k, c.name, sum(x.reported)",
+		.rest = "JOIN categories c ON c.code = x.k GROUP BY x.k, c.name HAVING sum(x.reported) > 0",
+	};
+	static const struct read by_source = {
+		.dim = "source",
+		.key = "d.source",
+		.cols = "d.reported",
+		.outer = "x.k, sum(x.reported)",
+		.rest = "GROUP BY x.k HAVING sum(x.reported) > 0",
+	};
+	rc = read_rows(db, q, &a, &totals, totals_row, out);
 	struct counts states = {.arena = q->arena}, kinds = {.arena = q->arena},
 		      categories = {.arena = q->arena, .named = true}, sources = {.arena = q->arena};
 	if (!rc)
-		rc = each_row(db,
-		              "SELECT d.kind, d.state, sum(d.n) FROM stats_state d WHERE" FILTER
-		              " GROUP BY d.kind, d.state HAVING sum(d.n) > 0 ORDER BY d.kind, d.state",
-		              q, &a, state_row, &states);
+		rc = read_rows(db, q, &a, &by_state, state_row, &states);
 	if (!rc)
-		rc = each_row(db,
-		              "SELECT d.kind, sum(d.reported) FROM stats_day d WHERE" FILTER
-		              " GROUP BY d.kind HAVING sum(d.reported) > 0",
-		              q, &a, count_row, &kinds);
+		rc = read_rows(db, q, &a, &by_kind, count_row, &kinds);
 	if (!rc)
-		rc = each_row(
-			db,
-			"SELECT d.category, k.name, sum(d.reported) FROM stats_day d JOIN categories k ON "
-			"k.code = d.category WHERE" FILTER
-			" GROUP BY d.category, k.name HAVING sum(d.reported) > 0",
-			q, &a, count_row, &categories);
+		rc = read_rows(db, q, &a, &by_category, count_row, &categories);
 	if (!rc)
-		rc = each_row(db,
-		              "SELECT d.source, sum(d.reported) FROM stats_day d WHERE" FILTER
-		              " GROUP BY d.source HAVING sum(d.reported) > 0",
-		              q, &a, count_row, &sources);
+		rc = read_rows(db, q, &a, &by_source, count_row, &sources);
 	if (!rc)
 		rc = overdue_count(db, q, &a, &out->overdue);
 	if (rc)
@@ -858,10 +975,14 @@ int wg_stats_places(wg_db *db, const wg_stats_query *q, wg_stats_place_fn fn, vo
 	if (rc)
 		return rc;
 	struct places p = {.arena = q->arena};
-	rc = each_row(db,
-	              "SELECT d.scope_key, sum(d.reported), sum(d.open) FROM stats_day d WHERE" FILTER
-	              " GROUP BY d.scope_key HAVING sum(d.reported) > 0 ORDER BY d.scope_key",
-	              q, &a, place_row, &p);
+	static const struct read by_place = {
+		.dim = "place",
+		.key = "d.scope_key",
+		.cols = "d.reported, d.open",
+		.outer = "x.k, sum(x.reported), sum(x.open)",
+		.rest = "GROUP BY x.k HAVING sum(x.reported) > 0 ORDER BY x.k",
+	};
+	rc = read_rows(db, q, &a, &by_place, place_row, &p);
 	if (!rc)
 		rc = places_overdue(db, q, &a, &p);
 	for (size_t i = 0; !rc && i < p.n; i++)
@@ -915,10 +1036,15 @@ int wg_stats_trend(wg_db *db, const wg_stats_query *q, enum wg_stats_bucket buck
 	t.closed = wg_arena_calloc(q->arena, days, sizeof *t.closed);
 	if (!t.reported || !t.closed)
 		return WG_ENOMEM;
-	rc = each_row(db,
-	              "SELECT d.day, sum(d.reported), sum(d.closed) FROM stats_day d WHERE" FILTER
-	              " GROUP BY d.day",
-	              q, &a, trend_row, &t);
+	static const struct read by_day = {
+		.dim = "all",
+		.key = "d.day",
+		.cube_key = "d.day",
+		.cols = "d.reported, d.closed",
+		.outer = "x.k, sum(x.reported), sum(x.closed)",
+		.rest = "GROUP BY x.k",
+	};
+	rc = read_rows(db, q, &a, &by_day, trend_row, &t);
 	for (int64_t day = t.from; !rc && day <= t.to;) {
 		wg_stats_point p = {0};
 		int64_t start = period_start(day, bucket);
@@ -934,15 +1060,29 @@ int wg_stats_trend(wg_db *db, const wg_stats_query *q, enum wg_stats_bucket buck
 
 /* ---- rates ---- */
 
-#define RATE_SUMS                                                                                       \
-	"sum(CASE WHEN d.kind = 'dispute' THEN d.reported_closed ELSE 0 END), "                         \
-	"sum(CASE WHEN d.kind = 'dispute' THEN d.accepted ELSE 0 END), sum(d.due_closed), sum(d.due), " \
-	"sum(d.closed_on_time), sum(d.closed_due), sum(d.satisfied), sum(d.rated), sum(d.reworked), "   \
-	"sum(d.closed), sum(d.extended), sum(d.closed), sum(d.returned), sum(d.closed), "               \
-	"sum(CASE WHEN d.reporter <> 0 THEN d.accepted ELSE 0 END), "                                   \
-	"sum(CASE WHEN d.reporter <> 0 THEN d.reported ELSE 0 END), sum(d.handled), "                   \
-	"sum(d.handling_minutes), sum(d.h0), sum(d.h1), sum(d.h2), sum(d.h3), sum(d.h4), sum(d.h5), "   \
-	"sum(d.h6), sum(d.h7), sum(d.h8), sum(d.h9), sum(d.h10), sum(d.h11)"
+/* The terms of the rates, in the order of enum wg_stats_rate_kind
+ * (numerator, denominator), then the handling times. */
+#define RATE_SUMS                                                                                     \
+	"sum(x.dispute_closed), sum(x.dispute_accepted), sum(x.due_closed), sum(x.due), "             \
+	"sum(x.closed_on_time), sum(x.closed_due), sum(x.satisfied), sum(x.rated), sum(x.reworked), " \
+	"sum(x.closed), sum(x.extended), sum(x.closed), sum(x.returned), sum(x.closed), "             \
+	"sum(x.grid_accepted), sum(x.grid_reported), sum(x.handled), sum(x.handling_minutes), "       \
+	"sum(x.h0), sum(x.h1), sum(x.h2), sum(x.h3), sum(x.h4), sum(x.h5), sum(x.h6), sum(x.h7), "    \
+	"sum(x.h8), sum(x.h9), sum(x.h10), sum(x.h11)"
+
+#define RATE_PLAIN_COLS                                                                             \
+	"d.due_closed, d.due, d.closed_on_time, d.closed_due, d.satisfied, d.rated, d.reworked, "   \
+	"d.closed, d.extended, d.returned, d.handled, d.handling_minutes, d.h0, d.h1, d.h2, d.h3, " \
+	"d.h4, d.h5, d.h6, d.h7, d.h8, d.h9, d.h10, d.h11"
+
+/* A fine row has the derived terms as expressions, a cube row as columns. */
+#define RATE_COLS                                                                            \
+	"CASE WHEN d.kind = 'dispute' THEN d.reported_closed ELSE 0 END AS dispute_closed, " \
+	"CASE WHEN d.kind = 'dispute' THEN d.accepted ELSE 0 END AS dispute_accepted, "      \
+	"CASE WHEN d.reporter <> 0 THEN d.accepted ELSE 0 END AS grid_accepted, "            \
+	"CASE WHEN d.reporter <> 0 THEN d.reported ELSE 0 END AS grid_reported, " RATE_PLAIN_COLS
+#define RATE_CUBE_COLS \
+	"d.dispute_closed, d.dispute_accepted, d.grid_accepted, d.grid_reported, " RATE_PLAIN_COLS
 
 struct groups {
 	wg_arena *arena;
@@ -1081,34 +1221,36 @@ int wg_stats_rates(wg_db *db, const wg_stats_query *q, enum wg_stats_group group
 		/* Children of a village are its grids, whole codes. */
 		g.keylen = a.grid || a.level >= WG_REGION_VILLAGE ? 0 : wg_region_prefix_len(a.level + 1);
 	}
-	const char *sql = NULL;
+	struct read r = {.cols = RATE_COLS, .cube_cols = RATE_CUBE_COLS};
 	switch (group) {
 	case WG_STATS_BY_REGION:
-		sql = g.keylen == 9 ? "SELECT substr(d.scope_key, 1, 9) AS k, " RATE_SUMS
-		                      " FROM stats_day d WHERE" FILTER " GROUP BY k ORDER BY k"
-		      : g.keylen == 12 ? "SELECT substr(d.scope_key, 1, 12) AS k, " RATE_SUMS
-		                         " FROM stats_day d WHERE" FILTER " GROUP BY k ORDER BY k"
-		      : g.keylen == 6 ? "SELECT substr(d.scope_key, 1, 6) AS k, " RATE_SUMS
-		                        " FROM stats_day d WHERE" FILTER " GROUP BY k ORDER BY k"
-		      : g.keylen == 4 ? "SELECT substr(d.scope_key, 1, 4) AS k, " RATE_SUMS
-		                        " FROM stats_day d WHERE" FILTER " GROUP BY k ORDER BY k"
-		                      : "SELECT d.scope_key AS k, " RATE_SUMS " FROM stats_day d WHERE" FILTER
-		                        " GROUP BY k ORDER BY k";
+		r.dim = "child";
+		/* The child's significant digits: the cube's "child" values. */
+		r.key = g.keylen == 4    ? "substr(d.scope_key, 1, 4)"
+		        : g.keylen == 6  ? "substr(d.scope_key, 1, 6)"
+		        : g.keylen == 9  ? "substr(d.scope_key, 1, 9)"
+		        : g.keylen == 12 ? "substr(d.scope_key, 1, 12)"
+		                         : "d.scope_key";
+		r.outer = "x.k, " RATE_SUMS;
+		r.rest = "GROUP BY x.k ORDER BY x.k";
 		break;
 	case WG_STATS_BY_DEPARTMENT:
 		g.named = true;
-		sql = "SELECT d.department, p.name, " RATE_SUMS
-		      " FROM stats_day d JOIN departments p ON p.code = d.department WHERE" FILTER
-		      " GROUP BY d.department, p.name ORDER BY d.department";
+		r.dim = "department";
+		r.key = "d.department";
+		r.outer = "x.k, p.name, " RATE_SUMS;
+		r.rest = "JOIN departments p ON p.code = x.k GROUP BY x.k, p.name ORDER BY x.k";
 		break;
 	case WG_STATS_BY_GRID_WORKER:
 		g.named = true;
-		sql = "SELECT u.username, u.name, " RATE_SUMS
-		      " FROM stats_day d JOIN users u ON u.id = d.reporter WHERE" FILTER
-		      " GROUP BY u.username, u.name ORDER BY u.username";
+		r.dim = "reporter";
+		r.key = "CAST(d.reporter AS TEXT)";
+		r.outer = "u.username, u.name, " RATE_SUMS;
+		r.rest = "JOIN users u ON u.id = CAST(x.k AS BIGINT) GROUP BY u.username, u.name ORDER BY "
+			 "u.username";
 		break;
 	}
-	rc = each_row(db, sql, q, &a, group_row, &g);
+	rc = read_rows(db, q, &a, &r, group_row, &g);
 	if (!rc && group == WG_STATS_BY_REGION)
 		rc = region_groups(db, q, &a, &g);
 	for (size_t i = 0; !rc && i < g.n; i++)

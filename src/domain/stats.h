@@ -54,6 +54,30 @@ int wg__stats_case_changed(wg_db *db, const struct wg_case_env *env, const struc
  * transaction. Returns 0, WG_ENOMEM or a store error. */
 int wg_stats_rebuild(wg_db *db, const struct wg_case_env *env);
 
+/* ---- the cube ------------------------------------------------------------ */
+
+/* The reads of a region's or department's figures go to stats_cube
+ * (migration 0015): the rollup rows summed per area, day and one dimension,
+ * so that what a dashboard reads grows with its days and groups, not with
+ * the cases. The engine appends each change to stats_pending in its own
+ * transaction; reads add the pending rows still there, so figures are
+ * exact whether or not a fold has run. */
+
+/* Fold the pending rows with ids up to upto into the cube and delete them,
+ * in the caller's transaction (on PostgreSQL after a transaction lock, so
+ * folds on two nodes take turns). *folded gets the rows folded. Returns 0,
+ * WG_ENOMEM or a store error. */
+int wg_stats_fold(wg_db *db, int64_t upto, int64_t *folded);
+
+/* What the fold job looks at: *first_at the clock time the oldest pending
+ * row was written (0 when none is pending), *upto the id of the max_rows-th
+ * pending row (or of the last). Returns 0 or a store error. */
+int wg_stats_fold_next(wg_db *db, size_t max_rows, int64_t *first_at, int64_t *upto);
+
+/* Empty the cube and make every rollup row pending, to be folded again (the
+ * end of wg_stats_rebuild). Returns 0 or a store error. */
+int wg_stats_cube_reset(wg_db *db);
+
 /* ---- reading --------------------------------------------------------------- */
 
 /* Where and when: area a region or grid code (NULL: the caller's own),
@@ -88,6 +112,13 @@ int wg_stats_area_of(wg_db *db, const wg_caller *caller, const char *area, wg_st
  * that is not a date, "to" before "from" or a period longer than
  * WG_STATS_DAYS_MAX. Returns false when fe got an error. */
 bool wg_stats_period(wg_stats_query *q, const char *from, const char *to, int64_t now, wg_field_errors *fe);
+
+/* Days since 1970-01-01 of a date YYYY-MM-DD into *days; false when s is
+ * no such date. */
+bool wg_stats_day_parse(const char *s, int64_t *days);
+
+/* The date YYYY-MM-DD of a day number. */
+void wg_stats_day_format(int64_t days, char out[WG_STATS_DATE_LEN + 1]);
 
 typedef struct wg_stats_count {
 	const char *key, *name; /* name NULL where the key has none (kind, source) */

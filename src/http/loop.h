@@ -55,6 +55,8 @@ struct wg_server {
 	struct wg_calendar *calendar;      /* working days and office hours */
 	char start_err[512];               /* why a step of the start failed, when it says */
 	struct wg_scheduler *scheduler;    /* case clocks, while the loops run */
+	struct wg_scheduler *stats_fold;   /* the statistics' fold, while the loops run */
+	struct wg_scheduler *evaluation;   /* publishing evaluations, while the loops run */
 	/* Event streams per account (sse.c), made by the first stream. */
 	_Atomic(struct wg__sse_users *) sse_users;
 };

@@ -9,6 +9,7 @@
 #include "core/secret.h"
 #include "core/utf8.h"
 #include "core/workpool.h"
+#include "domain/evaluation.h"
 #include "domain/flow.h"
 #include "domain/grid.h"
 #include "domain/holiday.h"
@@ -18,7 +19,9 @@
 #include "http/target.h"
 #include "io/pdf_report.h"
 #include "jobs/case_clocks.h"
+#include "jobs/evaluation_publish.h"
 #include "jobs/scheduler.h"
+#include "jobs/stats_fold.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -766,6 +769,11 @@ int wg_server_run(wg_server *s)
 	if (wg_case_clocks_start(s->store, s->cfg, s->calendar, s->key, &s->scheduler) != 0)
 		wg_log(WG_LOG_ERROR, "cannot start the scheduler of case clocks");
 	wg_scheduler_set_global(s->scheduler);
+	if (wg_stats_fold_start(s->store, &s->stats_fold) != 0)
+		wg_log(WG_LOG_ERROR, "cannot start the statistics fold");
+	const wg_evaluation_config *evaluation = wg_evaluation_loaded();
+	if (evaluation && wg_evaluation_publish_start(s->store, s->cfg, evaluation, &s->evaluation) != 0)
+		wg_log(WG_LOG_ERROR, "cannot start the publishing of evaluations");
 	unsigned started = 0;
 	for (; started < s->nloops; started++)
 		if (pthread_create(&s->loops[started].thread, NULL, loop_main, &s->loops[started]) != 0)
@@ -793,6 +801,10 @@ int wg_server_run(wg_server *s)
 	wg_scheduler_set_global(NULL);
 	wg_scheduler_stop(s->scheduler);
 	s->scheduler = NULL;
+	wg_stats_fold_stop(s->stats_fold);
+	s->stats_fold = NULL;
+	wg_scheduler_stop(s->evaluation);
+	s->evaluation = NULL;
 	return started == s->nloops ? 0 : WG_EINTERNAL;
 }
 

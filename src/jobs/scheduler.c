@@ -76,6 +76,8 @@ struct wg_scheduler {
  * never by the thread, so that a hint cannot reach a freed scheduler. */
 static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
 static wg_scheduler *global;
+/* Every running scheduler, for wg_scheduler_hint_all; under global_lock. */
+static wg_scheduler *running[WG_SCHEDULER_RUNNING_MAX];
 
 /* ---- store calls ---------------------------------------------------------- */
 
@@ -494,6 +496,13 @@ int wg_scheduler_start(wg_store *store, const wg_scheduler_job *job, wg_schedule
 		destroy(s);
 		return WG_ENOMEM;
 	}
+	pthread_mutex_lock(&global_lock);
+	for (size_t i = 0; i < WG_SCHEDULER_RUNNING_MAX; i++)
+		if (!running[i]) {
+			running[i] = s;
+			break;
+		}
+	pthread_mutex_unlock(&global_lock);
 	*out = s;
 	return 0;
 }
@@ -519,6 +528,9 @@ void wg_scheduler_stop(wg_scheduler *s)
 	pthread_mutex_lock(&global_lock);
 	if (global == s)
 		global = NULL;
+	for (size_t i = 0; i < WG_SCHEDULER_RUNNING_MAX; i++)
+		if (running[i] == s)
+			running[i] = NULL;
 	pthread_mutex_unlock(&global_lock);
 	pthread_mutex_lock(&s->lock);
 	s->stopping = true;
@@ -541,6 +553,15 @@ void wg_scheduler_hint_global(int64_t when)
 	pthread_mutex_lock(&global_lock);
 	if (global)
 		wg_scheduler_hint(global, when);
+	pthread_mutex_unlock(&global_lock);
+}
+
+void wg_scheduler_hint_all(int64_t when)
+{
+	pthread_mutex_lock(&global_lock);
+	for (size_t i = 0; i < WG_SCHEDULER_RUNNING_MAX; i++)
+		if (running[i])
+			wg_scheduler_hint(running[i], when);
 	pthread_mutex_unlock(&global_lock);
 }
 

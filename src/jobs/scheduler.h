@@ -47,6 +47,7 @@ enum {
 	WG_SCHEDULER_BACKOFF_MAX_MS = 1800000, /* longest wait between retries */
 	WG_SCHEDULER_BACKOFF_SLOTS = 1024,     /* failing items remembered at once */
 	WG_SCHEDULER_MAX_REFIRES = 3,
+	WG_SCHEDULER_RUNNING_MAX = 8, /* schedulers wg_scheduler_hint_all reaches */
 };
 
 /* The callbacks run on a store thread, one at a time, and must not block on
@@ -95,6 +96,10 @@ void wg_scheduler_set_global(wg_scheduler *s);
 
 /* wg_scheduler_hint on the registered scheduler; nothing when none is. */
 void wg_scheduler_hint_global(int64_t when);
+
+/* wg_scheduler_hint on every running scheduler (the test clock moved:
+ * anything may be due). */
+void wg_scheduler_hint_all(int64_t when);
 
 /* Statistics for /metrics. */
 typedef struct wg_scheduler_stats {

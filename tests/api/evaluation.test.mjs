@@ -5,8 +5,9 @@
 // closed late within it (the testing clock set back) moves the live
 // figures and not the published snapshot; a second publish is 409, a
 // period not ended 409, a bad period or subject 422 naming the field; a
-// bad evaluation file stops the server. And `wangge stats rebuild` gives
-// the rollups the engine kept.
+// bad evaluation file stops the server. A month with publish_after_days is
+// published by the system on that day, every subject once. And `wangge
+// stats rebuild` gives the rollups the engine kept, and the same figures.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -398,15 +399,78 @@ describe('wangge stats rebuild', () => {
 			'closed_on_time, rated, satisfied, reworked, returned, handled, handling_minutes, due, due_closed ' +
 			'FROM stats_day WHERE reported <> 0 OR closed <> 0 OR due <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7';
 		const kept = srv.sql(q);
+		// The county's figures come from the cube, which the rebuild folds again.
+		const overview = (await who.county.get(`${S}/overview?${OCT}`)).json;
+		const rates = (await who.county.get(`${S}/rates?${OCT}&group_by=department`)).json;
 		const r = srv.cli(['stats', 'rebuild']);
 		assert.equal(r.code, 0, r.stderr);
 		const cases = Number(srv.sql('SELECT count(*) FROM cases')[0][0]);
 		assert.match(r.stdout, new RegExp(`^cases: ${cases}\\n`));
 		assert.match(r.stdout, /stats_day rows: \d+\n/);
 		assert.match(r.stdout, new RegExp(`reported in the rollups: ${cases}\\n`));
+		assert.match(r.stdout, /stats_cube rows: [1-9]\d*\n/);
+		assert.equal(Number(srv.sql('SELECT count(*) FROM stats_pending')[0][0]), 0);
 		assert.match(r.stderr, /stats rebuild: /);
 		assert.deepEqual(srv.sql(q), kept);
+		assert.deepEqual((await who.county.get(`${S}/overview?${OCT}`)).json, overview);
+		assert.deepEqual((await who.county.get(`${S}/rates?${OCT}&group_by=department`)).json, rates);
 		assert.equal((await auditRows(who.auditor, 'stats.rebuild')).length, 1);
 		assert.equal(srv.cli(['stats', 'rebuilt']).code, 1);
+	});
+});
+
+describe('publishing by the system', () => {
+	let auto;
+	let autoDir;
+	before(async () => {
+		autoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wg-evaluation-auto-'));
+		const file = structuredClone(FILE);
+		file.periods.month.publish_after_days = 5;
+		fs.writeFileSync(path.join(autoDir, 'evaluation.json'), JSON.stringify(file));
+		auto = await startServer({
+			extraArgs: ['--testing.clock=true', `--evaluation.file=${path.join(autoDir, 'evaluation.json')}`],
+		});
+	});
+	after(async () => {
+		await auto?.stop();
+		if (autoDir) fs.rmSync(autoDir, { recursive: true, force: true });
+	});
+
+	async function snapshots(at) {
+		const county = as(auto, await login(auto, 'county'));
+		assertStatus(await county.put('/api/v1/testing/clock', { now: at }), 200);
+		const res = await as(auto, await login(auto, 'county')).get(`${E}/periods`);
+		assertStatus(res, 200);
+		return res.json.items;
+	}
+
+	it('publishes every subject of the month publish_after_days after it ends, once', async () => {
+		// The server started on the real date and may have published the
+		// month before it already; look at next month, published on the
+		// 5th of the month after (within the passwords' life).
+		const pad = (n) => String(n).padStart(2, '0');
+		const today = new Date();
+		const next = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 1, 1));
+		const day5 = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 2, 5));
+		const month = `${next.getUTCFullYear()}-${pad(next.getUTCMonth() + 1)}`;
+		const on = (d, t) => `${day5.getUTCFullYear()}-${pad(day5.getUTCMonth() + 1)}-${pad(d)}T${t}:00+08:00`;
+		const of = (items) => items.filter((i) => i.period === month);
+		assert.deepEqual(of(await snapshots(on(4, '23:50'))), []);
+		let items = of(await snapshots(on(5, '00:10')));
+		for (let i = 0; i < 100 && items.length < 3; i++) {
+			await new Promise((r) => setTimeout(r, 100));
+			items = of(await snapshots(on(5, '00:10')));
+		}
+		assert.deepEqual(items.map((i) => i.subject).sort(), ['department', 'grid_worker', 'town']);
+		for (const i of items) assert.equal(i.published_by, 'system');
+		const auditor = as(auto, await login(auto, 'auditor'));
+		const published = (await auditRows(auditor, 'evaluation.publish')).filter((r) => r.object_id.endsWith(`/${month}`));
+		assert.equal(published.length, 3);
+		// Once: a later look publishes nothing more of it; and the quarter,
+		// without publish_after_days, waits for the county.
+		await new Promise((r) => setTimeout(r, 300));
+		const later = await snapshots(on(6, '10:00'));
+		assert.equal(of(later).length, 3);
+		assert.equal(later.filter((i) => i.kind === 'quarter').length, 0);
 	});
 });

@@ -1,8 +1,10 @@
 /* test_department.c - the category and department data files (every rule
  * of the validation, each file against the other, under a failing
  * allocator), their instantiation in every county and town, the scoped
- * list, one department, creation by a sysadmin and the category tree; on
- * SQLite, and on PostgreSQL when WG_TEST_PG_URL is set. */
+ * list, one department, creation by a sysadmin and the category tree, a
+ * sysadmin's edits of a deadline and of a duty list (which routing follows
+ * and a reload of changed files keeps); on SQLite, and on PostgreSQL when
+ * WG_TEST_PG_URL is set. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include "core/fielderr.h"
 #include "domain/category.h"
 #include "domain/department.h"
+#include "domain/routing.h"
 #include "domain/scope.h"
 
 #include "fixture.h"
@@ -609,11 +612,424 @@ static void test_create(void **state)
 	wg_arena_clear(&arena);
 }
 
-#define STORE_TESTS(fx)                                                                              \
-	cmocka_unit_test_prestate_setup_teardown(test_instantiated, setup, wg_test_teardown, &(fx)), \
-		cmocka_unit_test_prestate_setup_teardown(test_categories_and_reload, setup,          \
-	                                                 wg_test_teardown, &(fx)),                   \
-		cmocka_unit_test_prestate_setup_teardown(test_create, setup, wg_test_teardown, &(fx))
+/* ---- a sysadmin's edits ------------------------------------------------------------------ */
+
+/* The account edits are marked with (users.id is a foreign key). */
+static void add_admin(wg_db *db)
+{
+	wg_test_begin(db);
+	assert_int_equal(wg_test_end(db, wg_db_exec(db, "INSERT INTO users (id, username, name, scope_key, "
+	                                                "roles, password_hash, password_changed_at, "
+	                                                "created_at, updated_at) VALUES (1, 'sysadmin', "
+	                                                "'管理员', '610326000000', 0, 'x', 0, 0, 0)")),
+	                 0);
+}
+
+struct minor_seen {
+	char code[8];
+	bool found;
+	int64_t deadline, default_deadline, edited_at, version;
+	char unit[16], default_unit[16];
+};
+
+static int find_minor(void *ctx, const wg_category *c)
+{
+	struct minor_seen *m = ctx;
+	if (!c->parent || strcmp(c->code, m->code) != 0)
+		return 0;
+	m->found = true;
+	m->deadline = c->deadline;
+	m->default_deadline = c->default_deadline;
+	m->edited_at = c->deadline_edited_at;
+	m->version = c->version;
+	snprintf(m->unit, sizeof m->unit, "%s", c->deadline_unit ? c->deadline_unit : "");
+	snprintf(m->default_unit, sizeof m->default_unit, "%s",
+	         c->default_deadline_unit ? c->default_deadline_unit : "");
+	return 0;
+}
+
+/* The stored state of minor category code. */
+static struct minor_seen minor_of(wg_db *db, const char *code)
+{
+	struct minor_seen m = {0};
+	snprintf(m.code, sizeof m.code, "%s", code);
+	assert_int_equal(wg_category_list(db, NULL, find_minor, &m), 0);
+	assert_true(m.found);
+	return m;
+}
+
+static int load(wg_db *db, const char *cat, const char *dep)
+{
+	int loaded = 0;
+	char err[400] = "";
+	wg_test_begin(db);
+	int rc = wg_test_end(db, wg_department_load_data(db, cat, strlen(cat), "c.json", dep, strlen(dep),
+	                                                 "d.json", &loaded, err, sizeof err));
+	if (rc)
+		fail_msg("load: %s", err);
+	return rc;
+}
+
+static void test_set_deadline(void **state)
+{
+	wg_db *db = wg_test_open(state);
+	add_admin(db);
+	wg_arena arena;
+	wg_arena_init(&arena, 1024);
+	wg_field_errors fe;
+	wg_caller admin = {.user_id = 1, .username = "sysadmin", .scope = "610326000000"};
+	struct minor_seen was = minor_of(db, "0101");
+	assert_int_equal(was.deadline, 3);
+	assert_string_equal(was.unit, "working_days");
+	assert_int_equal(was.default_deadline, 3);
+	assert_int_equal(was.edited_at, 0);
+
+	/* Refusals: nothing changes. */
+	static const struct {
+		const char *code;
+		wg_category_deadline_input in;
+		int64_t version; /* added to the stored one; -1000: not checked */
+		int rc;
+		const char *field, *why;
+	} bad[] = {
+		{"0101", {0}, -1000, WG_EVALIDATION, "deadline", "required"},
+		{"0101", {.set_deadline = true, .deadline = 0}, -1000, WG_EVALIDATION, "deadline", "range"},
+		{"0101", {.set_deadline = true, .deadline = -1}, -1000, WG_EVALIDATION, "deadline", "range"},
+		{"0101", {.set_deadline = true, .deadline = 366}, -1000, WG_EVALIDATION, "deadline", "range"},
+		{"0101",
+	         {.set_deadline = true, .deadline = 2921, .unit = "working_hours"},
+	         -1000,
+	         WG_EVALIDATION,
+	         "deadline",
+	         "range"},
+		{"0102",
+	         {.set_deadline = true, .deadline = 2921},
+	         -1000,
+	         WG_EVALIDATION,
+	         "deadline",
+	         "range"},
+		{"0101", {.unit = "weeks"}, -1000, WG_EVALIDATION, "deadline_unit", "unknown"},
+		{"01", {.set_deadline = true, .deadline = 3}, -1000, WG_EVALIDATION, "deadline", "major"},
+		{"9999", {.set_deadline = true, .deadline = 3}, -1000, WG_ENOTFOUND, NULL, NULL},
+		{NULL, {.set_deadline = true, .deadline = 3}, -1000, WG_ENOTFOUND, NULL, NULL},
+		{"0101", {.set_deadline = true, .deadline = 4}, 1, WG_ECONFLICT, NULL, NULL},
+		{"0101", {.set_deadline = true, .deadline = 4}, 2, WG_ECONFLICT, NULL, NULL},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		wg_field_errors_init(&fe, &arena);
+		int64_t version = bad[i].version == -1000 ? 0 : was.version + bad[i].version;
+		wg_test_begin(db);
+		int rc = wg_test_end(db, wg_category_set_deadline(db, &admin, "sha256", bad[i].code,
+		                                                  &bad[i].in, version, &fe));
+		if (rc != bad[i].rc ||
+		    (bad[i].field && (fe.n != 1 || strcmp(fe.e[0].field, bad[i].field) != 0 ||
+		                      strcmp(fe.e[0].code, bad[i].why) != 0)))
+			fail_msg("case %zu: rc %d, %u errors, first %s/%s", i, rc, fe.n,
+			         fe.n ? fe.e[0].field : "-", fe.n ? fe.e[0].code : "-");
+		wg_arena_clear(&arena);
+	}
+	struct minor_seen same = minor_of(db, "0101");
+	assert_int_equal(same.deadline, 3);
+	assert_int_equal(same.version, was.version);
+
+	/* Set (with the right version), then the unit alone; each audited. */
+	wg_field_errors_init(&fe, &arena);
+	wg_category_deadline_input five = {.set_deadline = true, .deadline = 5};
+	wg_test_begin(db);
+	assert_int_equal(wg_test_end(db, wg_category_set_deadline(db, &admin, "sha256", "0101", &five,
+	                                                          was.version, &fe)),
+	                 0);
+	struct minor_seen now = minor_of(db, "0101");
+	assert_int_equal(now.deadline, 5);
+	assert_string_equal(now.unit, "working_days");
+	assert_int_equal(now.default_deadline, 3);
+	assert_true(now.edited_at > 0);
+	assert_int_equal(now.version, was.version + 1);
+	assert_int_equal(
+		wg_test_query_int(db, "SELECT deadline_edited_by FROM categories WHERE code = ?", "0101", 0),
+		1);
+	wg_category_deadline_input hours = {.unit = "working_hours"};
+	wg_test_begin(db);
+	assert_int_equal(
+		wg_test_end(db, wg_category_set_deadline(db, &admin, "sha256", "0102", &hours, 0, &fe)), 0);
+	struct minor_seen h = minor_of(db, "0102");
+	assert_int_equal(h.deadline, 24);
+	assert_string_equal(h.unit, "working_hours");
+	assert_int_equal(wg_test_query_int(db, "SELECT count(*) FROM audit_log WHERE action = ?",
+	                                   "category.deadline", 0),
+	                 2);
+
+	/* A changed file: 0101's edit stays while the file's value becomes
+	 * the default; 0201, not edited, follows the file. */
+	char cat_text[8192];
+	snprintf(cat_text, sizeof cat_text, "%s",
+	         edit(categories, MINOR("0101", "event", "working_days", 3, "police", "police"),
+	              MINOR("0101", "event", "working_days", 4, "police", "police")));
+	snprintf(cat_text, sizeof cat_text, "%s",
+	         edit(cat_text, MINOR("0201", "dispute", "working_days", 15, "justice", "justice"),
+	              MINOR("0201", "dispute", "working_days", 10, "justice", "justice")));
+	for (int round = 0; round < 2; round++)
+		assert_int_equal(load(db, cat_text, departments), 0);
+	now = minor_of(db, "0101");
+	assert_int_equal(now.deadline, 5);
+	assert_int_equal(now.default_deadline, 4);
+	assert_true(now.edited_at > 0);
+	struct minor_seen plain = minor_of(db, "0201");
+	assert_int_equal(plain.deadline, 10);
+	assert_int_equal(plain.default_deadline, 10);
+	assert_int_equal(plain.edited_at, 0);
+
+	/* Back to the default, which is now the file's 4 days. */
+	wg_category_deadline_input restore = {.restore = true};
+	wg_test_begin(db);
+	assert_int_equal(
+		wg_test_end(db, wg_category_set_deadline(db, &admin, "sha256", "0101", &restore, 0, &fe)), 0);
+	now = minor_of(db, "0101");
+	assert_int_equal(now.deadline, 4);
+	assert_int_equal(now.edited_at, 0);
+	assert_int_equal(wg_test_query_int(db,
+	                                   "SELECT count(*) FROM categories WHERE code = ? AND "
+	                                   "deadline_edited_by IS NULL",
+	                                   "0101", 0),
+	                 1);
+
+	/* Out of memory at every allocation: WG_ENOMEM and nothing written,
+	 * until it goes through. */
+	int rc = WG_ENOMEM;
+	unsigned long failures = 0;
+	wg_category_deadline_input seven = {.set_deadline = true, .deadline = 7};
+	for (unsigned long n = 1; rc == WG_ENOMEM; n++) {
+		wg_arena_clear(&arena);
+		wg_field_errors_init(&fe, &arena);
+		wg_test_begin(db);
+		wg_alloc_fail_at(n);
+		rc = wg_category_set_deadline(db, &admin, "sha256", "0201", &seven, 0, &fe);
+		wg_alloc_fail_at(0);
+		wg_test_end(db, rc);
+		if (rc == WG_ENOMEM) {
+			failures++;
+			assert_int_equal(minor_of(db, "0201").deadline, 10);
+		} else if (rc) {
+			fail_msg("allocation %lu: rc %d", n, rc);
+		}
+		assert_true(n < 500);
+	}
+	assert_int_equal(minor_of(db, "0201").deadline, 7);
+	wg_arena_clear(&arena);
+	(void)failures;
+}
+
+/* A department's duties as "a,b,c", and its default list. */
+struct duties_seen {
+	char duties[64], defaults[64];
+	int64_t edited_at, version;
+};
+
+static int duties_of_cb(void *ctx, const wg_department *d)
+{
+	struct duties_seen *s = ctx;
+	s->duties[0] = '\0';
+	for (size_t i = 0; i < d->nduties; i++)
+		snprintf(s->duties + strlen(s->duties), sizeof s->duties - strlen(s->duties), "%s%s",
+		         i ? "," : "", d->duties[i]);
+	snprintf(s->defaults, sizeof s->defaults, "%s", d->default_duties);
+	s->edited_at = d->duties_edited_at;
+	s->version = d->version;
+	return 0;
+}
+
+static struct duties_seen duties_of(wg_db *db, const char *code)
+{
+	struct duties_seen s = {0};
+	wg_scope all = scope_of(NULL);
+	assert_int_equal(wg_department_get(db, &all, code, duties_of_cb, &s), 0);
+	return s;
+}
+
+static const char *owner(wg_db *db, const char *category, const char *region)
+{
+	static char out[WG_DEPARTMENT_CODE_MAX + 1];
+	int rc = wg_routing_owner(db, category, "village", region, out, sizeof out);
+	return rc == WG_ENOTFOUND ? "(none)" : rc ? "(error)" : out;
+}
+
+static void test_set_duties(void **state)
+{
+	wg_db *db = wg_test_open(state);
+	add_admin(db);
+	wg_arena arena;
+	wg_arena_init(&arena, 1024);
+	wg_field_errors fe;
+	static const wg_caller admin = {.user_id = 1, .username = "sysadmin", .scope = "610326000000"};
+	static const wg_caller town_admin = {.user_id = 1, .username = "sysadmin", .scope = "610326101000"};
+	const char *village = "610326101201";
+	struct duties_seen police = duties_of(db, "610326101-police");
+	assert_string_equal(police.duties, "0101");
+	assert_string_equal(police.defaults, "0101");
+	assert_int_equal(police.edited_at, 0);
+	assert_string_equal(owner(db, "0102", village), "610326101-civil");
+	assert_string_equal(owner(db, "0101", village), "610326101-police");
+
+	/* Refusals: nothing changes. */
+	const char *many[WG_DEPARTMENT_DUTIES_MAX + 1];
+	for (size_t i = 0; i < WG_DEPARTMENT_DUTIES_MAX + 1; i++)
+		many[i] = "0101";
+	static const char *const not_minor[] = {"0101", "9999"}, *const major[] = {"01"},
+				 *const null[] = {NULL}, *const letters[] = {"01a1"},
+				 *const twice[] = {"0102", "0101", "0102"};
+	static const struct {
+		const char *code;
+		const wg_caller *who;
+		const char *const *list;
+		size_t n;
+		int64_t version; /* added to the stored one; -1000: not checked */
+		int rc;
+		const char *field, *why;
+	} bad[] = {
+		{"610326101-police", &admin, not_minor, 2, -1000, WG_EVALIDATION, "categories[1]",
+	         "not_found"},
+		{"610326101-police", &admin, major, 1, -1000, WG_EVALIDATION, "categories[0]", "pattern"},
+		{"610326101-police", &admin, null, 1, -1000, WG_EVALIDATION, "categories[0]", "pattern"},
+		{"610326101-police", &admin, letters, 1, -1000, WG_EVALIDATION, "categories[0]", "pattern"},
+		{"610326101-police", &admin, twice, 3, -1000, WG_EVALIDATION, "categories[2]", "duplicate"},
+		{"610326101-police", &admin, NULL, WG_DEPARTMENT_DUTIES_MAX + 1, -1000, WG_EVALIDATION,
+	         "categories", "too_long"},
+		{"610326101-police", &admin, not_minor, 1, 1, WG_ECONFLICT, NULL, NULL},
+		{"610326-none", &admin, not_minor, 1, -1000, WG_ENOTFOUND, NULL, NULL},
+		{NULL, &admin, not_minor, 1, -1000, WG_ENOTFOUND, NULL, NULL},
+		{"610326001-police", &town_admin, not_minor, 1, -1000, WG_ENOTFOUND, NULL, NULL},
+		{"610326-police", &town_admin, not_minor, 1, -1000, WG_EFORBIDDEN, NULL, NULL},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		wg_field_errors_init(&fe, &arena);
+		int64_t version = bad[i].version == -1000 ? 0 : police.version + bad[i].version;
+		const char *why = NULL;
+		const char *const *list = bad[i].list ? bad[i].list : many;
+		wg_test_begin(db);
+		int rc = wg_test_end(db, wg_department_set_duties(db, bad[i].who, "sha256", bad[i].code, list,
+		                                                  bad[i].n, false, version, &fe, &why));
+		if (rc != bad[i].rc ||
+		    (bad[i].field && (fe.n != 1 || strcmp(fe.e[0].field, bad[i].field) != 0 ||
+		                      strcmp(fe.e[0].code, bad[i].why) != 0)))
+			fail_msg("case %zu: rc %d, %u errors, first %s/%s", i, rc, fe.n,
+			         fe.n ? fe.e[0].field : "-", fe.n ? fe.e[0].code : "-");
+		if (rc == WG_ECONFLICT)
+			assert_non_null(strstr(why, "If-Match"));
+		wg_arena_clear(&arena);
+	}
+	/* Every bad element at once. */
+	static const char *const mixed[] = {"9999", "0101", "x", "0101"};
+	wg_field_errors_init(&fe, &arena);
+	wg_test_begin(db);
+	assert_int_equal(wg_test_end(db, wg_department_set_duties(db, &admin, "sha256", "610326101-police",
+	                                                          mixed, 4, false, 0, &fe, NULL)),
+	                 WG_EVALIDATION);
+	assert_int_equal(fe.n, 3);
+	assert_string_equal(fe.e[0].field, "categories[0]");
+	assert_string_equal(fe.e[1].field, "categories[2]");
+	assert_string_equal(fe.e[2].field, "categories[3]");
+	wg_arena_clear(&arena);
+	/* An inactive department keeps its list. */
+	wg_test_begin(db);
+	assert_int_equal(wg_test_end(db, wg_db_exec(db, "UPDATE departments SET active = 0 WHERE code = "
+	                                                "'610326001-justice'")),
+	                 0);
+	const char *why = NULL;
+	wg_field_errors_init(&fe, &arena);
+	wg_test_begin(db);
+	assert_int_equal(wg_test_end(db, wg_department_set_duties(db, &admin, "sha256", "610326001-justice",
+	                                                          not_minor, 1, false, 0, &fe, &why)),
+	                 WG_ECONFLICT);
+	assert_non_null(strstr(why, "not active"));
+	assert_string_equal(duties_of(db, "610326101-police").duties, "0101");
+	assert_int_equal(wg_test_query_int(db, "SELECT count(*) FROM audit_log WHERE action = ?",
+	                                   "department.duties", 0),
+	                 0);
+
+	/* The town's sysadmin gives 0102 to its police, then takes it from
+	 * civil affairs, the owner: routing follows each edit at once. */
+	static const char *const only_0102[] = {"0102"}, *const none[] = {NULL};
+	wg_test_begin(db);
+	assert_int_equal(
+		wg_test_end(db, wg_department_set_duties(db, &town_admin, "sha256", "610326101-police",
+	                                                 only_0102, 1, false, police.version, &fe, NULL)),
+		0);
+	struct duties_seen now = duties_of(db, "610326101-police");
+	assert_string_equal(now.duties, "0102");
+	assert_string_equal(now.defaults, "0101");
+	assert_true(now.edited_at > 0);
+	assert_int_equal(now.version, police.version + 1);
+	assert_string_equal(owner(db, "0102", village), "610326101-civil");
+	assert_string_equal(owner(db, "0101", village), "(none)");
+	wg_test_begin(db);
+	assert_int_equal(wg_test_end(db, wg_department_set_duties(db, &admin, "sha256", "610326101-civil",
+	                                                          none, 0, false, 0, &fe, NULL)),
+	                 0);
+	assert_string_equal(duties_of(db, "610326101-civil").duties, "");
+	assert_string_equal(owner(db, "0102", village), "610326101-police");
+	assert_string_equal(owner(db, "0102", "610326001002"), "610326001-civil");
+	assert_int_equal(wg_test_query_int(db,
+	                                   "SELECT count(*) FROM audit_log WHERE action = ? AND detail "
+	                                   "LIKE '%\"removed\":[\"0102\"]%'",
+	                                   "department.duties", 0),
+	                 1);
+
+	/* A changed departments file: police gains 0201 in towns. The edited
+	 * lists stay whole, with the file's new list as their default; the
+	 * other town's police follows the file. */
+	char dep_text[8192];
+	snprintf(dep_text, sizeof dep_text, "%s",
+	         edit(departments, "{\"category\":\"0102\",\"levels\":[\"county\"]}",
+	              "{\"category\":\"0102\",\"levels\":[\"county\"]},"
+	              "{\"category\":\"0201\",\"levels\":[\"town\"]}"));
+	for (int round = 0; round < 2; round++)
+		assert_int_equal(load(db, categories, dep_text), 0);
+	now = duties_of(db, "610326101-police");
+	assert_string_equal(now.duties, "0102");
+	assert_string_equal(now.defaults, "0101,0201");
+	assert_string_equal(duties_of(db, "610326101-civil").duties, "");
+	struct duties_seen other = duties_of(db, "610326001-police");
+	assert_string_equal(other.duties, "0101,0201");
+	assert_int_equal(other.edited_at, 0);
+
+	/* Back to the default: the file's new list, unmarked. */
+	wg_test_begin(db);
+	assert_int_equal(wg_test_end(db, wg_department_set_duties(db, &admin, "sha256", "610326101-police",
+	                                                          NULL, 0, true, 0, &fe, NULL)),
+	                 0);
+	now = duties_of(db, "610326101-police");
+	assert_string_equal(now.duties, "0101,0201");
+	assert_int_equal(now.edited_at, 0);
+
+	/* Out of memory at every allocation: WG_ENOMEM and the list as it
+	 * was, until it goes through. */
+	int rc = WG_ENOMEM;
+	for (unsigned long n = 1; rc == WG_ENOMEM; n++) {
+		wg_arena_clear(&arena);
+		wg_field_errors_init(&fe, &arena);
+		wg_test_begin(db);
+		wg_alloc_fail_at(n);
+		rc = wg_department_set_duties(db, &admin, "sha256", "610326101-civil", NULL, 0, true, 0, &fe,
+		                              NULL);
+		wg_alloc_fail_at(0);
+		wg_test_end(db, rc);
+		if (rc == WG_ENOMEM)
+			assert_string_equal(duties_of(db, "610326101-civil").duties, "");
+		else if (rc)
+			fail_msg("allocation %lu: rc %d", n, rc);
+		assert_true(n < 500);
+	}
+	assert_string_equal(duties_of(db, "610326101-civil").duties, "0102");
+	wg_arena_clear(&arena);
+}
+
+#define STORE_TESTS(fx)                                                                                      \
+	cmocka_unit_test_prestate_setup_teardown(test_instantiated, setup, wg_test_teardown, &(fx)),         \
+		cmocka_unit_test_prestate_setup_teardown(test_categories_and_reload, setup,                  \
+	                                                 wg_test_teardown, &(fx)),                           \
+		cmocka_unit_test_prestate_setup_teardown(test_create, setup, wg_test_teardown, &(fx)),       \
+		cmocka_unit_test_prestate_setup_teardown(test_set_deadline, setup, wg_test_teardown, &(fx)), \
+		cmocka_unit_test_prestate_setup_teardown(test_set_duties, setup, wg_test_teardown, &(fx))
 
 static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};

@@ -137,6 +137,13 @@ static void test_bad_files(void **state)
 	         WG_EVALIDATION, "t.json: periods.week: unknown period kind; one of month, quarter, year"},
 		{DOC(HEAD, "'periods': {'month': 'ranking'}", GRADES, CLOSURE(GOOD_CLOSURE)), WG_EVALIDATION,
 	         "t.json: periods.month: must be an object"},
+		{DOC(HEAD, "'periods': {'month': {'label': '月', 'use': 'ranking', 'publish_after_days': 0}}",
+	             GRADES, CLOSURE(GOOD_CLOSURE)),
+	         WG_EVALIDATION, "t.json: periods.month.publish_after_days: must be an integer from 1 to 90"},
+		{DOC(HEAD,
+	             "'periods': {'month': {'label': '月', 'use': 'ranking', 'publish_after_days': '5'}}",
+	             GRADES, CLOSURE(GOOD_CLOSURE)),
+	         WG_EVALIDATION, "t.json: periods.month.publish_after_days: must be an integer from 1 to 90"},
 		{DOC(HEAD, "'periods': {'month': {'use': 'ranking'}}", GRADES, CLOSURE(GOOD_CLOSURE)),
 	         WG_EVALIDATION, "t.json: periods.month.label: required: a text of 1 to 32 characters"},
 		{DOC(HEAD, "'periods': {'month': {'label': '', 'use': 'ranking'}}", GRADES,
@@ -163,7 +170,8 @@ static void test_bad_files(void **state)
 		{DOC(HEAD, "'periods': {'month': {'label': '月', 'use': 'score', 'grades': []}}", GRADES,
 	             CLOSURE(GOOD_CLOSURE)),
 	         WG_EVALIDATION,
-	         "t.json: periods.month.grades: unknown member; the members here are label, use"},
+	         "t.json: periods.month.grades: unknown member; the members here are label, use, "
+	         "publish_after_days"},
 		{DOC(HEAD, PERIODS, "'grades': {}", CLOSURE(GOOD_CLOSURE)), WG_EVALIDATION,
 	         "t.json: grades: must be an array of at most 10 grades"},
 		{DOC(HEAD, PERIODS,
@@ -617,13 +625,17 @@ static void test_doc_example(void **state)
 
 /* closure and rework for towns, on-time and return for departments, the
  * valid report rate for grid workers; every rate counts from 1. */
-#define STORE_FILE                                                                                              \
-	"{'scale': 100, 'no_data': 'reweight', 'periods': {'month': {'label': '月评比', 'use': 'ranking'}, " \
-	"'quarter': {'label': '季考评', 'use': 'score'}}, 'grades': [{'label': '优秀', 'min': 90}], "      \
-	"'subjects': {'town': {'label': '乡镇', 'rates': {'closure': {'weight': 50, 'better': 'higher'}, "    \
-	"'rework': {'weight': 50, 'better': 'lower'}}}, 'department': {'label': '部门', 'rates': "            \
-	"{'on_time': "                                                                                          \
-	"{'weight': 60, 'better': 'higher'}, 'return': {'weight': 40, 'better': 'lower'}}}, 'grid_worker': "    \
+#define STORE_FILE STORE_FILE_WITH("")
+/* The same, October published by the system on November 5. */
+#define AUTO_FILE STORE_FILE_WITH(", 'publish_after_days': 5")
+#define STORE_FILE_WITH(month)                                                                               \
+	"{'scale': 100, 'no_data': 'reweight', 'periods': {'month': {'label': '月评比', 'use': "          \
+	"'ranking'" month "}, "                                                                              \
+	"'quarter': {'label': '季考评', 'use': 'score'}}, 'grades': [{'label': '优秀', 'min': 90}], "   \
+	"'subjects': {'town': {'label': '乡镇', 'rates': {'closure': {'weight': 50, 'better': 'higher'}, " \
+	"'rework': {'weight': 50, 'better': 'lower'}}}, 'department': {'label': '部门', 'rates': "         \
+	"{'on_time': "                                                                                       \
+	"{'weight': 60, 'better': 'higher'}, 'return': {'weight': 40, 'better': 'lower'}}}, 'grid_worker': " \
 	"{'label': '网格员', 'rates': {'valid_report': {'weight': 100, 'better': 'higher'}}}}}"
 
 static wg_evaluation_config *store_file;
@@ -690,6 +702,12 @@ static void add(wg_db *db, const char *day, const char *scope_key, const char *d
 		"due_closed) VALUES (?, ?, 'event', '0801', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		NULL, "ttttiiiiiiiiii", day, scope_key, reporter ? "grid" : "window", dept, reporter, v[0],
 		v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
+	/* The cube made again from the rows, and folded. */
+	int64_t folded = 0;
+	if (!rc)
+		rc = wg_stats_cube_reset(db);
+	if (!rc)
+		rc = wg_stats_fold(db, INT64_MAX, &folded);
 	assert_int_equal(wg_test_end(db, rc), 0);
 }
 
@@ -1053,10 +1071,85 @@ static void test_publish(void **state)
 	wg_arena_clear(&a);
 }
 
+/* 2026-11-05T00:00+08:00 and 2026-12-05T00:00+08:00: October's and
+ * November's publishing by the system under AUTO_FILE. */
+#define NOV5 (NOV3 + INT64_C(38) * 3600000)
+#define DEC5 (DEC1 + INT64_C(4) * 86400000)
+
+static void test_publish_auto(void **state)
+{
+	wg_db *db = wg_test_open(state);
+	october(db);
+	wg_evaluation_config *c = parse_ok(json_of(AUTO_FILE));
+	assert_int_equal(c->periods[WG_EVALUATION_MONTH].publish_after_days, 5);
+	assert_int_equal(c->periods[WG_EVALUATION_QUARTER].publish_after_days, 0);
+	int64_t counties =
+		wg_test_query_int(db, "SELECT count(*) FROM regions WHERE level = 'county'", NULL, 0);
+	assert_true(counties >= 1);
+	wg_arena a;
+	wg_arena_init(&a, 65536);
+	wg_evaluation e;
+
+	/* Not before November 5; the town evaluation published by hand. */
+	bool due = true;
+	int64_t next = 0;
+	assert_int_equal(wg_evaluation_publish_due(db, c, 480, NOV5 - 1, &due, &next), 0);
+	assert_false(due);
+	assert_int_equal(next, NOV5);
+	assert_int_equal(publish(db, &county, "2026-10", WG_EVALUATION_TOWN, NOV3, &a, &e), 0);
+
+	/* On it, the rest of October, by the system: every county's
+	 * departments and grid workers; the quarter is published by hand. */
+	assert_int_equal(wg_evaluation_publish_due(db, c, 480, NOV5, &due, &next), 0);
+	assert_true(due);
+	assert_int_equal(next, NOV5);
+	int64_t published = 0;
+	wg_test_begin(db);
+	assert_int_equal(
+		wg_test_end(db, wg_evaluation_publish_auto(db, c, 480, NOV5 + 60000, "sha256", &published)),
+		0);
+	assert_int_equal(published, 3 * counties - 1);
+	assert_int_equal(
+		wg_test_query_int(db,
+	                          "SELECT count(*) FROM evaluation_snapshots WHERE period = '2026-10' "
+	                          "AND published_by IS NULL AND published_by_name = ?",
+	                          "system", 0),
+		published);
+	assert_int_equal(
+		wg_test_query_int(db,
+	                          "SELECT count(*) FROM evaluation_snapshots WHERE period = '2026-10' "
+	                          "AND subject = 'town' AND published_by_name = ?",
+	                          "county", 0),
+		1);
+	assert_int_equal(wg_test_query_int(db, "SELECT count(*) FROM audit_log WHERE action = ?",
+	                                   "evaluation.publish", 0),
+	                 3 * counties);
+	assert_int_equal(get(db, &county, "2026-10", WG_EVALUATION_DEPARTMENT, &a, &e), 0);
+	assert_true(e.published);
+	assert_string_equal(e.published_by, "system");
+
+	/* Then nothing until November's turn; again, it publishes nothing. */
+	assert_int_equal(wg_evaluation_publish_due(db, c, 480, NOV5 + 120000, &due, &next), 0);
+	assert_false(due);
+	assert_int_equal(next, DEC5);
+	wg_test_begin(db);
+	assert_int_equal(
+		wg_test_end(db, wg_evaluation_publish_auto(db, c, 480, NOV5 + 120000, "sha256", &published)),
+		0);
+	assert_int_equal(published, 0);
+	/* Without publish_after_days, never by itself. */
+	assert_int_equal(wg_evaluation_publish_due(db, store_file, 480, DEC5, &due, &next), 0);
+	assert_false(due);
+	assert_int_equal(next, 0);
+	wg_evaluation_free(c);
+	wg_arena_clear(&a);
+}
+
 #define STORE_TESTS(fx)                                                                                 \
 	cmocka_unit_test_prestate_setup_teardown(test_live, setup, wg_test_teardown, &(fx)),            \
 		cmocka_unit_test_prestate_setup_teardown(test_refused, setup, wg_test_teardown, &(fx)), \
-		cmocka_unit_test_prestate_setup_teardown(test_publish, setup, wg_test_teardown, &(fx))
+		cmocka_unit_test_prestate_setup_teardown(test_publish, setup, wg_test_teardown, &(fx)), \
+		cmocka_unit_test_prestate_setup_teardown(test_publish_auto, setup, wg_test_teardown, &(fx))
 
 static wg_test_db sqlite_fixture = {.kind = WG_DB_SQLITE};
 static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};

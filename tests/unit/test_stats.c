@@ -16,6 +16,7 @@
 
 #include "fixture.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,10 +159,18 @@ static void test_figures(void **state)
 
 /* ---- rates on hand-made rollup rows ------------------------------------------- */
 
+/* Fold every pending row into the cube, in the caller's transaction. */
+static int fold(wg_db *db)
+{
+	int64_t folded = 0;
+	return wg_stats_fold(db, INT64_MAX, &folded);
+}
+
+/* A hand-made stats_day row, and the cube made again from the rows. */
 static int add_row(wg_db *db, const char *day, const char *scope_key, const char *kind, const char *source,
                    const char *dept, int64_t reporter, const int64_t v[21])
 {
-	return wg_db_execf(
+	int rc = wg_db_execf(
 		db,
 		"INSERT INTO stats_day (day, scope_key, kind, category, source, department, "
 		"reporter, reported, accepted, rejected, merged, open, reported_closed, closed, "
@@ -171,6 +180,9 @@ static int add_row(wg_db *db, const char *day, const char *scope_key, const char
 		NULL, "tttttiiiiiiiiiiiiiiiiiiiiii", day, scope_key, kind, source, dept, reporter, v[0], v[1],
 		v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
 		v[16], v[17], v[18], v[19], v[20]);
+	if (!rc)
+		rc = wg_stats_cube_reset(db);
+	return rc ? rc : fold(db);
 }
 
 struct collected {
@@ -476,6 +488,110 @@ static int64_t one(wg_db *db, const char *sql)
 	return wg_test_query_int(db, sql, NULL, 0);
 }
 
+/* Text of a growing buffer. */
+struct text {
+	char *s;
+	size_t len, cap;
+};
+
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char line[512];
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < sizeof line);
+	if (t->len + (size_t)n + 1 > t->cap) {
+		t->cap = (t->cap + (size_t)n + 1) * 2;
+		t->s = realloc(t->s, t->cap);
+		assert_non_null(t->s);
+	}
+	memcpy(t->s + t->len, line, (size_t)n + 1);
+	t->len += (size_t)n;
+}
+
+static int group_text(void *ctx, const wg_stats_group_figures *g)
+{
+	struct text *t = ctx;
+	text_add(t, "%s %s:", g->key, g->name ? g->name : "");
+	for (int r = 0; r < WG_STATS_RATES; r++)
+		text_add(t, " %lld/%lld", (long long)g->rates[r].numerator,
+		         (long long)g->rates[r].denominator);
+	text_add(t, " h%lld,%lld\n", (long long)g->handled, (long long)g->handling_minutes);
+	return 0;
+}
+
+static int point_text(void *ctx, const wg_stats_point *p)
+{
+	text_add(ctx, "%s %lld %lld\n", p->period, (long long)p->reported, (long long)p->closed);
+	return 0;
+}
+
+static int place_text(void *ctx, const wg_stats_place *p)
+{
+	text_add(ctx, "%s %lld %lld %lld\n", p->key, (long long)p->total, (long long)p->open,
+	         (long long)p->overdue);
+	return 0;
+}
+
+static void counts_text(struct text *t, const char *what, const wg_stats_count *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		text_add(t, "%s %s %lld\n", what, c[i].key, (long long)c[i].count);
+}
+
+/* Everything q's caller reads but the area's own code and the region
+ * groups (which the system, having no area, cannot ask for), as text. */
+static char *figures(wg_db *db, const wg_stats_query *q)
+{
+	wg_arena arena;
+	wg_arena_init(&arena, 4096);
+	wg_field_errors fe;
+	wg_field_errors_init(&fe, &arena);
+	wg_stats_query at = *q;
+	at.arena = &arena;
+	struct text t = {0};
+	wg_stats_overview o;
+	assert_int_equal(wg_stats_overview_get(db, &at, &o, &fe), 0);
+	text_add(&t, "total %lld open %lld closed %lld overdue %lld\n", (long long)o.total, (long long)o.open,
+	         (long long)o.closed, (long long)o.overdue);
+	counts_text(&t, "state", o.by_state, o.nstate);
+	counts_text(&t, "kind", o.by_kind, o.nkind);
+	counts_text(&t, "category", o.by_category, o.ncategory);
+	counts_text(&t, "source", o.by_source, o.nsource);
+	assert_int_equal(wg_stats_rates(db, &at, WG_STATS_BY_DEPARTMENT, group_text, &t, &fe), 0);
+	assert_int_equal(wg_stats_rates(db, &at, WG_STATS_BY_GRID_WORKER, group_text, &t, &fe), 0);
+	assert_int_equal(wg_stats_trend(db, &at, WG_STATS_MONTH, point_text, &t, &fe), 0);
+	assert_int_equal(wg_stats_places(db, &at, place_text, &t, &fe), 0);
+	wg_arena_clear(&arena);
+	return t.s;
+}
+
+/* The cube's rows with any value, in key order, as text. */
+static char *cube_rows(wg_db *db)
+{
+	struct text t = {0};
+	wg_stmt *st;
+	assert_int_equal(wg_db_prepare(db,
+	                               "SELECT area || '|' || dim || '|' || day || '|' || val || '|' || n || "
+	                               "',' || grid_reported || ',' || grid_accepted || ',' || "
+	                               "dispute_closed || ',' || dispute_accepted || ',' || reported || "
+	                               "',' || accepted || ',' || open || ',' || closed || ',' || "
+	                               "closed_on_time || ',' || handling_minutes || ',' || due FROM "
+	                               "stats_cube WHERE n <> 0 OR reported <> 0 OR closed <> 0 OR due <> 0 "
+	                               "OR accepted <> 0 OR open <> 0 ORDER BY area, dim, day, val",
+	                               &st),
+	                 0);
+	int rc;
+	while ((rc = wg_stmt_step(st)) == WG_DB_ROW)
+		text_add(&t, "%s\n", wg_stmt_text(st, 0, NULL));
+	assert_int_equal(rc, WG_DB_DONE);
+	wg_stmt_finalize(st);
+	assert_true(t.len > 0);
+	return t.s;
+}
+
 static void test_engine(void **state)
 {
 	struct engine e = {.db = wg_test_open(state)};
@@ -577,6 +693,25 @@ static void test_engine(void **state)
 	assert_int_equal(g.g[0].handling_minutes, minutes);
 	assert_int_equal(g.g[0].handled, 2);
 
+	/* The cube (a county leader's reads) gives what the fine rows give
+	 * (the system's), with the changes pending and after a fold. */
+	const wg_caller leader = {.user_id = 1, .roles = WG_ROLE_LEADER, .scope = COUNTY};
+	wg_stats_query qc = q;
+	qc.caller = &leader;
+	char *fine = figures(e.db, &q);
+	assert_true(one(e.db, "SELECT count(*) FROM stats_pending") > 0);
+	char *pending = figures(e.db, &qc);
+	assert_string_equal(fine, pending);
+	wg_test_begin(e.db);
+	assert_int_equal(wg_test_end(e.db, fold(e.db)), 0);
+	assert_int_equal(one(e.db, "SELECT count(*) FROM stats_pending"), 0);
+	char *folded = figures(e.db, &qc);
+	assert_string_equal(fine, folded);
+	char *cube = cube_rows(e.db);
+	free(fine);
+	free(pending);
+	free(folded);
+
 	/* The rollups are what a rebuild makes of the cases... */
 	char *kept = rollups(e.db, true);
 	wg_test_begin(e.db);
@@ -585,6 +720,12 @@ static void test_engine(void **state)
 	assert_string_equal(kept, rebuilt);
 	free(kept);
 	free(rebuilt);
+	wg_test_begin(e.db);
+	assert_int_equal(wg_test_end(e.db, fold(e.db)), 0);
+	char *cube_rebuilt = cube_rows(e.db);
+	assert_string_equal(cube, cube_rebuilt);
+	free(cube);
+	free(cube_rebuilt);
 
 	/* ...and, but for working time, what migration 0010 backfills. */
 	kept = rollups(e.db, false);
