@@ -4,9 +4,9 @@
 
 #include "cli/demo_map.h"
 #include "cli/demo_people.h"
+#include "cli/demo_walk.h"
 #include "cli/progress.h"
 #include "core/alloc.h"
-#include "core/arena.h"
 #include "core/calendar.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -16,12 +16,9 @@
 #include "domain/case.h"
 #include "domain/category.h"
 #include "domain/department.h"
-#include "domain/flow.h"
-#include "domain/grid.h"
 #include "domain/region.h"
 #include "domain/role.h"
 #include "domain/routing.h"
-#include "domain/scope.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -29,15 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <time.h>
 
 #define MINUTE_MS ((int64_t)60 * 1000)
 #define HOUR_MS (60 * MINUTE_MS)
 #define DAY_MS (24 * HOUR_MS)
-#define YEAR_DAYS 365
-#define TAIL_DAYS 28     /* the recent weeks that hold cases open in every state */
-#define BATCH_CALLS 4000 /* engine calls per write transaction */
-#define PHOTOS 12        /* distinct site photos the staff take */
+#define TAIL_DAYS 28 /* the recent weeks that hold cases open in every state */
+#define PHOTOS 12    /* distinct site photos the staff take */
 #define NONE (-1)
 
 /* ---- what cases are about -------------------------------------------------- */
@@ -290,32 +284,20 @@ enum {
 };
 
 struct plan {
-	int64_t at;   /* reported at, UTC ms */
-	int64_t id;   /* the case once reported */
-	int64_t hold; /* while handling: when the feedback comes; 0 undecided */
+	wg__walk_plan h; /* h.expect: enum st */
+	int64_t hold;    /* while handling: when the feedback comes; 0 undecided */
 	double lat, lng;
-	wg__demo_rng rng;
 	int32_t master; /* duplicates: plan index of the master */
 	uint32_t grid, category;
 	uint32_t flags, done;
 	int16_t summoned[2]; /* department indices */
 	uint8_t source, satisfaction, hours, nsummoned, reported_in;
-	int8_t held;   /* enum st to stay in, NONE */
-	int8_t expect; /* enum st the next step was chosen for */
-	uint8_t next;  /* enum step */
+	int8_t held;  /* enum st to stay in, NONE */
+	uint8_t next; /* enum step */
 	char tracking[WG_CASE_TRACKING_LEN + 1];
 };
 
 /* ---- the county as the generator sees it ------------------------------------ */
-
-struct grid_info {
-	char code[19], village[13];
-	char name[4 * WG_REGION_NAME_MAX + 1]; /* the village's */
-	bool urban;
-	double weight;
-	wg__demo_box box;
-	int32_t worker; /* account index, NONE */
-};
 
 struct category_info {
 	char code[8];
@@ -330,100 +312,47 @@ struct dept_info {
 	int32_t handler; /* account index, NONE */
 };
 
-struct account {
-	int64_t id;
-	unsigned roles;
-	char username[40];
-	char scope[WG_SCOPE_KEY_MAX + 1];
-	char department[WG_DEPARTMENT_CODE_MAX + 1];
-	wg_scope area;
-	size_t reach; /* length of the scope prefix: longer is more local */
-	wg_caller caller;
-};
-
 /* What the generator reads of a case between steps. */
 struct row {
-	int state; /* enum st, NONE for a state it does not know */
-	char number[WG_CASE_NUMBER_MAX + 1];
-	char level[8], centre[13], region[13], grid[19], category[8];
-	char department[WG_DEPARTMENT_CODE_MAX + 1];
-	int64_t deadline, handle_deadline, pending_deadline, escalations;
-};
-
-struct slot {
-	int64_t t;
-	uint32_t plan;
+	wg__walk_case c; /* c.state: enum st */
+	int64_t handle_deadline, pending_deadline, escalations;
 };
 
 struct gen {
-	wg_db *db;
-	wg_config *cfg;
+	wg__walk w; /* the year walked, with the grids and accounts */
 	const wg__demo_cases_options *o;
-	wg_calendar *cal;
-	int offset;              /* minutes east of UTC */
 	char sample_setting[24]; /* cases.sample_percent as configured */
 	int64_t sample_percent;
-	wg_case_env env;
-	wg_arena arena;
-	wg_field_errors fe;
-	struct grid_info *grids;
-	size_t ngrids;
 	struct category_info *cats;
 	size_t ncats;
 	struct dept_info *depts;
 	size_t ndepts;
-	struct account *accounts;
-	size_t naccounts;
 	int32_t leader;
 	struct plan *plans;
 	size_t nplans;
-	struct slot *heap;
-	size_t nheap;
 	wg_attachment photos[PHOTOS];
-	int64_t start, end; /* the year walked: [start, end = now] */
-	int64_t calls, fires, reported, handlers_made;
-	wg_progress progress;
+	int64_t handlers_made;
 };
 
 static const wg_caller citizen = {.user_id = 0, .username = "citizen"};
-static const wg_caller system_caller = {.user_id = 0, .username = "system"};
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
 static double unit(struct plan *p)
 {
-	return wg__demo_unit(&p->rng);
+	return wg__demo_unit(&p->h.rng);
 }
 
 static bool chance(struct plan *p, unsigned percent)
 {
-	return wg__demo_below(&p->rng, 100) < percent;
+	return wg__demo_below(&p->h.rng, 100) < percent;
 }
 
 static const char *pick(struct plan *p, const char *const *list, size_t n)
 {
-	return list[wg__demo_below(&p->rng, n)];
+	return list[wg__demo_below(&p->h.rng, n)];
 }
 #define PICK(p, list) pick((p), (list), sizeof(list) / sizeof((list)[0]))
-
-static bool grow(void **items, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return true;
-	size_t bigger = *cap ? *cap * 2 : 256;
-	void *q = wg_realloc(*items, bigger * size);
-	if (!q)
-		return false;
-	*items = q;
-	*cap = bigger;
-	return true;
-}
-
-static void copy_col(char *dst, size_t cap, wg_stmt *st, int col)
-{
-	const char *s = wg_stmt_is_null(st, col) ? NULL : wg_stmt_text(st, col, NULL);
-	snprintf(dst, cap, "%s", s ? s : "");
-}
 
 static int count_of(wg_db *db, const char *sql, int64_t *n)
 {
@@ -439,150 +368,56 @@ static int count_of(wg_db *db, const char *sql, int64_t *n)
 	return rc < 0 ? rc : 0;
 }
 
-static int64_t add_minutes(const struct gen *g, int64_t t, double minutes)
-{
-	return wg_calendar_add_working_minutes(g->cal, t, minutes < 1 ? 1 : (int64_t)minutes, g->offset);
-}
-
-static int64_t minutes_between(const struct gen *g, int64_t a, int64_t b)
-{
-	return wg_calendar_working_minutes_between(g->cal, a, b, g->offset);
-}
-
-static int store_failed(struct gen *g, const char *what, int rc)
-{
-	fprintf(stderr, "wangge: demo cases: %s: %s\n", what,
-	        rc == WG_ESTORE ? wg_db_errmsg(g->db) : wg_error_message(rc));
-	return rc;
-}
-
-/* Forget the last call's scratch memory and errors. */
-static void next_call(struct gen *g)
-{
-	wg_arena_clear(&g->arena);
-	wg_field_errors_init(&g->fe, &g->arena);
-}
-
-/* Run the engine at t: audit rows take their time from the clock. */
-static void set_time(struct gen *g, int64_t t)
-{
-	g->env.now = t;
-	wg_clock_set_ms(t);
-}
-
 /* ---- loading the county ----------------------------------------------------------- */
 
-static int load_grids(struct gen *g)
+static void fill_category(wg_stmt *st, void *item, const void *ctx)
 {
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(g->db,
-	                              "SELECT g.code, g.region, r.name, g.type, g.min_lng, g.min_lat, "
-	                              "g.max_lng, g.max_lat FROM grids g JOIN regions r ON r.code = "
-	                              "g.region WHERE g.parent IS NULL AND g.boundary IS NOT NULL "
-	                              "ORDER BY g.code",
-	                              &st);
-	size_t cap = 0;
-	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
-		if (!grow((void **)&g->grids, &cap, g->ngrids, sizeof *g->grids)) {
-			rc = WG_ENOMEM;
-			break;
+	(void)ctx;
+	struct category_info *c = item;
+	wg__walk_copy_col(c->code, sizeof c->code, st, 0);
+	wg__walk_copy_col(c->name, sizeof c->name, st, 1);
+	c->detail = NULL;
+	c->weight = 10;
+	for (size_t i = 0; i < sizeof details / sizeof details[0]; i++)
+		if (strcmp(details[i].code, c->code) == 0) {
+			c->detail = details[i].detail;
+			c->weight = details[i].weight;
 		}
-		struct grid_info *x = &g->grids[g->ngrids++];
-		copy_col(x->code, sizeof x->code, st, 0);
-		copy_col(x->village, sizeof x->village, st, 1);
-		copy_col(x->name, sizeof x->name, st, 2);
-		const char *type = wg_stmt_text(st, 3, NULL);
-		x->urban = type && strcmp(type, "urban") == 0;
-		x->weight = x->urban ? 2.0 : type && strcmp(type, "special") == 0 ? 0.3 : 1.0;
-		x->box = (wg__demo_box){wg_stmt_double(st, 4), wg_stmt_double(st, 5), wg_stmt_double(st, 6),
-		                        wg_stmt_double(st, 7)};
-		x->worker = NONE;
-		rc = 0;
-	}
-	if (!rc || rc == WG_DB_DONE)
-		wg_stmt_finalize(st);
-	if (rc < 0)
-		return store_failed(g, "grids", rc);
-	if (!g->ngrids) {
-		fprintf(stderr,
-		        "wangge: demo cases: no grids with boundaries (the demo county comes first)\n");
-		return WG_ENOTFOUND;
-	}
-	return 0;
 }
 
 static int load_categories(struct gen *g, const char *kind)
 {
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(
-		g->db,
-		"SELECT code, name FROM categories WHERE kind = ? AND parent IS NOT NULL ORDER BY code", &st);
-	if (!rc)
-		rc = wg_stmt_bindf(st, "t", kind);
-	size_t cap = 0;
-	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
-		if (!grow((void **)&g->cats, &cap, g->ncats, sizeof *g->cats)) {
-			rc = WG_ENOMEM;
-			break;
-		}
-		struct category_info *c = &g->cats[g->ncats++];
-		copy_col(c->code, sizeof c->code, st, 0);
-		copy_col(c->name, sizeof c->name, st, 1);
-		c->detail = NULL;
-		c->weight = 10;
-		for (size_t i = 0; i < sizeof details / sizeof details[0]; i++)
-			if (strcmp(details[i].code, c->code) == 0) {
-				c->detail = details[i].detail;
-				c->weight = details[i].weight;
-			}
-		rc = 0;
-	}
-	wg_stmt_finalize(st);
-	if (rc < 0)
-		return store_failed(g, "categories", rc);
-	if (!g->ncats) {
+	int rc = wg__walk_rows(
+		&g->w, "categories",
+		"SELECT code, name FROM categories WHERE kind = ? AND parent IS NOT NULL ORDER BY code", kind,
+		(void **)&g->cats, &g->ncats, sizeof *g->cats, fill_category, NULL);
+	if (!rc && !g->ncats) {
 		fprintf(stderr, "wangge: demo cases: no %s categories (run `wangge migrate`)\n", kind);
 		return WG_ENOTFOUND;
 	}
-	return 0;
+	return rc;
+}
+
+static void fill_department(wg_stmt *st, void *item, const void *ctx)
+{
+	(void)ctx;
+	struct dept_info *d = item;
+	wg__walk_copy_col(d->code, sizeof d->code, st, 0);
+	wg__walk_copy_col(d->region, sizeof d->region, st, 1);
+	wg__walk_copy_col(d->name, sizeof d->name, st, 2);
+	d->handler = NONE;
 }
 
 static int load_departments(struct gen *g)
 {
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(
-		g->db, "SELECT code, region, name FROM departments WHERE active = 1 ORDER BY code", &st);
-	size_t cap = 0;
-	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
-		if (!grow((void **)&g->depts, &cap, g->ndepts, sizeof *g->depts)) {
-			rc = WG_ENOMEM;
-			break;
-		}
-		struct dept_info *d = &g->depts[g->ndepts++];
-		copy_col(d->code, sizeof d->code, st, 0);
-		copy_col(d->region, sizeof d->region, st, 1);
-		copy_col(d->name, sizeof d->name, st, 2);
-		d->handler = NONE;
-		rc = 0;
-	}
-	wg_stmt_finalize(st);
-	return rc < 0 ? store_failed(g, "departments", rc) : 0;
-}
-
-static int by_grid_code(const void *key, const void *item)
-{
-	return strcmp(key, ((const struct grid_info *)item)->code);
+	return wg__walk_rows(&g->w, "departments",
+	                     "SELECT code, region, name FROM departments WHERE active = 1 ORDER BY code",
+	                     NULL, (void **)&g->depts, &g->ndepts, sizeof *g->depts, fill_department, NULL);
 }
 
 static int by_dept_code(const void *key, const void *item)
 {
 	return strcmp(key, ((const struct dept_info *)item)->code);
-}
-
-static int32_t grid_index(const struct gen *g, const char *code)
-{
-	const struct grid_info *x = bsearch(code, g->grids, g->ngrids, sizeof *g->grids, by_grid_code);
-	return x ? (int32_t)(x - g->grids) : NONE;
 }
 
 static int32_t dept_index(const struct gen *g, const char *code)
@@ -591,59 +426,24 @@ static int32_t dept_index(const struct gen *g, const char *code)
 	return d ? (int32_t)(d - g->depts) : NONE;
 }
 
-/* Every active account, as the server would build its caller, and who of
- * them works each grid, handles each department and leads. */
+/* Every active account (demo_walk.c loads them with the grids' workers),
+ * and who of them handles each department and leads. */
 static int load_accounts(struct gen *g)
 {
-	g->naccounts = 0;
 	g->leader = NONE;
-	for (size_t i = 0; i < g->ngrids; i++)
-		g->grids[i].worker = NONE;
 	for (size_t i = 0; i < g->ndepts; i++)
 		g->depts[i].handler = NONE;
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(
-		g->db,
-		"SELECT id, username, roles, scope_key, department FROM users WHERE active = 1 ORDER BY id",
-		&st);
-	size_t cap = 0;
-	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
-		if (!grow((void **)&g->accounts, &cap, g->naccounts, sizeof *g->accounts)) {
-			rc = WG_ENOMEM;
-			break;
-		}
-		struct account *a = &g->accounts[g->naccounts++];
-		a->id = wg_stmt_int(st, 0);
-		copy_col(a->username, sizeof a->username, st, 1);
-		a->roles = (unsigned)wg_stmt_int(st, 2) & WG_ROLES_ALL;
-		copy_col(a->scope, sizeof a->scope, st, 3);
-		copy_col(a->department, sizeof a->department, st, 4);
-		rc = 0;
-	}
-	wg_stmt_finalize(st);
-	if (rc < 0)
-		return store_failed(g, "accounts", rc);
-	/* Callers point into the array, which no longer moves. */
-	for (size_t i = 0; i < g->naccounts; i++) {
-		struct account *a = &g->accounts[i];
-		a->caller = (wg_caller){.user_id = a->id,
-		                        .username = a->username,
-		                        .roles = a->roles,
-		                        .scope = a->scope,
-		                        .department = a->department[0] ? a->department : NULL};
-		wg_scope_of(&a->caller, &a->area);
-		a->reach = strlen(a->area.lo);
+	int rc = wg__walk_load_accounts(&g->w);
+	for (size_t i = 0; !rc && i < g->w.naccounts; i++) {
+		const wg__walk_account *a = &g->w.accounts[i];
 		int32_t k;
-		if ((a->roles & WG_ROLE_GRID_WORKER) && (k = grid_index(g, a->scope)) != NONE &&
-		    g->grids[k].worker == NONE)
-			g->grids[k].worker = (int32_t)i;
 		if ((a->roles & WG_ROLE_DEPT_HANDLER) && a->department[0] &&
 		    (k = dept_index(g, a->department)) != NONE && g->depts[k].handler == NONE)
 			g->depts[k].handler = (int32_t)i;
 		if ((a->roles & WG_ROLE_LEADER) && g->leader == NONE)
 			g->leader = (int32_t)i;
 	}
-	return 0;
+	return rc;
 }
 
 /* A handler account for every department that has none: "h" and the
@@ -657,7 +457,7 @@ static int add_handlers(struct gen *g)
 		missing += g->depts[i].handler == NONE;
 	if (!missing || !g->o->password_hash)
 		return 0;
-	int rc = wg_db_begin(g->db);
+	int rc = wg_db_begin(g->w.db);
 	const char *example = NULL;
 	for (size_t i = 0; !rc && i < g->ndepts; i++) {
 		struct dept_info *d = &g->depts[i];
@@ -666,32 +466,32 @@ static int add_handlers(struct gen *g)
 		char username[48], name[WG_ROUTING_NAME_MAX + 16];
 		snprintf(username, sizeof username, "h%s", d->code);
 		snprintf(name, sizeof name, "%s经办人", d->name);
-		next_call(g);
+		wg__walk_next_call(&g->w);
 		wg_user_input in = {.username = username,
 		                    .name = name,
 		                    .scope = d->region,
 		                    .department = d->code,
 		                    .set_department = true};
 		int64_t id;
-		rc = wg_account_create(g->db, &console, g->cfg->security_audit_hash, &in, g->o->password_hash,
-		                       false, &id, &g->fe);
+		rc = wg_account_create(g->w.db, &console, g->w.cfg->security_audit_hash, &in,
+		                       g->o->password_hash, false, &id, &g->w.fe);
 		rc = rc ? rc
-		        : wg_account_set_roles(g->db, &console, g->cfg->security_audit_hash, id,
-		                               WG_ROLE_DEPT_HANDLER, &g->fe);
+		        : wg_account_set_roles(g->w.db, &console, g->w.cfg->security_audit_hash, id,
+		                               WG_ROLE_DEPT_HANDLER, &g->w.fe);
 		if (rc) {
 			fprintf(stderr, "wangge: demo cases: account %s: %s", username, wg_error_message(rc));
-			for (unsigned k = 0; k < g->fe.n; k++)
-				fprintf(stderr, "%s %s: %s", k ? ";" : ":", g->fe.e[k].field,
-				        g->fe.e[k].message);
+			for (unsigned k = 0; k < g->w.fe.n; k++)
+				fprintf(stderr, "%s %s: %s", k ? ";" : ":", g->w.fe.e[k].field,
+				        g->w.fe.e[k].message);
 			fputc('\n', stderr);
 		}
 		if (!example)
 			example = d->code;
 		g->handlers_made++;
 	}
-	rc = rc ? rc : wg_db_commit(g->db);
+	rc = rc ? rc : wg_db_commit(g->w.db);
 	if (rc) {
-		wg_db_rollback(g->db);
+		wg_db_rollback(g->w.db);
 		g->handlers_made = 0;
 		return rc;
 	}
@@ -700,30 +500,10 @@ static int add_handlers(struct gen *g)
 	return load_accounts(g);
 }
 
-/* The most local centre account whose area holds the centre code. */
-static const struct account *centre_for(const struct gen *g, const char *centre)
-{
-	const struct account *best = NULL;
-	for (size_t i = 0; g->accounts && i < g->naccounts; i++) {
-		const struct account *a = &g->accounts[i];
-		enum wg_region_level level;
-		if ((a->roles & WG_ROLE_CENTRE_OPERATOR) && wg_region_code_level(a->scope, &level) &&
-		    wg_scope_contains(&a->area, centre) && (!best || a->reach > best->reach))
-			best = a;
-	}
-	return best;
-}
-
-static const struct account *handler_of(const struct gen *g, const char *department)
+static const wg__walk_account *handler_of(const struct gen *g, const char *department)
 {
 	int32_t d = dept_index(g, department);
-	return d != NONE && g->depts[d].handler != NONE ? &g->accounts[g->depts[d].handler] : NULL;
-}
-
-static const struct account *worker_of(const struct gen *g, const char *grid)
-{
-	int32_t k = grid_index(g, grid);
-	return k != NONE && g->grids[k].worker != NONE ? &g->accounts[g->grids[k].worker] : NULL;
+	return d != NONE && g->depts[d].handler != NONE ? &g->w.accounts[g->depts[d].handler] : NULL;
 }
 
 /* ---- site photos --------------------------------------------------------------------- */
@@ -777,15 +557,15 @@ static size_t photo_bytes(unsigned k, unsigned char *b)
 
 static int save_photos(struct gen *g)
 {
-	wg_attachment_limits limits = {g->cfg->attachments_max_bytes, g->cfg->attachments_max_video};
+	wg_attachment_limits limits = {g->w.cfg->attachments_max_bytes, g->w.cfg->attachments_max_video};
 	for (unsigned k = 0; k < PHOTOS; k++) {
 		unsigned char bytes[256];
 		struct iovec part = {bytes, photo_bytes(k, bytes)};
 		char err[256];
-		int rc = wg_attachment_save(g->cfg->attachments_dir, &part, 1, &limits, &g->photos[k], err,
+		int rc = wg_attachment_save(g->w.cfg->attachments_dir, &part, 1, &limits, &g->photos[k], err,
 		                            sizeof err);
 		if (rc) {
-			fprintf(stderr, "wangge: demo cases: photo in %s: %s\n", g->cfg->attachments_dir,
+			fprintf(stderr, "wangge: demo cases: photo in %s: %s\n", g->w.cfg->attachments_dir,
 			        err);
 			return rc;
 		}
@@ -795,16 +575,16 @@ static int save_photos(struct gen *g)
 
 /* JSON list of n photos for the account, which has them as uploads of its
  * own (as when taken with the app). */
-static int photos_for(struct gen *g, struct plan *p, const struct account *who, size_t n, json_t **out,
+static int photos_for(struct gen *g, struct plan *p, const wg__walk_account *who, size_t n, json_t **out,
                       const char **shas)
 {
 	*out = json_array();
 	if (!*out)
 		return WG_ENOMEM;
-	size_t first = wg__demo_below(&p->rng, PHOTOS);
+	size_t first = wg__demo_below(&p->h.rng, PHOTOS);
 	for (size_t i = 0; i < n; i++) {
 		const wg_attachment *a = &g->photos[(first + i) % PHOTOS];
-		int rc = wg_attachment_record(g->db, a, who->id, g->env.now);
+		int rc = wg_attachment_record(g->w.db, a, who->id, g->w.env.now);
 		if (rc)
 			return rc;
 		if (shas)
@@ -817,51 +597,26 @@ static int photos_for(struct gen *g, struct plan *p, const struct account *who, 
 
 /* ---- planning -------------------------------------------------------------------------- */
 
-/* Index of a draw from cumulative weights cum[0..n). */
-static size_t draw(wg__demo_rng *r, const double *cum, size_t n)
-{
-	double x = wg__demo_unit(r) * cum[n - 1];
-	size_t lo = 0, hi = n - 1;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (cum[mid] > x)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-/* Local midnight (as UTC ms) of the day holding t. */
-static int64_t local_midnight(const struct gen *g, int64_t t)
-{
-	int64_t local = t + (int64_t)g->offset * MINUTE_MS;
-	int64_t day = local / DAY_MS - (local % DAY_MS < 0);
-	return day * DAY_MS - (int64_t)g->offset * MINUTE_MS;
-}
-
 /* Reports per day: growing over the year as the county takes the platform
  * up, fewer on days off and fewer still on holidays. */
-static double day_weight(const struct gen *g, int64_t midnight, size_t d)
+static double day_weight(const wg__walk *w, int64_t midnight, size_t d)
 {
-	time_t secs = (time_t)((midnight + (int64_t)g->offset * MINUTE_MS) / 1000 + 43200);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	double w = 0.75 + 0.5 * (double)d / YEAR_DAYS;
-	if (!wg_calendar_is_working_day(g->cal, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday))
-		w *= 0.55;
-	if (wg_calendar_holiday(g->cal, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday))
-		w *= 0.6;
-	return w;
+	bool holiday;
+	double weight = 0.75 + 0.5 * (double)d / WG__WALK_YEAR_DAYS;
+	if (!wg__walk_working_day(w, midnight, &holiday))
+		weight *= 0.55;
+	if (holiday)
+		weight *= 0.6;
+	return weight;
 }
 
 /* How it will go, drawn once. */
 static void draw_course(struct gen *g, struct plan *p)
 {
-	bool has_worker = g->grids[p->grid].worker != NONE;
+	bool has_worker = g->w.grids[p->grid].worker != NONE;
 	if (p->source == SRC_GRID && has_worker && chance(p, 22)) {
 		p->flags |= F_SELF;
-		if (wg__demo_below(&p->rng, 100) < (uint64_t)g->sample_percent)
+		if (wg__demo_below(&p->h.rng, 100) < (uint64_t)g->sample_percent)
 			p->flags |= F_SAMPLED | (chance(p, 15) ? F_SAMPLE_REWORK : 0);
 	} else if (chance(p, 4)) {
 		p->flags |= F_REJECT;
@@ -884,16 +639,16 @@ static void draw_course(struct gen *g, struct plan *p)
 		p->flags |= F_URGENT;
 	if (p->source == SRC_CITIZEN && chance(p, 50))
 		p->flags |= F_PORTAL_RATE;
-	unsigned s = (unsigned)wg__demo_below(&p->rng, 100);
+	unsigned s = (unsigned)wg__demo_below(&p->h.rng, 100);
 	p->satisfaction = s < 58 ? 5 : s < 84 ? 4 : s < 93 ? 3 : s < 97 ? 2 : 1;
-	p->hours = (uint8_t)(4 + wg__demo_below(&p->rng, 21));
+	p->hours = (uint8_t)(4 + wg__demo_below(&p->h.rng, 21));
 }
 
 /* Hold a recent case in state s: make its course pass there. */
 static bool hold_in(struct gen *g, struct plan *p, enum st s)
 {
 	if (s == ST_SAMPLED) {
-		if (g->grids[p->grid].worker == NONE)
+		if (g->w.grids[p->grid].worker == NONE)
 			return false;
 		p->source = SRC_GRID;
 		p->flags = (p->flags & ~(F_REJECT | F_SAMPLE_REWORK)) | F_SELF | F_SAMPLED;
@@ -904,18 +659,10 @@ static bool hold_in(struct gen *g, struct plan *p, enum st s)
 		p->flags |= F_RETURN;
 	if (s == ST_DISSATISFIED) {
 		p->flags &= ~F_PORTAL_RATE;
-		p->satisfaction = (uint8_t)(1 + wg__demo_below(&p->rng, 2));
+		p->satisfaction = (uint8_t)(1 + wg__demo_below(&p->h.rng, 2));
 	}
 	p->held = (int8_t)s;
 	return true;
-}
-
-static int by_time(const void *a, const void *b)
-{
-	const struct plan *x = a, *y = b;
-	if (x->at != y->at)
-		return x->at < y->at ? -1 : 1;
-	return x->rng.state < y->rng.state ? -1 : x->rng.state > y->rng.state;
 }
 
 /* x kept inside the middle 80% of [lo, hi], as wg__demo_point_in draws. */
@@ -933,10 +680,10 @@ static void make_duplicates(struct gen *g)
 		struct plan *p = &g->plans[i];
 		if (p->held != NONE || (p->flags & F_SELF) || !chance(p, 3))
 			continue;
-		size_t skip = wg__demo_below(&p->rng, 3);
+		size_t skip = wg__demo_below(&p->h.rng, 3);
 		for (size_t j = i; j-- > 0 && i - j <= 30;) {
 			const struct plan *m = &g->plans[j];
-			if ((m->flags & (F_SELF | F_REJECT | F_DUP)) || m->at < p->at - 5 * DAY_MS ||
+			if ((m->flags & (F_SELF | F_REJECT | F_DUP)) || m->h.at < p->h.at - 5 * DAY_MS ||
 			    skip-- > 0)
 				continue;
 			p->flags = (p->flags & ~F_REJECT) | F_DUP;
@@ -944,7 +691,7 @@ static void make_duplicates(struct gen *g)
 			p->grid = m->grid;
 			p->category = m->category;
 			/* Within the master's grid, where a point alone places it too. */
-			const wg__demo_box *b = &g->grids[m->grid].box;
+			const wg__demo_box *b = &g->w.grids[m->grid].box;
 			p->lat = clamp(m->lat + (unit(p) - 0.5) * 0.0006, b->south, b->north);
 			p->lng = clamp(m->lng + (unit(p) - 0.5) * 0.0006, b->west, b->east);
 			break;
@@ -955,29 +702,22 @@ static void make_duplicates(struct gen *g)
 static int plan_cases(struct gen *g)
 {
 	size_t n = (size_t)g->o->count;
-	double *days = wg_malloc((YEAR_DAYS + 1) * sizeof *days);
+	double *days, *grids;
+	if (wg__walk_year(&g->w, day_weight, &days, &grids))
+		return WG_ENOMEM;
 	double *cats = wg_malloc(g->ncats * sizeof *cats);
-	double *grids = wg_malloc(g->ngrids * sizeof *grids);
 	g->plans = wg_calloc(n, sizeof *g->plans);
-	if (!days || !cats || !grids || !g->plans) {
+	if (!cats || !g->plans) {
 		wg_free(days);
 		wg_free(cats);
 		wg_free(grids);
 		return WG_ENOMEM;
 	}
 	g->nplans = n;
-	int64_t first = local_midnight(g, g->end) - YEAR_DAYS * DAY_MS;
-	g->start = first;
-	/* Cumulative weights, for draw(). */
+	/* Cumulative weights, for wg__walk_draw(). */
 	double sum = 0, srcs[SRC_COUNT];
-	for (size_t d = 0; d <= YEAR_DAYS; d++)
-		days[d] = sum += day_weight(g, first + (int64_t)d * DAY_MS, d);
-	sum = 0;
 	for (size_t i = 0; i < g->ncats; i++)
 		cats[i] = sum += g->cats[i].weight;
-	sum = 0;
-	for (size_t i = 0; i < g->ngrids; i++)
-		grids[i] = sum += g->grids[i].weight;
 	sum = 0;
 	for (size_t i = 0; i < SRC_COUNT; i++)
 		srcs[i] = sum += sources[i].weight;
@@ -986,41 +726,36 @@ static int plan_cases(struct gen *g)
 	uint64_t base = wg__demo_next(&mixer);
 	for (size_t i = 0; i < n; i++) {
 		struct plan *p = &g->plans[i];
-		/* A generator per case, so one case's draws never shift another's. */
-		wg__demo_rng seeder = {base ^ ((uint64_t)i * 0x9E3779B97F4A7C15ULL)};
-		p->rng.state = wg__demo_next(&seeder);
+		p->h.rng = wg__walk_plan_rng(base, i);
 		p->master = NONE;
-		p->held = p->expect = NONE;
+		p->held = p->h.expect = NONE;
 		p->summoned[0] = p->summoned[1] = NONE;
-		p->source = (uint8_t)draw(&p->rng, srcs, SRC_COUNT);
-		p->category = (uint32_t)draw(&p->rng, cats, g->ncats);
-		p->grid = (uint32_t)draw(&p->rng, grids, g->ngrids);
-		int64_t midnight = first + (int64_t)draw(&p->rng, days, YEAR_DAYS + 1) * DAY_MS;
-		int from = sources[p->source].from_minute, to = sources[p->source].to_minute;
-		p->at = midnight +
-		        (int64_t)(((double)from + unit(p) * (double)(to - from)) * (double)MINUTE_MS);
-		if (p->at >= g->end)
-			p->at = midnight + (int64_t)(unit(p) * (double)(g->end - midnight));
-		wg__demo_point_in(&p->rng, &g->grids[p->grid].box, &p->lng, &p->lat);
+		p->source = (uint8_t)wg__walk_draw(&p->h.rng, srcs, SRC_COUNT);
+		p->category = (uint32_t)wg__walk_draw(&p->h.rng, cats, g->ncats);
+		p->grid = (uint32_t)wg__walk_draw(&p->h.rng, grids, g->w.ngrids);
+		int64_t midnight = wg__walk_draw_day(&g->w, &p->h.rng, days);
+		p->h.at = wg__walk_moment(&g->w, &p->h.rng, midnight, sources[p->source].from_minute,
+		                          sources[p->source].to_minute);
+		wg__demo_point_in(&p->h.rng, &g->w.grids[p->grid].box, &p->lng, &p->lat);
 		draw_course(g, p);
 	}
 	wg_free(days);
 	wg_free(cats);
 	wg_free(grids);
 
-	qsort(g->plans, n, sizeof *g->plans, by_time);
+	qsort(g->plans, n, sizeof *g->plans, wg__walk_by_time);
 	/* The last reports of all have not been taken up yet. */
 	for (size_t i = n > 2 ? n - 2 : 0; i < n; i++) {
 		struct plan *p = &g->plans[i];
 		hold_in(g, p, ST_REPORTED);
-		if (p->at < g->end - 6 * HOUR_MS)
-			p->at = g->end - 5 * MINUTE_MS - (int64_t)(unit(p) * (double)(5 * HOUR_MS));
+		if (p->h.at < g->w.end - 6 * HOUR_MS)
+			p->h.at = g->w.end - 5 * MINUTE_MS - (int64_t)(unit(p) * (double)(5 * HOUR_MS));
 	}
-	qsort(g->plans, n, sizeof *g->plans, by_time);
+	qsort(g->plans, n, sizeof *g->plans, wg__walk_by_time);
 	make_duplicates(g);
 	/* Every third case of the recent weeks is held in some open state. */
 	size_t k = 0, c = 0;
-	for (size_t i = n; i-- > 0 && g->plans[i].at >= g->end - TAIL_DAYS * DAY_MS;) {
+	for (size_t i = n; i-- > 0 && g->plans[i].h.at >= g->w.end - TAIL_DAYS * DAY_MS;) {
 		struct plan *p = &g->plans[i];
 		if (p->held != NONE || (p->flags & F_DUP) || k++ % 3 != 0)
 			continue;
@@ -1031,152 +766,21 @@ static int plan_cases(struct gen *g)
 	return 0;
 }
 
-/* ---- the time line: a heap of each case's next step ------------------------------ */
-
-static bool earlier(const struct slot *a, const struct slot *b)
-{
-	return a->t < b->t || (a->t == b->t && a->plan < b->plan);
-}
-
-static void heap_push(struct gen *g, int64_t t, uint32_t plan)
-{
-	size_t i = g->nheap++;
-	struct slot s = {t, plan};
-	while (i > 0 && earlier(&s, &g->heap[(i - 1) / 2])) {
-		g->heap[i] = g->heap[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	g->heap[i] = s;
-}
-
-static struct slot heap_pop(struct gen *g)
-{
-	struct slot top = g->heap[0], last = g->heap[--g->nheap];
-	size_t i = 0;
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= g->nheap)
-			break;
-		if (c + 1 < g->nheap && earlier(&g->heap[c + 1], &g->heap[c]))
-			c++;
-		if (!earlier(&g->heap[c], &last))
-			break;
-		g->heap[i] = g->heap[c];
-		i = c;
-	}
-	if (g->nheap)
-		g->heap[i] = last;
-	return top;
-}
-
 /* ---- the engine ---------------------------------------------------------------------- */
 
-static int read_row(struct gen *g, int64_t id, struct row *r)
+static void more_columns(wg_stmt *st, void *row)
 {
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(g->db,
-	                              "SELECT state, number, level, centre, region, grid, category, "
-	                              "department, deadline, handle_deadline, pending_deadline, "
-	                              "escalations FROM cases WHERE id = ?",
-	                              &st);
-	if (rc)
-		return rc;
-	rc = wg_stmt_bindf(st, "i", id);
-	if (!rc)
-		rc = wg_stmt_step(st);
-	if (rc == WG_DB_ROW) {
-		const char *state = wg_stmt_text(st, 0, NULL);
-		r->state = NONE;
-		for (int s = 0; state && s < ST_COUNT; s++)
-			if (strcmp(state, state_names[s]) == 0)
-				r->state = s;
-		copy_col(r->number, sizeof r->number, st, 1);
-		copy_col(r->level, sizeof r->level, st, 2);
-		copy_col(r->centre, sizeof r->centre, st, 3);
-		copy_col(r->region, sizeof r->region, st, 4);
-		copy_col(r->grid, sizeof r->grid, st, 5);
-		copy_col(r->category, sizeof r->category, st, 6);
-		copy_col(r->department, sizeof r->department, st, 7);
-		r->deadline = wg_stmt_int(st, 8);
-		r->handle_deadline = wg_stmt_int(st, 9);
-		r->pending_deadline = wg_stmt_int(st, 10);
-		r->escalations = wg_stmt_int(st, 11);
-		rc = 0;
-	} else if (rc == WG_DB_DONE) {
-		rc = WG_ENOTFOUND;
-	}
-	wg_stmt_finalize(st);
-	return rc;
-}
-
-/* Print why the engine refused, with everything needed to find out. */
-static int refused(struct gen *g, const char *number, const char *action, const wg_caller *who, int rc)
-{
-	char at[40] = "";
-	wg_clock_format_rfc3339(g->env.now, g->offset, 0, at, sizeof at);
-	fprintf(stderr, "wangge: demo case %s: %s as %s at %s: %s", number && *number ? number : "(new)",
-	        action, who->username ? who->username : "system", at,
-	        rc == WG_ESTORE ? wg_db_errmsg(g->db) : wg_error_message(rc));
-	for (unsigned i = 0; i < g->fe.n; i++)
-		fprintf(stderr, "%s %s: %s", i ? ";" : ":", g->fe.e[i].field, g->fe.e[i].message);
-	fputc('\n', stderr);
-	return rc;
+	struct row *r = row;
+	r->handle_deadline = wg_stmt_int(st, 9);
+	r->pending_deadline = wg_stmt_int(st, 10);
+	r->escalations = wg_stmt_int(st, 11);
 }
 
 /* Take action on the case as who at the current time; fields is consumed. */
 static int act(struct gen *g, struct plan *p, const struct row *r, const wg_caller *who, const char *action,
                json_t *fields)
 {
-	g->env.caller = who;
-	int rc = fields ? wg_case_act(g->db, &g->env, p->id, action, fields, 0, &g->fe) : WG_ENOMEM;
-	json_decref(fields);
-	g->calls++;
-	return rc ? refused(g, r->number, action, who, rc) : 0;
-}
-
-/* Fire every clock due by until, each at its due time, as the scheduler
- * does (jobs/case_clocks.c). */
-static int fire_clocks(struct gen *g, int64_t until)
-{
-	int64_t last = 0, same = 0;
-	for (;;) {
-		int64_t when = 0, ids[64];
-		size_t n = 0;
-		int rc = wg_case_next_due(g->db, &when);
-		if (rc)
-			return store_failed(g, "next clock", rc);
-		if (!when || when > until)
-			return 0;
-		rc = wg_case_due(g->db, when, ids, sizeof ids / sizeof ids[0], &n);
-		if (rc)
-			return store_failed(g, "due clocks", rc);
-		/* Each firing moves a case's next due time on; one that stays is
-		 * an engine fault, not something to loop on. */
-		same = when == last ? same + (int64_t)n : (int64_t)n;
-		last = when;
-		if (!n || same > 8 * (int64_t)g->nplans + 64) {
-			fprintf(stderr,
-			        "wangge: demo cases: the clocks due at %" PRId64
-			        " do not move on (case %" PRId64 ")\n",
-			        when, n ? ids[0] : 0);
-			return WG_EINTERNAL;
-		}
-		for (size_t i = 0; i < n; i++) {
-			next_call(g);
-			/* A deadline already past when its clock started (a late
-			 * acknowledgement eats into the handling time) is due at once:
-			 * the scheduler fires it now, not back then. */
-			set_time(g, when > g->env.now ? when : g->env.now);
-			g->env.caller = &system_caller;
-			rc = wg_case_clock_fire(g->db, &g->env, ids[i]);
-			g->fires++;
-			if (rc) {
-				char number[24];
-				snprintf(number, sizeof number, "id %" PRId64, ids[i]);
-				return refused(g, number, "clock", &system_caller, rc);
-			}
-		}
-	}
+	return wg__walk_act(&g->w, p->h.id, r->c.number, who, action, fields);
 }
 
 static json_t *text_field(const char *name, const char *value)
@@ -1187,33 +791,34 @@ static json_t *text_field(const char *name, const char *value)
 /* Reporter details of someone who calls, writes or comes in. */
 static void reporter(struct plan *p, char name[32], char phone[12])
 {
-	wg__demo_name(&p->rng, chance(p, 50), name);
-	wg__demo_phone(&p->rng, phone);
+	wg__demo_name(&p->h.rng, chance(p, 50), name);
+	wg__demo_phone(&p->h.rng, phone);
 }
 
-static int report(struct gen *g, uint32_t i)
+static int report(void *ctx, uint32_t i)
 {
+	struct gen *g = ctx;
 	struct plan *p = &g->plans[i];
-	const struct grid_info *grid = &g->grids[p->grid];
+	const wg__walk_grid *grid = &g->w.grids[p->grid];
 	const struct category_info *cat = &g->cats[p->category];
 	enum source src = (enum source)p->source;
-	const struct account *who = NULL;
+	const wg__walk_account *who = NULL;
 	char county[13];
 	snprintf(county, sizeof county, "%.6s000000", grid->village);
-	if (src == SRC_GRID && !(who = worker_of(g, grid->code)))
+	if (src == SRC_GRID && !(who = wg__walk_worker(&g->w, grid->code)))
 		src = SRC_WINDOW;
 	if (src == SRC_DEPARTMENT) {
 		char dept[WG_DEPARTMENT_CODE_MAX + 1];
-		int rc = wg_routing_owner(g->db, cat->code, "village", grid->village, dept, sizeof dept);
+		int rc = wg_routing_owner(g->w.db, cat->code, "village", grid->village, dept, sizeof dept);
 		if (rc && rc != WG_ENOTFOUND)
-			return store_failed(g, "routing", rc);
+			return wg__walk_store_failed(&g->w, "routing", rc);
 		if (rc || !(who = handler_of(g, dept)))
 			src = SRC_WINDOW;
 	}
 	if (src == SRC_WINDOW)
-		who = centre_for(g, grid->village);
+		who = wg__walk_centre(&g->w, grid->village);
 	else if (src == SRC_HOTLINE || src == SRC_CAMERA)
-		who = centre_for(g, county);
+		who = wg__walk_centre(&g->w, county);
 	if (src != SRC_CITIZEN && !who) {
 		fprintf(stderr,
 		        "wangge: demo cases: no centre operator account covers %s (run `wangge demo`)\n",
@@ -1222,7 +827,7 @@ static int report(struct gen *g, uint32_t i)
 	}
 
 	char place[320], title[520], description[1400], name[32], phone[12];
-	int number = 1 + (int)wg__demo_below(&p->rng, grid->urban ? 30 : 12);
+	int number = 1 + (int)wg__demo_below(&p->h.rng, grid->urban ? 30 : 12);
 	snprintf(place, sizeof place, grid->urban ? "%s%d号楼附近" : "%s%d组", grid->name, number);
 	snprintf(title, sizeof title, "%s%s", grid->name, cat->name);
 	if (cat->detail)
@@ -1248,29 +853,28 @@ static int report(struct gen *g, uint32_t i)
 		.reporter_phone = by_person ? phone : NULL,
 		.citizen = src == SRC_CITIZEN,
 	};
-	next_call(g);
-	g->env.caller = who ? &who->caller : &citizen;
+	wg__walk_next_call(&g->w);
+	g->w.env.caller = who ? &who->caller : &citizen;
 	int rc = 0;
 	if ((p->flags & F_SELF) && src == SRC_GRID) {
 		json_t *list = NULL;
 		r.self_resolved = true;
-		r.nphotos = 1 + wg__demo_below(&p->rng, 3);
+		r.nphotos = 1 + wg__demo_below(&p->h.rng, 3);
 		rc = photos_for(g, p, who, r.nphotos, &list, r.photos);
 		json_decref(list);
 		/* The engine draws the sample itself; the plan has drawn it at the
 		 * configured rate already, so that the demo is the same every run. */
 		rc = rc ? rc
-		        : wg_config_set(g->cfg, "cases.sample_percent", (p->flags & F_SAMPLED) ? "100" : "0",
-		                        NULL, 0);
+		        : wg_config_set(g->w.cfg, "cases.sample_percent",
+		                        (p->flags & F_SAMPLED) ? "100" : "0", NULL, 0);
 	} else {
 		p->flags &= ~(F_SELF | F_SAMPLED | F_SAMPLE_REWORK);
 	}
-	rc = rc ? rc : wg_case_create(g->db, &g->env, &r, &p->id, p->tracking, &g->fe);
-	g->calls++;
+	rc = rc ? rc : wg_case_create(g->w.db, &g->w.env, &r, &p->h.id, p->tracking, &g->w.fe);
+	g->w.calls++;
 	if (rc)
-		return refused(g, NULL, "report", g->env.caller, rc);
+		return wg__walk_refused(&g->w, NULL, "report", g->w.env.caller, rc);
 	p->source = (uint8_t)src;
-	g->reported++;
 	return 0;
 }
 
@@ -1286,11 +890,11 @@ static double pace(struct plan *p, unsigned late_percent, double late_from, doub
 	return 0.04 + 0.86 * u * u;
 }
 
-static bool town_centre(const struct gen *g, const struct row *r, const struct account **who)
+static bool town_centre(const struct gen *g, const struct row *r, const wg__walk_account **who)
 {
 	enum wg_region_level level;
-	*who = centre_for(g, r->centre);
-	return strcmp(r->level, "town") == 0 && *who && wg_region_code_level((*who)->scope, &level) &&
+	*who = wg__walk_centre(&g->w, r->c.centre);
+	return strcmp(r->c.level, "town") == 0 && *who && wg_region_code_level((*who)->scope, &level) &&
 	       level == WG_REGION_TOWN;
 }
 
@@ -1298,32 +902,32 @@ static bool town_centre(const struct gen *g, const struct row *r, const struct a
  * supervised by the clock), a few so late that the clock escalates. */
 static void decide_hold(struct gen *g, struct plan *p, const struct row *r, int64_t now)
 {
-	double left = (double)minutes_between(g, now, r->deadline), f;
+	double left = (double)wg__walk_minutes_between(&g->w, now, r->c.deadline), f;
 	if (left < 30)
 		left = 30;
 	if ((p->flags & F_SUPERVISE) && !(p->done & D_SUPERVISED))
 		f = 1.3 + 0.6 * unit(p);
-	else if (wg__demo_below(&p->rng, 1000) < 10) {
-		int64_t escalation = wg_calendar_add_working_days(g->cal, r->deadline, 3, g->offset);
-		p->hold = add_minutes(g, escalation, 30 + 370 * unit(p));
+	else if (wg__demo_below(&p->h.rng, 1000) < 10) {
+		int64_t escalation = wg_calendar_add_working_days(g->w.cal, r->c.deadline, 3, g->w.offset);
+		p->hold = wg__walk_add_minutes(&g->w, escalation, 30 + 370 * unit(p));
 		return;
 	} else if (chance(p, 6))
 		f = 1.05 + 0.6 * unit(p);
 	else
 		f = 0.15 + 0.8 * unit(p) * unit(p);
-	p->hold = add_minutes(g, now, f * left);
+	p->hold = wg__walk_add_minutes(&g->w, now, f * left);
 }
 
 static enum step choose(const struct gen *g, struct plan *p, const struct row *r)
 {
-	const struct account *town;
-	switch (r->state) {
+	const wg__walk_account *town;
+	switch (r->c.state) {
 	case ST_REPORTED: return (p->flags & F_REJECT) ? S_REJECT : (p->flags & F_DUP) ? S_MERGE : S_ACCEPT;
 	case ST_ACCEPTED:
 		if (p->flags & F_DUP)
 			return S_MERGE;
 		if ((p->flags & F_ESCALATE) && !(p->done & D_ESCALATED) && !r->escalations &&
-		    strcmp(r->level, "county") != 0)
+		    strcmp(r->c.level, "county") != 0)
 			return S_ESCALATE;
 		return S_ASSESS;
 	case ST_ASSESSED:
@@ -1340,12 +944,13 @@ static enum step choose(const struct gen *g, struct plan *p, const struct row *r
 			return S_DECIDE;
 		if ((p->flags & F_EXTEND) && !(p->done & D_EXTENDED))
 			return S_EXTEND;
-		if ((p->flags & F_SUPERVISE) && !(p->done & D_SUPERVISED) && p->hold > r->deadline + HOUR_MS)
+		if ((p->flags & F_SUPERVISE) && !(p->done & D_SUPERVISED) &&
+		    p->hold > r->c.deadline + HOUR_MS)
 			return S_SUPERVISE;
 		return S_FEEDBACK;
 	case ST_FEEDBACK:
 	case ST_SAMPLED:
-		return ((p->flags & (r->state == ST_SAMPLED ? F_SAMPLE_REWORK : F_REWORK)) &&
+		return ((p->flags & (r->c.state == ST_SAMPLED ? F_SAMPLE_REWORK : F_REWORK)) &&
 		        !(p->done & D_REWORKED))
 		               ? S_REWORK
 		               : S_VERIFY;
@@ -1359,10 +964,7 @@ static enum step choose(const struct gen *g, struct plan *p, const struct row *r
 /* When step s comes, from now. */
 static int64_t when(struct gen *g, struct plan *p, const struct row *r, enum step s, int64_t now)
 {
-	double left = r->deadline > now ? (double)minutes_between(g, now, r->deadline) : 30;
-	if (left < 30)
-		left = 30;
-	double f;
+	double left = wg__walk_time_left(&g->w, now, r->c.deadline, 30), f;
 	switch (s) {
 	case S_ACCEPT:
 	case S_REJECT:
@@ -1379,74 +981,67 @@ static int64_t when(struct gen *g, struct plan *p, const struct row *r, enum ste
 	case S_REOPEN:
 	case S_ARCHIVE: f = pace(p, 3, 1.1, 1.6); break;
 	case S_SUMMON: f = 0.05 + 0.35 * unit(p); break;
-	case S_REPORT_IN: return add_minutes(g, now, (double)p->hours * 60 * (0.1 + 0.4 * unit(p)));
+	case S_REPORT_IN:
+		return wg__walk_add_minutes(&g->w, now, (double)p->hours * 60 * (0.1 + 0.4 * unit(p)));
 	case S_EXTEND: f = 0.3 + 0.4 * unit(p); break;
-	case S_DECIDE: return add_minutes(g, now, 30 + 300 * unit(p));
-	case S_SUPERVISE: return add_minutes(g, r->deadline + (p->hold - r->deadline) / 2, 0);
+	case S_DECIDE: return wg__walk_add_minutes(&g->w, now, 30 + 300 * unit(p));
+	case S_SUPERVISE:
+		return wg__walk_add_minutes(&g->w, r->c.deadline + (p->hold - r->c.deadline) / 2, 0);
 	case S_FEEDBACK: return p->hold;
 	case S_ESCALATE:
 	case S_RETURN:
 	case S_REWORK: f = 0.1 + 0.6 * unit(p); break;
 	case S_NONE: return 0;
 	}
-	return add_minutes(g, now, f * left);
+	return wg__walk_add_minutes(&g->w, now, f * left);
 }
 
-/* Choose the case's next step and put it on the time line, unless the
- * case has ended, is held where it is, or the step would come after the
- * present. */
-static void schedule(struct gen *g, uint32_t i, const struct row *r, int64_t now)
+/* Choose the case's next step and when it comes (after the present: it
+ * does not), or 0 when the case has ended or is held where it is. */
+static int64_t schedule(void *ctx, uint32_t i, const void *row, int64_t now)
 {
+	struct gen *g = ctx;
+	const struct row *r = row;
 	struct plan *p = &g->plans[i];
-	p->expect = NONE;
-	if (r->state != ST_HANDLING)
+	if (r->c.state != ST_HANDLING)
 		p->hold = 0;
-	if (r->state == NONE || r->state == p->held || r->state >= ST_ARCHIVED)
-		return;
-	if (r->state == ST_HANDLING && !p->hold && !r->pending_deadline &&
+	if (r->c.state == NONE || r->c.state == p->held || r->c.state >= ST_ARCHIVED)
+		return 0;
+	if (r->c.state == ST_HANDLING && !p->hold && !r->pending_deadline &&
 	    (!(p->flags & F_EXTEND) || (p->done & D_EXTENDED)))
 		decide_hold(g, p, r, now);
 	enum step s = choose(g, p, r);
 	int64_t t = when(g, p, r, s, now);
 	if (s == S_NONE)
-		return;
+		return 0;
 	if (t <= now)
 		t = now + MINUTE_MS;
 	/* A held case gets to its state before the present, however fast. */
-	if (p->held != NONE && t >= g->end - MINUTE_MS) {
-		t = now + (g->end - now) / 3;
+	if (p->held != NONE && t >= g->w.end - MINUTE_MS) {
+		t = now + (g->w.end - now) / 3;
 		if (s == S_FEEDBACK)
 			p->hold = t;
 	}
-	if (t > g->end)
-		return;
-	p->expect = (int8_t)r->state;
 	p->next = (uint8_t)s;
-	heap_push(g, t, i);
+	return t;
 }
 
 /* ---- taking the step --------------------------------------------------------------------- */
 
-static int nobody(const struct row *r, const char *who, const char *where)
+static const wg__walk_account *verifier(const struct gen *g, const struct plan *p, const struct row *r,
+                                        const wg__walk_account *centre)
 {
-	fprintf(stderr, "wangge: demo case %s: no %s account for %s\n", r->number, who, where);
-	return WG_ENOTFOUND;
-}
-
-static const struct account *verifier(const struct gen *g, const struct plan *p, const struct row *r,
-                                      const struct account *centre)
-{
-	const struct account *w = (p->flags & F_VERIFY_ON_SITE) ? worker_of(g, r->grid) : NULL;
+	const wg__walk_account *w = (p->flags & F_VERIFY_ON_SITE) ? wg__walk_worker(&g->w, r->c.grid) : NULL;
 	return w ? w : centre;
 }
 
-static int summon(struct gen *g, struct plan *p, const struct row *r, const struct account *town)
+static int summon(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *town)
 {
 	char owner[WG_DEPARTMENT_CODE_MAX + 1], police[WG_DEPARTMENT_CODE_MAX + 1];
-	int rc = wg_routing_owner(g->db, r->category, "county", r->region, owner, sizeof owner);
+	int rc = wg_routing_owner(g->w.db, r->c.category, "county", r->c.region, owner, sizeof owner);
 	if (rc && rc != WG_ENOTFOUND)
-		return store_failed(g, "routing", rc);
-	snprintf(police, sizeof police, "%.6s-police", r->region);
+		return wg__walk_store_failed(&g->w, "routing", rc);
+	snprintf(police, sizeof police, "%.6s-police", r->c.region);
 	json_t *list = json_array();
 	p->nsummoned = 0;
 	const char *codes[] = {rc ? NULL : owner, police};
@@ -1467,65 +1062,66 @@ static int summon(struct gen *g, struct plan *p, const struct row *r, const stru
 	                     "请相关部门到现场联合处置"));
 }
 
-static int dispatch(struct gen *g, struct plan *p, const struct row *r, const struct account *centre)
+static int dispatch(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *centre)
 {
 	json_t *f = json_object();
-	bool county = strcmp(r->level, "county") == 0;
+	bool county = strcmp(r->c.level, "county") == 0;
 	char owner[WG_DEPARTMENT_CODE_MAX + 1], above[WG_DEPARTMENT_CODE_MAX + 1];
-	int rc = county ? WG_ENOTFOUND
-	                : wg_routing_owner(g->db, r->category, "county", r->region, above, sizeof above);
+	int rc =
+		county ? WG_ENOTFOUND
+		       : wg_routing_owner(g->w.db, r->c.category, "county", r->c.region, above, sizeof above);
 	if (rc && rc != WG_ENOTFOUND) {
 		json_decref(f);
-		return store_failed(g, "routing", rc);
+		return wg__walk_store_failed(&g->w, "routing", rc);
 	}
 	bool have_above = rc == 0;
-	if (r->state == ST_RETURNED && have_above) {
+	if (r->c.state == ST_RETURNED && have_above) {
 		/* The department gave it back: the county's takes it over. */
 		json_object_set_new(f, "department", json_string(above));
 		json_object_set_new(f, "reason", json_string("原承办单位退回，改派县级主管部门办理"));
-	} else if (r->state == ST_ASSESSED && (p->flags & F_CO) && have_above &&
-	           (rc = wg_routing_owner(g->db, r->category, r->level, r->region, owner, sizeof owner)) ==
-	                   0 &&
+	} else if (r->c.state == ST_ASSESSED && (p->flags & F_CO) && have_above &&
+	           (rc = wg_routing_owner(g->w.db, r->c.category, r->c.level, r->c.region, owner,
+	                                  sizeof owner)) == 0 &&
 	           strcmp(owner, above) != 0) {
 		json_object_set_new(f, "co_departments", json_pack("[s]", above));
 		json_object_set_new(f, "note", json_string("请县级主管部门协助办理"));
 	} else if (rc && rc != WG_ENOTFOUND) {
 		json_decref(f);
-		return store_failed(g, "routing", rc);
+		return wg__walk_store_failed(&g->w, "routing", rc);
 	}
 	return act(g, p, r, &centre->caller, "dispatch", f);
 }
 
-static int extend(struct gen *g, struct plan *p, const struct row *r, const struct account *handler)
+static int extend(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *handler)
 {
-	int64_t base = r->handle_deadline > g->env.now ? r->handle_deadline : g->env.now;
-	int64_t until =
-		wg_calendar_add_working_days(g->cal, base, 3 + (int)wg__demo_below(&p->rng, 8), g->offset);
+	int64_t base = r->handle_deadline > g->w.env.now ? r->handle_deadline : g->w.env.now;
+	int64_t until = wg_calendar_add_working_days(g->w.cal, base, 3 + (int)wg__demo_below(&p->h.rng, 8),
+	                                             g->w.offset);
 	char text[40];
-	if (wg_clock_format_rfc3339(until, g->offset, 0, text, sizeof text) != 0)
+	if (wg_clock_format_rfc3339(until, g->w.offset, 0, text, sizeof text) != 0)
 		return WG_EINTERNAL;
 	p->done |= D_EXTENDED;
 	return act(g, p, r, &handler->caller, "extend",
 	           json_pack("{s:s, s:s}", "deadline", text, "reason", PICK(p, extend_reasons)));
 }
 
-static int feedback(struct gen *g, struct plan *p, const struct row *r, const struct account *handler)
+static int feedback(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *handler)
 {
 	json_t *f = text_field("result", PICK(p, results));
 	if (f && chance(p, 60)) {
 		json_t *list;
-		int rc = photos_for(g, p, handler, 1 + wg__demo_below(&p->rng, 2), &list, NULL);
+		int rc = photos_for(g, p, handler, 1 + wg__demo_below(&p->h.rng, 2), &list, NULL);
 		if (rc) {
 			json_decref(list);
 			json_decref(f);
-			return store_failed(g, "photos", rc);
+			return wg__walk_store_failed(&g->w, "photos", rc);
 		}
 		json_object_set_new(f, "photos", list);
 	}
 	return act(g, p, r, &handler->caller, "feedback", f);
 }
 
-static int verify(struct gen *g, struct plan *p, const struct row *r, const struct account *who)
+static int verify(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *who)
 {
 	json_t *f = text_field("note", PICK(p, verify_notes));
 	if (f && (who->roles & WG_ROLE_GRID_WORKER) && chance(p, 70)) {
@@ -1534,43 +1130,45 @@ static int verify(struct gen *g, struct plan *p, const struct row *r, const stru
 		if (rc) {
 			json_decref(list);
 			json_decref(f);
-			return store_failed(g, "photos", rc);
+			return wg__walk_store_failed(&g->w, "photos", rc);
 		}
 		json_object_set_new(f, "photos", list);
 	}
 	return act(g, p, r, &who->caller, "verify", f);
 }
 
-static int call_back(struct gen *g, struct plan *p, const struct row *r, const struct account *centre)
+static int call_back(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *centre)
 {
-	int s = (p->done & D_CALLED_BACK) ? 3 + (int)wg__demo_below(&p->rng, 3) : p->satisfaction;
-	const char *comment = s >= 4   ? comments[wg__demo_below(&p->rng, 3)]
+	int s = (p->done & D_CALLED_BACK) ? 3 + (int)wg__demo_below(&p->h.rng, 3) : p->satisfaction;
+	const char *comment = s >= 4   ? comments[wg__demo_below(&p->h.rng, 3)]
 	                      : s == 3 ? comments[2]
-	                               : comments[3 + wg__demo_below(&p->rng, 2)];
+	                               : comments[3 + wg__demo_below(&p->h.rng, 2)];
 	bool portal = p->source == SRC_CITIZEN && (p->flags & F_PORTAL_RATE) && !(p->done & D_CALLED_BACK) &&
 	              p->tracking[0];
 	p->done |= D_CALLED_BACK;
 	if (!portal)
 		return act(g, p, r, &centre->caller, "callback",
 		           json_pack("{s:i, s:s}", "satisfaction", s, "comment", comment));
-	g->env.caller = &citizen;
-	int rc = wg_case_public_rate(g->db, &g->env, p->tracking, s, comment, &g->fe);
-	g->calls++;
-	return rc ? refused(g, r->number, "callback", &citizen, rc) : 0;
+	g->w.env.caller = &citizen;
+	int rc = wg_case_public_rate(g->w.db, &g->w.env, p->tracking, s, comment, &g->w.fe);
+	g->w.calls++;
+	return rc ? wg__walk_refused(&g->w, r->c.number, "callback", &citizen, rc) : 0;
 }
 
-static int perform(struct gen *g, uint32_t i, const struct row *r)
+static int perform(void *ctx, uint32_t i, const void *row)
 {
+	struct gen *g = ctx;
+	const struct row *r = row;
 	struct plan *p = &g->plans[i];
-	next_call(g);
-	const struct account *centre = centre_for(g, r->centre);
-	const struct account *handler = r->department[0] ? handler_of(g, r->department) : NULL;
+	const wg__walk_account *centre = wg__walk_centre(&g->w, r->c.centre);
+	const wg__walk_account *handler = r->c.department[0] ? handler_of(g, r->c.department) : NULL;
 	enum step s = (enum step)p->next;
 	bool by_department = s == S_ACKNOWLEDGE || s == S_RETURN || s == S_EXTEND || s == S_FEEDBACK;
 	if (by_department && !handler)
-		return nobody(r, "department handler", r->department[0] ? r->department : "(no department)");
+		return wg__walk_nobody(r->c.number, "department handler",
+		                       r->c.department[0] ? r->c.department : "(no department)");
 	if (!by_department && !centre)
-		return nobody(r, "centre operator", r->centre);
+		return wg__walk_nobody(r->c.number, "centre operator", r->c.centre);
 	const wg_caller *c = &centre->caller;
 	switch (s) {
 	case S_ACCEPT:
@@ -1578,7 +1176,7 @@ static int perform(struct gen *g, uint32_t i, const struct row *r)
 		           chance(p, 30) ? text_field("note", "已受理，转研判") : json_object());
 	case S_REJECT: return act(g, p, r, c, "reject", text_field("reason", PICK(p, reject_reasons)));
 	case S_MERGE: {
-		int64_t master = p->master != NONE ? g->plans[p->master].id : 0;
+		int64_t master = p->master != NONE ? g->plans[p->master].h.id : 0;
 		if (!master) {
 			p->flags &= ~F_DUP;
 			return act(g, p, r, c, "accept", json_object());
@@ -1596,10 +1194,10 @@ static int perform(struct gen *g, uint32_t i, const struct row *r)
 	case S_ASSESS: {
 		json_t *f = json_object();
 		if (f && !(p->done & D_ASSESSED)) {
-			bool low = strcmp(r->level, "village") == 0 || strcmp(r->level, "grid") == 0;
+			bool low = strcmp(r->c.level, "village") == 0 || strcmp(r->c.level, "grid") == 0;
 			if (p->flags & F_URGENT)
 				json_object_set_new(f, "priority", json_string("urgent"));
-			if ((p->flags & F_RAISE_COUNTY) && strcmp(r->level, "county") != 0)
+			if ((p->flags & F_RAISE_COUNTY) && strcmp(r->c.level, "county") != 0)
 				json_object_set_new(f, "level", json_string("county"));
 			else if ((p->flags & F_RAISE_TOWN) && low)
 				json_object_set_new(f, "level", json_string("town"));
@@ -1608,7 +1206,7 @@ static int perform(struct gen *g, uint32_t i, const struct row *r)
 		return act(g, p, r, c, "assess", f);
 	}
 	case S_SUMMON: {
-		const struct account *town;
+		const wg__walk_account *town;
 		if (!town_centre(g, r, &town)) {
 			p->done |= D_SUMMONED;
 			return 0;
@@ -1617,9 +1215,9 @@ static int perform(struct gen *g, uint32_t i, const struct row *r)
 	}
 	case S_REPORT_IN: {
 		const struct dept_info *d = &g->depts[p->summoned[p->reported_in++]];
-		const struct account *h = handler_of(g, d->code);
+		const wg__walk_account *h = handler_of(g, d->code);
 		if (!h)
-			return nobody(r, "department handler", d->code);
+			return wg__walk_nobody(r->c.number, "department handler", d->code);
 		return act(g, p, r, &h->caller, "report_in", text_field("note", "已到现场报到"));
 	}
 	case S_DISPATCH: return dispatch(g, p, r, centre);
@@ -1636,7 +1234,7 @@ static int perform(struct gen *g, uint32_t i, const struct row *r)
 			           text_field("reason", "延期理由不充分，请按原时限办结"));
 		return act(g, p, r, c, "approve_extension", text_field("note", "同意延期"));
 	case S_SUPERVISE: {
-		const struct account *leader = g->leader != NONE ? &g->accounts[g->leader] : centre;
+		const wg__walk_account *leader = g->leader != NONE ? &g->w.accounts[g->leader] : centre;
 		p->done |= D_SUPERVISED;
 		return act(g, p, r, &leader->caller, "supervise",
 		           json_pack("{s:s, s:s}", "colour", chance(p, 40) ? "red" : "yellow", "note",
@@ -1658,35 +1256,9 @@ static int perform(struct gen *g, uint32_t i, const struct row *r)
 	return 0;
 }
 
-/* One entry of the time line: the report, or the step chosen for the
- * state the case was in (a clock may have moved it since: then choose
- * again from where it is now). */
-static int step(struct gen *g, struct slot s)
-{
-	struct plan *p = &g->plans[s.plan];
-	set_time(g, s.t);
-	struct row r;
-	int rc;
-	if (!p->id) {
-		rc = report(g, s.plan);
-	} else {
-		rc = read_row(g, p->id, &r);
-		if (!rc && r.state != p->expect) {
-			schedule(g, s.plan, &r, s.t);
-			return 0;
-		}
-		rc = rc ? rc : perform(g, s.plan, &r);
-	}
-	if (!rc && (rc = read_row(g, p->id, &r)) != 0)
-		return store_failed(g, "reading a case", rc);
-	if (!rc)
-		schedule(g, s.plan, &r, s.t);
-	return rc;
-}
+/* ---- the flow, as the server loads it ------------------------------------------------ */
 
-/* ---- the flows and the calendar, as the server loads them --------------------------- */
-
-static int load_engine_data(struct gen *g, bool *flows_loaded)
+static int load_engine_data(struct gen *g)
 {
 	static const char *const actions[] = {
 		"accept",           "reject",    "merge",       "escalate", "assess", "summon",
@@ -1694,38 +1266,12 @@ static int load_engine_data(struct gen *g, bool *flows_loaded)
 		"refuse_extension", "supervise", "feedback",    "verify",   "rework", "close",
 		"callback",         "reopen",    "archive",
 	};
-	char err[512] = "";
-	*flows_loaded = false;
-	int rc = 0;
-	if (!wg_flow_get("event")) {
-		rc = wg_flow_load_dir(g->cfg->flows_dir, err, sizeof err);
-		*flows_loaded = rc == 0;
-	}
-	const wg_flow *f = rc ? NULL : wg_flow_get("event");
-	if (!rc && !f)
-		snprintf(err, sizeof err, "%s holds no flow of kind event", g->cfg->flows_dir);
-	for (size_t i = 0; f && i < ST_COUNT; i++)
-		if (wg_flow_state_index(f, state_names[i]) < 0)
-			snprintf(err, sizeof err, "%s: no state %s, which demo cases pass through", f->file,
-			         state_names[i]);
-	for (size_t i = 0; f && i < sizeof actions / sizeof actions[0]; i++)
-		if (!wg_flow_action_find(f, actions[i]))
-			snprintf(err, sizeof err, "%s: no action %s, which demo cases take", f->file,
-			         actions[i]);
-	wg_office_hours hours;
-	char why[200];
-	if (!err[0] && wg_office_hours_parse(g->cfg->office_hours, &hours, why, sizeof why) != 0)
-		snprintf(err, sizeof err, "office.hours: %s", why);
-	if (!err[0]) {
-		char dir[4096];
-		snprintf(dir, sizeof dir, "%s/holidays", g->cfg->data_dir);
-		rc = wg_calendar_load_dir(dir, &hours, &g->cal, err, sizeof err);
-	}
-	if (err[0]) {
-		fprintf(stderr, "wangge: demo cases: %s\n", err);
-		return rc ? rc : WG_ECONFIG;
-	}
-	return 0;
+	static const wg__walk_flow flow = {.kind = "event",
+	                                   .states = state_names,
+	                                   .nstates = ST_COUNT,
+	                                   .actions = actions,
+	                                   .nactions = sizeof actions / sizeof actions[0]};
+	return wg__walk_load_engine(&g->w, &flow, 1);
 }
 
 /* ---- the summary ---------------------------------------------------------------------------- */
@@ -1748,27 +1294,27 @@ static int print_summary(struct gen *g)
 {
 	char n1[32], n2[32], from[40] = "", to[40] = "";
 	int64_t events, overdue, yellow, red, escalated, merged_into, self;
-	int rc = count_of(g->db, "SELECT count(*) FROM case_events", &events);
+	int rc = count_of(g->w.db, "SELECT count(*) FROM case_events", &events);
 	rc = rc ? rc
-	        : count_where(g->db, "SELECT count(*) FROM cases WHERE overdue = 1 OR deadline < ?", g->end,
-	                      &overdue);
-	rc = rc ? rc : count_of(g->db, "SELECT count(*) FROM cases WHERE supervision = 'yellow'", &yellow);
-	rc = rc ? rc : count_of(g->db, "SELECT count(*) FROM cases WHERE supervision = 'red'", &red);
-	rc = rc ? rc : count_of(g->db, "SELECT count(*) FROM cases WHERE escalations > 0", &escalated);
-	rc = rc ? rc : count_of(g->db, "SELECT count(*) FROM cases WHERE master IS NOT NULL", &merged_into);
-	rc = rc ? rc : count_of(g->db, "SELECT count(*) FROM cases WHERE self_resolved = 1", &self);
+	        : count_where(g->w.db, "SELECT count(*) FROM cases WHERE overdue = 1 OR deadline < ?",
+	                      g->w.end, &overdue);
+	rc = rc ? rc : count_of(g->w.db, "SELECT count(*) FROM cases WHERE supervision = 'yellow'", &yellow);
+	rc = rc ? rc : count_of(g->w.db, "SELECT count(*) FROM cases WHERE supervision = 'red'", &red);
+	rc = rc ? rc : count_of(g->w.db, "SELECT count(*) FROM cases WHERE escalations > 0", &escalated);
+	rc = rc ? rc : count_of(g->w.db, "SELECT count(*) FROM cases WHERE master IS NOT NULL", &merged_into);
+	rc = rc ? rc : count_of(g->w.db, "SELECT count(*) FROM cases WHERE self_resolved = 1", &self);
 	if (rc)
-		return store_failed(g, "counting cases", rc);
-	wg_progress_thousands(g->reported, n1, sizeof n1);
+		return wg__walk_store_failed(&g->w, "counting cases", rc);
+	wg_progress_thousands(g->w.reported, n1, sizeof n1);
 	wg_progress_thousands(events, n2, sizeof n2);
-	wg_clock_format_rfc3339(g->start, g->offset, 0, from, sizeof from);
-	wg_clock_format_rfc3339(g->end, g->offset, 0, to, sizeof to);
+	wg_clock_format_rfc3339(g->w.start, g->w.offset, 0, from, sizeof from);
+	wg_clock_format_rfc3339(g->w.end, g->w.offset, 0, to, sizeof to);
 	printf("cases: %s reported from %.10s to %.10s, %s timeline events\n", n1, from, to, n2);
 	wg_stmt *st;
-	rc = wg_db_prepare_cached(g->db,
+	rc = wg_db_prepare_cached(g->w.db,
 	                          "SELECT state, count(*) FROM cases GROUP BY state ORDER BY 2 DESC, 1", &st);
 	if (rc)
-		return store_failed(g, "counting cases", rc);
+		return wg__walk_store_failed(&g->w, "counting cases", rc);
 	fputs("  by state:", stdout);
 	while ((rc = wg_stmt_step(st)) == WG_DB_ROW)
 		printf(" %s %" PRId64, wg_stmt_text(st, 0, NULL), wg_stmt_int(st, 1));
@@ -1776,59 +1322,17 @@ static int print_summary(struct gen *g)
 	printf("\n  overdue now %" PRId64 ", under supervision %" PRId64 " (yellow %" PRId64 ", red %" PRId64
 	       "), escalated %" PRId64 ", merged %" PRId64 ", self-resolved %" PRId64 "\n",
 	       overdue, yellow + red, yellow, red, escalated, merged_into, self);
-	return rc < 0 ? store_failed(g, "counting cases", rc) : 0;
+	return rc < 0 ? wg__walk_store_failed(&g->w, "counting cases", rc) : 0;
 }
 
 /* ---- the whole ------------------------------------------------------------------------------ */
 
-static int walk(struct gen *g)
+static void free_gen(struct gen *g)
 {
-	g->heap = wg_malloc(g->nplans * sizeof *g->heap);
-	if (!g->heap)
-		return WG_ENOMEM;
-	for (size_t i = 0; i < g->nplans; i++)
-		heap_push(g, g->plans[i].at, (uint32_t)i);
-	int rc = wg_db_begin(g->db);
-	rc = rc ? rc : wg_grid_index_reload(g->db);
-	wg_progress_start(&g->progress, g->o->progress, "cases", (int64_t)g->nplans);
-	int64_t calls_then = 0;
-	while (!rc && g->nheap) {
-		struct slot s = heap_pop(g);
-		rc = fire_clocks(g, s.t);
-		rc = rc ? rc : step(g, s);
-		if (!rc && g->calls + g->fires - calls_then >= BATCH_CALLS) {
-			calls_then = g->calls + g->fires;
-			rc = wg_db_commit(g->db);
-			rc = rc ? rc : wg_db_begin(g->db);
-			wg_clock_set_ms(0);
-			wg_progress_update(&g->progress, g->reported);
-		}
-	}
-	rc = rc ? rc : fire_clocks(g, g->end);
-	wg_clock_set_ms(0);
-	rc = rc ? rc : wg_db_commit(g->db);
-	if (rc) {
-		if (rc == WG_ESTORE)
-			store_failed(g, "writing cases", rc);
-		wg_db_rollback(g->db);
-	}
-	wg_progress_update(&g->progress, g->reported);
-	wg_progress_finish(&g->progress);
-	return rc;
-}
-
-static void free_gen(struct gen *g, bool flows_loaded)
-{
-	if (flows_loaded)
-		wg_flow_unload();
-	wg_calendar_free(g->cal);
-	wg_arena_clear(&g->arena);
-	wg_free(g->grids);
+	wg__walk_free(&g->w);
 	wg_free(g->cats);
 	wg_free(g->depts);
-	wg_free(g->accounts);
 	wg_free(g->plans);
-	wg_free(g->heap);
 	wg_free(g);
 }
 
@@ -1852,36 +1356,36 @@ int wg__demo_cases(wg_db *db, wg_config *cfg, const struct wg_secret_key *key,
 	struct gen *g = wg_calloc(1, sizeof *g);
 	if (!g)
 		return WG_ENOMEM;
-	int64_t started = wg_clock_mono_us();
-	*g = (struct gen){
-		.db = db, .cfg = cfg, .o = o, .offset = (int)cfg->time_offset_minutes, .leader = NONE};
-	g->end = wg_clock_now_ms();
-	wg_arena_init(&g->arena, 4096);
-	wg_field_errors_init(&g->fe, &g->arena);
-	bool flows_loaded = false;
-	rc = load_engine_data(g, &flows_loaded);
-	g->env = (wg_case_env){.cfg = cfg,
-	                       .cal = g->cal,
-	                       .key = key,
-	                       .audit_alg = cfg->security_audit_hash,
-	                       .arena = &g->arena};
+	g->o = o;
+	g->leader = NONE;
+	wg__walk_init(&g->w, db, cfg, key, "cases", o->progress);
+	rc = load_engine_data(g);
 	wg_config_get(cfg, "cases.sample_percent", g->sample_setting, sizeof g->sample_setting);
 	g->sample_percent = cfg->cases_sample_percent;
-	rc = rc ? rc : load_grids(g);
+	rc = rc ? rc : wg__walk_load_grids(&g->w, 2.0, 0.3);
 	rc = rc ? rc : load_categories(g, "event");
 	rc = rc ? rc : load_departments(g);
 	rc = rc ? rc : load_accounts(g);
 	rc = rc ? rc : add_handlers(g);
 	rc = rc ? rc : save_photos(g);
 	rc = rc ? rc : plan_cases(g);
-	rc = rc ? rc : walk(g);
+	static const wg__walk_ops ops = {.plan_size = sizeof(struct plan),
+	                                 .sql = "SELECT state, number, level, centre, region, grid, "
+	                                        "category, department, deadline, handle_deadline, "
+	                                        "pending_deadline, escalations FROM cases WHERE id = ?",
+	                                 .states = state_names,
+	                                 .nstates = ST_COUNT,
+	                                 .more = more_columns,
+	                                 .report = report,
+	                                 .take = perform,
+	                                 .schedule = schedule};
+	struct row row;
+	rc = rc ? rc : wg__walk_run(&g->w, g->plans, g->nplans, &ops, &row, g);
 	wg_config_set(cfg, "cases.sample_percent", g->sample_setting, NULL, 0);
 	rc = rc ? rc : print_summary(g);
-	if (!rc && o->progress)
-		fprintf(o->progress,
-		        "demo cases built in %.1f s (%" PRId64 " engine calls, %" PRId64 " clock firings)\n",
-		        (double)(wg_clock_mono_us() - started) / 1e6, g->calls, g->fires);
+	if (!rc)
+		wg__walk_report_time(&g->w);
 	*made = rc == 0;
-	free_gen(g, flows_loaded);
+	free_gen(g);
 	return rc;
 }

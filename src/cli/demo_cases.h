@@ -22,7 +22,8 @@
  * Departments without a handler account get one ("h" and the department
  * code), since only a department's own staff acknowledge and handle its
  * cases. Deterministic for a seed and a present time, but for what the
- * engine draws itself (tracking codes). */
+ * engine draws itself (tracking codes). The walk through time is shared
+ * with demo_disputes.c: demo_walk.h. */
 #ifndef WG_CLI_DEMO_CASES_H
 #define WG_CLI_DEMO_CASES_H
 

@@ -5,24 +5,19 @@
 #include "cli/demo_county.h"
 #include "cli/demo_map.h"
 #include "cli/demo_people.h"
+#include "cli/demo_walk.h"
 #include "cli/progress.h"
 #include "core/alloc.h"
-#include "core/arena.h"
-#include "core/calendar.h"
 #include "core/clock.h"
 #include "core/error.h"
-#include "core/fielderr.h"
 #include "core/ident.h"
 #include "domain/case.h"
 #include "domain/category.h"
 #include "domain/department.h"
 #include "domain/dispute.h"
-#include "domain/flow.h"
-#include "domain/grid.h"
 #include "domain/mediation.h"
 #include "domain/region.h"
 #include "domain/role.h"
-#include "domain/scope.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -35,8 +30,6 @@
 #define HOUR_MS (60 * MINUTE_MS)
 #define DAY_MS (24 * HOUR_MS)
 #define WORKDAY_MIN 480 /* working minutes in a working day */
-#define YEAR_DAYS 365
-#define BATCH_CALLS 4000 /* engine calls per write transaction */
 #define NONE (-1)
 
 /* ---- what disputes are about ---------------------------------------------------- */
@@ -242,12 +235,12 @@ static const char *const state_names[ST_COUNT] = {
 	"performed",  "returned",     "dispatched", "handling", "feedback",  "verified",
 	"closed",     "dissatisfied", "archived",   "referred", "rejected",
 };
-static const enum st dispute_states[] = {ST_REGISTERED, ST_ACCEPTED,  ST_ASSESSED, ST_MEDIATING,
-                                         ST_AGREED,     ST_PERFORMED, ST_CLOSED,   ST_DISSATISFIED,
-                                         ST_ARCHIVED,   ST_REFERRED,  ST_REJECTED};
-static const enum st petition_states[] = {ST_REPORTED,   ST_ACCEPTED,     ST_ASSESSED, ST_RETURNED,
-                                          ST_DISPATCHED, ST_HANDLING,     ST_FEEDBACK, ST_VERIFIED,
-                                          ST_CLOSED,     ST_DISSATISFIED, ST_ARCHIVED, ST_REJECTED};
+static const int dispute_states[] = {ST_REGISTERED, ST_ACCEPTED,  ST_ASSESSED, ST_MEDIATING,
+                                     ST_AGREED,     ST_PERFORMED, ST_CLOSED,   ST_DISSATISFIED,
+                                     ST_ARCHIVED,   ST_REFERRED,  ST_REJECTED};
+static const int petition_states[] = {ST_REPORTED,   ST_ACCEPTED,     ST_ASSESSED, ST_RETURNED,
+                                      ST_DISPATCHED, ST_HANDLING,     ST_FEEDBACK, ST_VERIFIED,
+                                      ST_CLOSED,     ST_DISSATISFIED, ST_ARCHIVED, ST_REJECTED};
 
 /* Disputes held open in the recent weeks, the shortest ways first: the
  * newest are held early on. */
@@ -356,13 +349,11 @@ enum {
 };
 
 struct plan {
-	int64_t at;         /* reported at, UTC ms */
-	int64_t id;         /* the case once reported */
+	wg__walk_plan h;    /* h.expect: enum st */
 	int64_t session;    /* the session waiting for its minutes, 0 none */
 	int64_t session_at; /* when it is held */
 	int64_t amount;     /* yuan, 0 none */
 	double lat, lng;
-	wg__demo_rng rng;
 	int32_t grid, text; /* text: index into dispute_texts or petition_texts */
 	int32_t master;     /* petitions: the plan of the earlier petition repeated, NONE */
 	int32_t lead, last_body;
@@ -373,7 +364,7 @@ struct plan {
 	uint8_t callbacks; /* family call-backs still to make */
 	uint8_t satisfaction, first_sessions;
 	uint16_t visitors;
-	int8_t held, expect;
+	int8_t held;
 	uint8_t next;
 	char applicant[4 * WG_DISPUTE_NAME_MAX + 1];
 	char respondent[4 * WG_DISPUTE_NAME_MAX + 1];
@@ -381,14 +372,6 @@ struct plan {
 };
 
 /* ---- the county as the generator sees it ------------------------------------ */
-
-struct grid_info {
-	char code[19], village[13], town[13];
-	char place[4 * WG_REGION_NAME_MAX + 1]; /* the village's short name: 北兴村 */
-	double weight;
-	wg__demo_box box;
-	int32_t worker; /* account index, NONE */
-};
 
 struct body_info {
 	int64_t id;
@@ -402,45 +385,19 @@ struct lead_info {
 	char specialities[WG_MEDIATOR_SPECIALITIES_MAX * 6 + 4]; /* the JSON list */
 };
 
-struct account {
-	int64_t id;
-	unsigned roles;
-	char username[40];
-	char scope[WG_SCOPE_KEY_MAX + 1];
-	char department[WG_DEPARTMENT_CODE_MAX + 1];
-	wg_scope area;
-	size_t reach; /* length of the scope prefix: longer is more local */
-	wg_caller caller;
-};
-
 /* What the generator reads of a case between steps. */
 struct row {
-	int state; /* enum st, NONE for a state it does not know */
-	char number[WG_CASE_NUMBER_MAX + 1];
-	char level[8], centre[13], region[13], grid[19], category[8], judicial[12];
-	char department[WG_DEPARTMENT_CODE_MAX + 1];
-	int64_t deadline, ladder, mediator_user, callback_due;
+	wg__walk_case c; /* c.state: enum st */
+	char judicial[12];
+	int64_t ladder, mediator_user, callback_due;
 	bool family;
 };
 
-struct slot {
-	int64_t t;
-	uint32_t plan;
-};
-
 struct gen {
-	wg_db *db;
-	wg_config *cfg;
+	wg__walk w; /* the year walked, with the grids and accounts */
 	const wg__demo_cases_options *o;
-	wg_calendar *cal;
-	int offset; /* minutes east of UTC */
-	wg_case_env env;
-	wg_arena arena;
-	wg_field_errors fe;
 	wg__demo_people *people;
 	char county_name[4 * WG_REGION_NAME_MAX + 1];
-	struct grid_info *grids;
-	size_t ngrids;
 	int32_t dtexts[sizeof dispute_texts / sizeof dispute_texts[0] + 64]; /* usable, by index */
 	char dcodes[sizeof dispute_texts / sizeof dispute_texts[0] + 64][8];
 	char dnames[sizeof dispute_texts / sizeof dispute_texts[0] + 64][4 * WG_CATEGORY_NAME_MAX + 1];
@@ -451,30 +408,22 @@ struct gen {
 	size_t nbodies;
 	struct lead_info *leads;
 	size_t nleads;
-	struct account *accounts;
-	size_t naccounts;
 	int32_t leader;
 	struct plan *plans;
 	size_t nplans, ndisputes, npetitions;
-	struct slot *heap;
-	size_t nheap;
-	int64_t start, end; /* the year walked: [start, end = now] */
-	int64_t calls, fires, reported, rulings, family_visits;
-	wg_progress progress;
+	int64_t rulings, family_visits;
 };
-
-static const wg_caller system_caller = {.user_id = 0, .username = "system"};
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
 static double unit(struct plan *p)
 {
-	return wg__demo_unit(&p->rng);
+	return wg__demo_unit(&p->h.rng);
 }
 
 static unsigned below(struct plan *p, unsigned n)
 {
-	return (unsigned)wg__demo_below(&p->rng, n);
+	return (unsigned)wg__demo_below(&p->h.rng, n);
 }
 
 static bool chance(struct plan *p, unsigned percent)
@@ -484,62 +433,6 @@ static bool chance(struct plan *p, unsigned percent)
 
 #define PICK(p, list) ((list)[below((p), sizeof(list) / sizeof((list)[0]))])
 
-static bool grow(void **items, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return true;
-	size_t bigger = *cap ? *cap * 2 : 128;
-	void *q = wg_realloc(*items, bigger * size);
-	if (!q)
-		return false;
-	*items = q;
-	*cap = bigger;
-	return true;
-}
-
-static void copy_col(char *dst, size_t cap, wg_stmt *st, int col)
-{
-	const char *s = wg_stmt_is_null(st, col) ? NULL : wg_stmt_text(st, col, NULL);
-	snprintf(dst, cap, "%s", s ? s : "");
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-	return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-static int64_t add_minutes(const struct gen *g, int64_t t, double minutes)
-{
-	return wg_calendar_add_working_minutes(g->cal, t, minutes < 1 ? 1 : (int64_t)minutes, g->offset);
-}
-
-static int64_t minutes_between(const struct gen *g, int64_t a, int64_t b)
-{
-	return wg_calendar_working_minutes_between(g->cal, a, b, g->offset);
-}
-
-static int store_failed(struct gen *g, const char *what, int rc)
-{
-	fprintf(stderr, "wangge: demo disputes: %s: %s\n", what,
-	        rc == WG_ESTORE ? wg_db_errmsg(g->db) : wg_error_message(rc));
-	return rc;
-}
-
-/* Forget the last call's scratch memory and errors. */
-static void next_call(struct gen *g)
-{
-	wg_arena_clear(&g->arena);
-	wg_field_errors_init(&g->fe, &g->arena);
-}
-
-/* Run the engine at t: audit rows take their time from the clock. */
-static void set_time(struct gen *g, int64_t t)
-{
-	g->env.now = t;
-	wg_clock_set_ms(t);
-}
-
 static bool is_family(const char *category)
 {
 	return strncmp(category, "11", 2) == 0;
@@ -547,71 +440,13 @@ static bool is_family(const char *category)
 
 /* ---- loading the county ----------------------------------------------------------- */
 
-/* A village's short name for texts: 北兴村委会 -> 北兴村, 第五村村委会 ->
- * 第五村, 东关社区居委会 -> 东关社区. */
-static void short_place(const char *name, char *out, size_t len)
-{
-	size_t n = strlen(name);
-	if (ends_with(name, "村村委会"))
-		snprintf(out, len, "%.*s", (int)(n - strlen("村委会")), name);
-	else if (ends_with(name, "村委会"))
-		snprintf(out, len, "%.*s", (int)(n - strlen("委会")), name);
-	else if (ends_with(name, "居委会"))
-		snprintf(out, len, "%.*s", (int)(n - strlen("居委会")), name);
-	else
-		snprintf(out, len, "%s", name);
-}
-
-static int load_grids(struct gen *g)
-{
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(g->db,
-	                              "SELECT g.code, g.region, r.name, g.type, g.min_lng, g.min_lat, "
-	                              "g.max_lng, g.max_lat FROM grids g JOIN regions r ON r.code = "
-	                              "g.region WHERE g.parent IS NULL AND g.boundary IS NOT NULL "
-	                              "ORDER BY g.code",
-	                              &st);
-	size_t cap = 0;
-	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
-		if (!grow((void **)&g->grids, &cap, g->ngrids, sizeof *g->grids)) {
-			rc = WG_ENOMEM;
-			break;
-		}
-		struct grid_info *x = &g->grids[g->ngrids++];
-		char name[4 * WG_REGION_NAME_MAX + 1];
-		copy_col(x->code, sizeof x->code, st, 0);
-		copy_col(x->village, sizeof x->village, st, 1);
-		copy_col(name, sizeof name, st, 2);
-		short_place(name, x->place, sizeof x->place);
-		snprintf(x->town, sizeof x->town, "%.9s000", x->village);
-		const char *type = wg_stmt_text(st, 3, NULL);
-		x->weight = type && strcmp(type, "urban") == 0     ? 1.5
-		            : type && strcmp(type, "special") == 0 ? 0.2
-		                                                   : 1.0;
-		x->box = (wg__demo_box){wg_stmt_double(st, 4), wg_stmt_double(st, 5), wg_stmt_double(st, 6),
-		                        wg_stmt_double(st, 7)};
-		x->worker = NONE;
-		rc = 0;
-	}
-	if (!rc || rc == WG_DB_DONE)
-		wg_stmt_finalize(st);
-	if (rc < 0)
-		return store_failed(g, "grids", rc);
-	if (!g->ngrids) {
-		fprintf(stderr,
-		        "wangge: demo disputes: no grids with boundaries (the demo county comes first)\n");
-		return WG_ENOTFOUND;
-	}
-	return 0;
-}
-
 /* The minor dispute categories, with their texts; the petition topics
  * whose category exists. */
 static int load_categories(struct gen *g)
 {
 	wg_stmt *st;
 	int rc =
-		wg_db_prepare_cached(g->db,
+		wg_db_prepare_cached(g->w.db,
 	                             "SELECT code, name FROM categories WHERE kind = 'dispute' AND parent IS "
 	                             "NOT NULL ORDER BY code",
 	                             &st);
@@ -621,8 +456,8 @@ static int load_categories(struct gen *g)
 		if (g->ndcats == max)
 			continue;
 		size_t k = g->ndcats++;
-		copy_col(g->dcodes[k], sizeof g->dcodes[k], st, 0);
-		copy_col(g->dnames[k], sizeof g->dnames[k], st, 1);
+		wg__walk_copy_col(g->dcodes[k], sizeof g->dcodes[k], st, 0);
+		wg__walk_copy_col(g->dnames[k], sizeof g->dnames[k], st, 1);
 		g->dtexts[k] = NONE;
 		for (size_t i = 0; i < sizeof dispute_texts / sizeof dispute_texts[0]; i++)
 			if (strcmp(dispute_texts[i].code, g->dcodes[k]) == 0)
@@ -631,14 +466,14 @@ static int load_categories(struct gen *g)
 	wg_stmt_finalize(st);
 	for (size_t i = 0; rc >= 0 && i < sizeof petition_texts / sizeof petition_texts[0]; i++) {
 		int64_t n = 0;
-		rc = wg_db_query_int(g->db,
+		rc = wg_db_query_int(g->w.db,
 		                     "SELECT count(*) FROM categories WHERE code = ? AND parent IS NOT NULL",
 		                     &n, "t", petition_texts[i].code);
 		if (!rc && n)
 			g->ptexts[g->nptexts++] = (int32_t)i;
 	}
 	if (rc < 0)
-		return store_failed(g, "categories", rc);
+		return wg__walk_store_failed(&g->w, "categories", rc);
 	if (!g->ndcats || !g->nptexts) {
 		fprintf(stderr, "wangge: demo disputes: no dispute categories (run `wangge migrate`)\n");
 		return WG_ENOTFOUND;
@@ -646,281 +481,130 @@ static int load_categories(struct gen *g)
 	return 0;
 }
 
+static void fill_body(wg_stmt *st, void *item, const void *ctx)
+{
+	(void)ctx;
+	struct body_info *b = item;
+	b->id = wg_stmt_int(st, 0);
+	wg__walk_copy_col(b->kind, sizeof b->kind, st, 1);
+	wg__walk_copy_col(b->trade, sizeof b->trade, st, 2);
+	wg__walk_copy_col(b->region, sizeof b->region, st, 3);
+	wg__walk_copy_col(b->name, sizeof b->name, st, 4);
+}
+
+static void fill_lead(wg_stmt *st, void *item, const void *ctx)
+{
+	(void)ctx;
+	struct lead_info *m = item;
+	m->id = wg_stmt_int(st, 0);
+	m->body = wg_stmt_int(st, 1);
+	m->user = wg_stmt_is_null(st, 2) ? 0 : wg_stmt_int(st, 2);
+	wg__walk_copy_col(m->name, sizeof m->name, st, 3);
+	wg__walk_copy_col(m->specialities, sizeof m->specialities, st, 4);
+}
+
 static int load_mediation(struct gen *g)
 {
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(
-		g->db,
-		"SELECT id, kind, trade, region, name FROM mediation_bodies WHERE active = 1 "
-		"ORDER BY id",
-		&st);
-	size_t cap = 0;
-	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
-		if (!grow((void **)&g->bodies, &cap, g->nbodies, sizeof *g->bodies)) {
-			rc = WG_ENOMEM;
-			break;
-		}
-		struct body_info *b = &g->bodies[g->nbodies++];
-		b->id = wg_stmt_int(st, 0);
-		copy_col(b->kind, sizeof b->kind, st, 1);
-		copy_col(b->trade, sizeof b->trade, st, 2);
-		copy_col(b->region, sizeof b->region, st, 3);
-		copy_col(b->name, sizeof b->name, st, 4);
-		rc = 0;
-	}
-	wg_stmt_finalize(st);
-	if (rc < 0)
-		return store_failed(g, "mediation bodies", rc);
-	rc = wg_db_prepare_cached(
-		g->db,
-		"SELECT m.id, m.body, m.user_id, m.name, m.specialities FROM mediators m JOIN "
-		"mediation_bodies b ON b.id = m.body WHERE m.lead = 1 AND m.active = 1 AND "
-		"b.active = 1 ORDER BY m.id",
-		&st);
-	cap = 0;
-	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
-		if (!grow((void **)&g->leads, &cap, g->nleads, sizeof *g->leads)) {
-			rc = WG_ENOMEM;
-			break;
-		}
-		struct lead_info *m = &g->leads[g->nleads++];
-		m->id = wg_stmt_int(st, 0);
-		m->body = wg_stmt_int(st, 1);
-		m->user = wg_stmt_is_null(st, 2) ? 0 : wg_stmt_int(st, 2);
-		copy_col(m->name, sizeof m->name, st, 3);
-		copy_col(m->specialities, sizeof m->specialities, st, 4);
-		rc = 0;
-	}
-	wg_stmt_finalize(st);
-	if (rc < 0)
-		return store_failed(g, "mediators", rc);
-	if (!g->nbodies || !g->nleads) {
+	int rc = wg__walk_rows(&g->w, "mediation bodies",
+	                       "SELECT id, kind, trade, region, name FROM mediation_bodies WHERE active = 1 "
+	                       "ORDER BY id",
+	                       NULL, (void **)&g->bodies, &g->nbodies, sizeof *g->bodies, fill_body, NULL);
+	rc = rc ? rc
+	        : wg__walk_rows(&g->w, "mediators",
+	                        "SELECT m.id, m.body, m.user_id, m.name, m.specialities FROM mediators m "
+	                        "JOIN mediation_bodies b ON b.id = m.body WHERE m.lead = 1 AND m.active = 1 "
+	                        "AND b.active = 1 ORDER BY m.id",
+	                        NULL, (void **)&g->leads, &g->nleads, sizeof *g->leads, fill_lead, NULL);
+	if (!rc && (!g->nbodies || !g->nleads)) {
 		fprintf(stderr, "wangge: demo disputes: no mediation bodies with lead mediators (the demo's "
 		                "mediation step comes first)\n");
 		return WG_ENOTFOUND;
 	}
-	return 0;
+	return rc;
 }
 
-static int by_grid_code(const void *key, const void *item)
-{
-	return strcmp(key, ((const struct grid_info *)item)->code);
-}
-
-static int32_t grid_index(const struct gen *g, const char *code)
-{
-	const struct grid_info *x = bsearch(code, g->grids, g->ngrids, sizeof *g->grids, by_grid_code);
-	return x ? (int32_t)(x - g->grids) : NONE;
-}
-
-/* Every active account, as the server would build its caller, and who of
- * them works each grid and leads the county. */
+/* Every active account (demo_walk.c loads them with the grids' workers),
+ * and who of them leads the county. */
 static int load_accounts(struct gen *g)
 {
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(
-		g->db,
-		"SELECT id, username, roles, scope_key, department FROM users WHERE active = 1 ORDER BY id",
-		&st);
-	size_t cap = 0;
-	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
-		if (!grow((void **)&g->accounts, &cap, g->naccounts, sizeof *g->accounts)) {
-			rc = WG_ENOMEM;
-			break;
-		}
-		struct account *a = &g->accounts[g->naccounts++];
-		a->id = wg_stmt_int(st, 0);
-		copy_col(a->username, sizeof a->username, st, 1);
-		a->roles = (unsigned)wg_stmt_int(st, 2) & WG_ROLES_ALL;
-		copy_col(a->scope, sizeof a->scope, st, 3);
-		copy_col(a->department, sizeof a->department, st, 4);
-		rc = 0;
-	}
-	wg_stmt_finalize(st);
-	if (rc < 0)
-		return store_failed(g, "accounts", rc);
+	int rc = wg__walk_load_accounts(&g->w);
 	g->leader = NONE;
-	/* Callers point into the array, which no longer moves. */
-	for (size_t i = 0; g->accounts && i < g->naccounts; i++) {
-		struct account *a = &g->accounts[i];
-		a->caller = (wg_caller){.user_id = a->id,
-		                        .username = a->username,
-		                        .roles = a->roles,
-		                        .scope = a->scope,
-		                        .department = a->department[0] ? a->department : NULL};
-		wg_scope_of(&a->caller, &a->area);
-		a->reach = strlen(a->area.lo);
-		int32_t k;
-		if ((a->roles & WG_ROLE_GRID_WORKER) && (k = grid_index(g, a->scope)) != NONE &&
-		    g->grids[k].worker == NONE)
-			g->grids[k].worker = (int32_t)i;
+	for (size_t i = 0; !rc && i < g->w.naccounts; i++) {
+		const wg__walk_account *a = &g->w.accounts[i];
 		enum wg_region_level level;
 		if ((a->roles & WG_ROLE_LEADER) && g->leader == NONE &&
 		    wg_region_code_level(a->scope, &level) && level == WG_REGION_COUNTY)
 			g->leader = (int32_t)i;
 	}
-	return 0;
+	return rc;
 }
 
 static int load_county_name(struct gen *g)
 {
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(g->db, "SELECT name FROM regions WHERE code = ?", &st);
+	int rc = wg_db_prepare_cached(g->w.db, "SELECT name FROM regions WHERE code = ?", &st);
 	if (!rc)
 		rc = wg_stmt_bindf(st, "t", WG__DEMO_COUNTY);
 	if (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
-		copy_col(g->county_name, sizeof g->county_name, st, 0);
+		wg__walk_copy_col(g->county_name, sizeof g->county_name, st, 0);
 		rc = 0;
 	} else if (rc == WG_DB_DONE) {
 		rc = WG_ENOTFOUND;
 	}
 	wg_stmt_finalize(st);
-	return rc ? store_failed(g, "the county", rc) : 0;
-}
-
-/* The most local centre account whose area holds the centre code. */
-static const struct account *centre_for(const struct gen *g, const char *centre)
-{
-	const struct account *best = NULL;
-	for (size_t i = 0; g->accounts && i < g->naccounts; i++) {
-		const struct account *a = &g->accounts[i];
-		enum wg_region_level level;
-		if ((a->roles & WG_ROLE_CENTRE_OPERATOR) && wg_region_code_level(a->scope, &level) &&
-		    wg_scope_contains(&a->area, centre) && (!best || a->reach > best->reach))
-			best = a;
-	}
-	return best;
+	return rc ? wg__walk_store_failed(&g->w, "the county", rc) : 0;
 }
 
 /* The centre account of exactly this region, or NULL. */
-static const struct account *own_centre(const struct gen *g, const char *region)
+static const wg__walk_account *own_centre(const struct gen *g, const char *region)
 {
-	for (size_t i = 0; g->accounts && i < g->naccounts; i++)
-		if ((g->accounts[i].roles & WG_ROLE_CENTRE_OPERATOR) &&
-		    strcmp(g->accounts[i].scope, region) == 0)
-			return &g->accounts[i];
+	for (size_t i = 0; g->w.accounts && i < g->w.naccounts; i++)
+		if ((g->w.accounts[i].roles & WG_ROLE_CENTRE_OPERATOR) &&
+		    strcmp(g->w.accounts[i].scope, region) == 0)
+			return &g->w.accounts[i];
 	return NULL;
 }
 
-static const struct account *account_of(const struct gen *g, int64_t id)
+static const wg__walk_account *handler_of(const struct gen *g, const char *department)
 {
-	size_t lo = 0, hi = g->accounts ? g->naccounts : 0;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (g->accounts[mid].id == id)
-			return &g->accounts[mid];
-		if (g->accounts[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	for (size_t i = 0; g->w.accounts && i < g->w.naccounts; i++)
+		if ((g->w.accounts[i].roles & WG_ROLE_DEPT_HANDLER) &&
+		    strcmp(g->w.accounts[i].department, department) == 0)
+			return &g->w.accounts[i];
 	return NULL;
 }
 
-static const struct account *handler_of(const struct gen *g, const char *department)
-{
-	for (size_t i = 0; g->accounts && i < g->naccounts; i++)
-		if ((g->accounts[i].roles & WG_ROLE_DEPT_HANDLER) &&
-		    strcmp(g->accounts[i].department, department) == 0)
-			return &g->accounts[i];
-	return NULL;
-}
+/* ---- the flows, as the server loads them ----------------------------------------------- */
 
-static const struct account *worker_of(const struct gen *g, const char *grid)
+static int load_engine_data(struct gen *g)
 {
-	int32_t k = *grid ? grid_index(g, grid) : NONE;
-	return k != NONE && g->grids[k].worker != NONE ? &g->accounts[g->grids[k].worker] : NULL;
-}
-
-/* ---- the flows and the calendar, as the server loads them --------------------------- */
-
-static void check_flow(const char *kind, const enum st *states, size_t nstates, const char *const *actions,
-                       size_t nactions, const char *dir, char *err, size_t errlen)
-{
-	const wg_flow *f = wg_flow_get(kind);
-	if (!f) {
-		snprintf(err, errlen, "%s holds no flow of kind %s", dir, kind);
-		return;
-	}
-	for (size_t i = 0; i < nstates; i++)
-		if (wg_flow_state_index(f, state_names[states[i]]) < 0)
-			snprintf(err, errlen, "%s: no state %s, which demo disputes pass through", f->file,
-			         state_names[states[i]]);
-	for (size_t i = 0; i < nactions; i++)
-		if (!wg_flow_action_find(f, actions[i]))
-			snprintf(err, errlen, "%s: no action %s, which demo disputes take", f->file,
-			         actions[i]);
-}
-
-static int load_engine_data(struct gen *g, bool *flows_loaded)
-{
-	char err[512] = "";
-	*flows_loaded = false;
-	int rc = 0;
-	if (!wg_flow_get("dispute")) {
-		rc = wg_flow_load_dir(g->cfg->flows_dir, err, sizeof err);
-		*flows_loaded = rc == 0;
-	}
-	if (!rc) {
-		check_flow("dispute", dispute_states, sizeof dispute_states / sizeof dispute_states[0],
-		           dispute_actions, sizeof dispute_actions / sizeof dispute_actions[0],
-		           g->cfg->flows_dir, err, sizeof err);
-		check_flow("petition", petition_states, sizeof petition_states / sizeof petition_states[0],
-		           petition_actions, sizeof petition_actions / sizeof petition_actions[0],
-		           g->cfg->flows_dir, err, sizeof err);
-	}
-	wg_office_hours hours;
-	char why[200];
-	if (!err[0] && wg_office_hours_parse(g->cfg->office_hours, &hours, why, sizeof why) != 0)
-		snprintf(err, sizeof err, "office.hours: %s", why);
-	if (!err[0]) {
-		char dir[4096];
-		snprintf(dir, sizeof dir, "%s/holidays", g->cfg->data_dir);
-		rc = wg_calendar_load_dir(dir, &hours, &g->cal, err, sizeof err);
-	}
-	if (err[0]) {
-		fprintf(stderr, "wangge: demo disputes: %s\n", err);
-		return rc ? rc : WG_ECONFIG;
-	}
-	return 0;
+	static const wg__walk_flow flows[] = {
+		{.kind = "dispute",
+	         .states = state_names,
+	         .pick = dispute_states,
+	         .nstates = sizeof dispute_states / sizeof dispute_states[0],
+	         .actions = dispute_actions,
+	         .nactions = sizeof dispute_actions / sizeof dispute_actions[0]},
+		{.kind = "petition",
+	         .states = state_names,
+	         .pick = petition_states,
+	         .nstates = sizeof petition_states / sizeof petition_states[0],
+	         .actions = petition_actions,
+	         .nactions = sizeof petition_actions / sizeof petition_actions[0]},
+	};
+	return wg__walk_load_engine(&g->w, flows, sizeof flows / sizeof flows[0]);
 }
 
 /* ---- planning -------------------------------------------------------------------------- */
 
-/* Index of a draw from cumulative weights cum[0..n). */
-static size_t draw(wg__demo_rng *r, const double *cum, size_t n)
-{
-	double x = wg__demo_unit(r) * cum[n - 1];
-	size_t lo = 0, hi = n - 1;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (cum[mid] > x)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-/* Local midnight (as UTC ms) of the day holding t. */
-static int64_t local_midnight(const struct gen *g, int64_t t)
-{
-	int64_t local = t + (int64_t)g->offset * MINUTE_MS;
-	int64_t day = local / DAY_MS - (local % DAY_MS < 0);
-	return day * DAY_MS - (int64_t)g->offset * MINUTE_MS;
-}
-
 /* Disputes per day: growing over the year as the county takes the
  * platform up; the window and the grid staff work less on days off. */
-static double day_weight(const struct gen *g, int64_t midnight, size_t d)
+static double day_weight(const wg__walk *w, int64_t midnight, size_t d)
 {
-	time_t secs = (time_t)((midnight + (int64_t)g->offset * MINUTE_MS) / 1000 + 43200);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	double w = 0.8 + 0.4 * (double)d / YEAR_DAYS;
-	if (!wg_calendar_is_working_day(g->cal, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday))
-		w *= 0.35;
-	return w;
+	double weight = 0.8 + 0.4 * (double)d / WG__WALK_YEAR_DAYS;
+	if (!wg__walk_working_day(w, midnight, NULL))
+		weight *= 0.35;
+	return weight;
 }
 
 static unsigned text_weight(const struct gen *g, size_t k)
@@ -942,7 +626,7 @@ static void draw_amount(struct plan *p, const struct dispute_text *t)
 static void draw_dispute(struct gen *g, struct plan *p, const double *cats)
 {
 	p->kind = K_DISPUTE;
-	size_t k = draw(&p->rng, cats, g->ndcats);
+	size_t k = wg__walk_draw(&p->h.rng, cats, g->ndcats);
 	p->text = (int32_t)k;
 	const char *code = g->dcodes[k];
 	const struct dispute_text *t = g->dtexts[k] == NONE ? NULL : &dispute_texts[g->dtexts[k]];
@@ -995,7 +679,7 @@ static void draw_dispute(struct gen *g, struct plan *p, const double *cats)
 static void draw_petition(struct gen *g, struct plan *p, const double *topics)
 {
 	p->kind = K_PETITION;
-	p->text = g->ptexts[draw(&p->rng, topics, g->nptexts)];
+	p->text = g->ptexts[wg__walk_draw(&p->h.rng, topics, g->nptexts)];
 	unsigned s = below(p, 100);
 	p->form = (uint8_t)(s < 55 ? 0 : s < 75 ? 1 : s < 90 ? 2 : 3);
 	s = below(p, 100);
@@ -1026,14 +710,6 @@ static void hold_in(struct plan *p, enum st s)
 	p->held = (int8_t)s;
 }
 
-static int by_time(const void *a, const void *b)
-{
-	const struct plan *x = a, *y = b;
-	if (x->at != y->at)
-		return x->at < y->at ? -1 : 1;
-	return x->rng.state < y->rng.state ? -1 : x->rng.state > y->rng.state;
-}
-
 /* Hold a recent case in state s, reported within the last days (days at
  * most, on a day before today at the time of day drawn): long enough ago
  * to have got there, recent enough that no clock escalates it while it
@@ -1041,10 +717,10 @@ static int by_time(const void *a, const void *b)
 static void hold_recent_in(struct gen *g, struct plan *p, enum st s, unsigned days)
 {
 	hold_in(p, s);
-	int64_t today = local_midnight(g, g->end), back = 1 + (int64_t)below(p, days);
-	int64_t at = today - back * DAY_MS + (p->at - local_midnight(g, p->at));
-	if (at > p->at)
-		p->at = at;
+	int64_t today = wg__walk_midnight(&g->w, g->w.end), back = 1 + (int64_t)below(p, days);
+	int64_t at = today - back * DAY_MS + (p->h.at - wg__walk_midnight(&g->w, p->h.at));
+	if (at > p->h.at)
+		p->h.at = at;
 }
 
 /* The most recent disputes and petitions stay in the states that are not
@@ -1070,8 +746,8 @@ static void hold_recent(struct gen *g)
 		/* Not taken up yet: came in over the hotline in the last hours. */
 		hold_in(p, ST_REGISTERED);
 		p->source = SRC_HOTLINE;
-		if (p->at < g->end - 5 * HOUR_MS)
-			p->at = g->end - 5 * MINUTE_MS - (int64_t)(unit(p) * (double)(4 * HOUR_MS));
+		if (p->h.at < g->w.end - 5 * HOUR_MS)
+			p->h.at = g->w.end - 5 * MINUTE_MS - (int64_t)(unit(p) * (double)(4 * HOUR_MS));
 	}
 	k = g->npetitions / 100 ? g->npetitions / 100 : 1;
 	nstates = sizeof held_petitions / sizeof held_petitions[0];
@@ -1093,7 +769,7 @@ static int32_t older_dispute(struct gen *g, wg__demo_rng *r)
 		size_t i = (size_t)wg__demo_below(r, g->nplans);
 		struct plan *p = &g->plans[i];
 		if (p->kind == K_DISPUTE && p->held == NONE && !p->fails && !(p->flags & F_REJECT) &&
-		    p->at < g->end - 42 * DAY_MS)
+		    p->h.at < g->w.end - 42 * DAY_MS)
 			return (int32_t)i;
 	}
 	return NONE;
@@ -1137,7 +813,7 @@ static void make_repeats(struct gen *g)
 		if (n && chance(p, 20)) {
 			int32_t j = recent[(n - 1 - below(p, (unsigned)(n < 24 ? n : 24))) % 24];
 			struct plan *m = &g->plans[j];
-			if (m->at < p->at - 2 * DAY_MS && m->at > p->at - 180 * DAY_MS) {
+			if (m->h.at < p->h.at - 2 * DAY_MS && m->h.at > p->h.at - 180 * DAY_MS) {
 				p->master = j;
 				p->text = m->text;
 				p->flags |= F_HAS_ID | (chance(p, 40) ? F_COUNTY : 0);
@@ -1156,224 +832,77 @@ static int plan_all(struct gen *g)
 	size_t n = g->nplans = g->ndisputes + g->npetitions;
 	if (!n)
 		return 0;
-	double *days = wg_malloc((YEAR_DAYS + 1) * sizeof *days);
+	double *days, *grids;
+	if (wg__walk_year(&g->w, day_weight, &days, &grids))
+		return WG_ENOMEM;
 	double *cats = wg_malloc(g->ndcats * sizeof *cats);
 	double *topics = wg_malloc(g->nptexts * sizeof *topics);
-	double *grids = wg_malloc(g->ngrids * sizeof *grids);
 	g->plans = wg_calloc(n, sizeof *g->plans);
-	if (!days || !cats || !topics || !grids || !g->plans) {
+	if (!cats || !topics || !g->plans) {
 		wg_free(days);
 		wg_free(cats);
 		wg_free(topics);
 		wg_free(grids);
 		return WG_ENOMEM;
 	}
-	int64_t first = local_midnight(g, g->end) - YEAR_DAYS * DAY_MS;
-	g->start = first;
 	double sum = 0;
-	for (size_t d = 0; d <= YEAR_DAYS; d++)
-		days[d] = sum += day_weight(g, first + (int64_t)d * DAY_MS, d);
-	sum = 0;
 	for (size_t i = 0; i < g->ndcats; i++)
 		cats[i] = sum += text_weight(g, i);
 	sum = 0;
 	for (size_t i = 0; i < g->nptexts; i++)
 		topics[i] = sum += petition_texts[g->ptexts[i]].weight;
-	sum = 0;
-	for (size_t i = 0; i < g->ngrids; i++)
-		grids[i] = sum += g->grids[i].weight;
 
 	wg__demo_rng mixer = {g->o->seed ^ 0x6a69756675656e00ULL};
 	uint64_t base = wg__demo_next(&mixer);
 	for (size_t i = 0; i < n; i++) {
 		struct plan *p = &g->plans[i];
-		/* A generator per case, so one case's draws never shift another's. */
-		wg__demo_rng seeder = {base ^ ((uint64_t)i * 0x9E3779B97F4A7C15ULL)};
-		p->rng.state = wg__demo_next(&seeder);
+		p->h.rng = wg__walk_plan_rng(base, i);
 		p->master = p->lead = p->last_body = NONE;
-		p->held = p->expect = NONE;
-		p->grid = (int32_t)draw(&p->rng, grids, g->ngrids);
+		p->held = p->h.expect = NONE;
+		p->grid = (int32_t)wg__walk_draw(&p->h.rng, grids, g->w.ngrids);
 		if (i < g->ndisputes)
 			draw_dispute(g, p, cats);
 		else
 			draw_petition(g, p, topics);
-		int64_t midnight = first + (int64_t)draw(&p->rng, days, YEAR_DAYS + 1) * DAY_MS;
+		int64_t midnight = wg__walk_draw_day(&g->w, &p->h.rng, days);
 		bool long_day = p->kind == K_DISPUTE && p->source == SRC_HOTLINE;
 		double from = long_day ? 7 * 60 : 8 * 60 + 30, to = long_day ? 22 * 60 : 17 * 60 + 30;
-		p->at = midnight + (int64_t)((from + unit(p) * (to - from)) * (double)MINUTE_MS);
-		if (p->at >= g->end)
-			p->at = midnight + (int64_t)(unit(p) * (double)(g->end - midnight));
-		wg__demo_point_in(&p->rng, &g->grids[p->grid].box, &p->lng, &p->lat);
+		p->h.at = wg__walk_moment(&g->w, &p->h.rng, midnight, from, to);
+		wg__demo_point_in(&p->h.rng, &g->w.grids[p->grid].box, &p->lng, &p->lat);
 	}
 	wg_free(days);
 	wg_free(cats);
 	wg_free(topics);
 	wg_free(grids);
-	qsort(g->plans, n, sizeof *g->plans, by_time);
+	qsort(g->plans, n, sizeof *g->plans, wg__walk_by_time);
 	hold_recent(g);
-	qsort(g->plans, n, sizeof *g->plans, by_time);
+	qsort(g->plans, n, sizeof *g->plans, wg__walk_by_time);
 	force_courses(g, &mixer);
 	make_repeats(g);
 	return 0;
 }
 
-/* ---- the time line: a heap of each case's next step ------------------------------ */
-
-static bool earlier(const struct slot *a, const struct slot *b)
-{
-	return a->t < b->t || (a->t == b->t && a->plan < b->plan);
-}
-
-static void heap_push(struct gen *g, int64_t t, uint32_t plan)
-{
-	size_t i = g->nheap++;
-	struct slot s = {t, plan};
-	while (i > 0 && earlier(&s, &g->heap[(i - 1) / 2])) {
-		g->heap[i] = g->heap[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	g->heap[i] = s;
-}
-
-static struct slot heap_pop(struct gen *g)
-{
-	struct slot top = g->heap[0], last = g->heap[--g->nheap];
-	size_t i = 0;
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= g->nheap)
-			break;
-		if (c + 1 < g->nheap && earlier(&g->heap[c + 1], &g->heap[c]))
-			c++;
-		if (!earlier(&g->heap[c], &last))
-			break;
-		g->heap[i] = g->heap[c];
-		i = c;
-	}
-	if (g->nheap)
-		g->heap[i] = last;
-	return top;
-}
-
 /* ---- the engine ---------------------------------------------------------------------- */
 
-static int read_row(struct gen *g, int64_t id, struct row *r)
+static void more_columns(wg_stmt *st, void *row)
 {
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(
-		g->db,
-		"SELECT c.state, c.number, c.level, c.centre, c.region, c.grid, c.category, "
-		"c.department, c.deadline, c.ladder, c.mediator_user, "
-		"d.callback_due, d.family_level, d.judicial FROM cases c LEFT JOIN "
-		"disputes d ON d.case_id = c.id WHERE c.id = ?",
-		&st);
-	if (rc)
-		return rc;
-	rc = wg_stmt_bindf(st, "i", id);
-	if (!rc)
-		rc = wg_stmt_step(st);
-	if (rc == WG_DB_ROW) {
-		const char *state = wg_stmt_text(st, 0, NULL);
-		r->state = NONE;
-		for (int s = 0; state && s < ST_COUNT; s++)
-			if (strcmp(state, state_names[s]) == 0)
-				r->state = s;
-		copy_col(r->number, sizeof r->number, st, 1);
-		copy_col(r->level, sizeof r->level, st, 2);
-		copy_col(r->centre, sizeof r->centre, st, 3);
-		copy_col(r->region, sizeof r->region, st, 4);
-		copy_col(r->grid, sizeof r->grid, st, 5);
-		copy_col(r->category, sizeof r->category, st, 6);
-		copy_col(r->department, sizeof r->department, st, 7);
-		r->deadline = wg_stmt_int(st, 8);
-		r->ladder = wg_stmt_int(st, 9);
-		r->mediator_user = wg_stmt_int(st, 10);
-		r->callback_due = wg_stmt_int(st, 11);
-		r->family = !wg_stmt_is_null(st, 12) && strcmp(wg_stmt_text(st, 12, NULL), "safe") != 0;
-		copy_col(r->judicial, sizeof r->judicial, st, 13);
-		rc = 0;
-	} else if (rc == WG_DB_DONE) {
-		rc = WG_ENOTFOUND;
-	}
-	wg_stmt_finalize(st);
-	return rc;
-}
-
-/* Print why the engine refused, with everything needed to find out. */
-static int refused(struct gen *g, const char *number, const char *action, const wg_caller *who, int rc)
-{
-	char at[40] = "";
-	wg_clock_format_rfc3339(g->env.now, g->offset, 0, at, sizeof at);
-	fprintf(stderr, "wangge: demo case %s: %s as %s at %s: %s", number && *number ? number : "(new)",
-	        action, who->username ? who->username : "system", at,
-	        rc == WG_ESTORE ? wg_db_errmsg(g->db) : wg_error_message(rc));
-	for (unsigned i = 0; i < g->fe.n; i++)
-		fprintf(stderr, "%s %s: %s", i ? ";" : ":", g->fe.e[i].field, g->fe.e[i].message);
-	fputc('\n', stderr);
-	return rc;
-}
-
-static int nobody(const struct row *r, const char *who, const char *where)
-{
-	fprintf(stderr, "wangge: demo case %s: no %s account for %s\n", r->number, who, where);
-	return WG_ENOTFOUND;
+	struct row *r = row;
+	r->ladder = wg_stmt_int(st, 9);
+	r->mediator_user = wg_stmt_int(st, 10);
+	r->callback_due = wg_stmt_int(st, 11);
+	r->family = !wg_stmt_is_null(st, 12) && strcmp(wg_stmt_text(st, 12, NULL), "safe") != 0;
+	wg__walk_copy_col(r->judicial, sizeof r->judicial, st, 13);
 }
 
 /* Take action on the case as who at the current time; fields is consumed. */
-static int act(struct gen *g, struct plan *p, const struct row *r, const struct account *who,
+static int act(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *who,
                const char *action, json_t *fields)
 {
 	if (!who) {
 		json_decref(fields);
-		return nobody(r, "centre operator", r->centre);
+		return wg__walk_nobody(r->c.number, "centre operator", r->c.centre);
 	}
-	g->env.caller = &who->caller;
-	int rc = fields ? wg_case_act(g->db, &g->env, p->id, action, fields, 0, &g->fe) : WG_ENOMEM;
-	json_decref(fields);
-	g->calls++;
-	return rc ? refused(g, r->number, action, &who->caller, rc) : 0;
-}
-
-/* Fire every clock due by until, each at its due time, as the scheduler
- * does (jobs/case_clocks.c). */
-static int fire_clocks(struct gen *g, int64_t until)
-{
-	int64_t last = 0, same = 0;
-	for (;;) {
-		int64_t when = 0, ids[64];
-		size_t n = 0;
-		int rc = wg_case_next_due(g->db, &when);
-		if (rc)
-			return store_failed(g, "next clock", rc);
-		if (!when || when > until)
-			return 0;
-		rc = wg_case_due(g->db, when, ids, sizeof ids / sizeof ids[0], &n);
-		if (rc)
-			return store_failed(g, "due clocks", rc);
-		/* Each firing moves a case's next due time on; one that stays is
-		 * an engine fault, not something to loop on. */
-		same = when == last ? same + (int64_t)n : (int64_t)n;
-		last = when;
-		if (!n || same > 8 * (int64_t)g->nplans + 64) {
-			fprintf(stderr,
-			        "wangge: demo disputes: the clocks due at %" PRId64
-			        " do not move on (case %" PRId64 ")\n",
-			        when, n ? ids[0] : 0);
-			return WG_EINTERNAL;
-		}
-		for (size_t i = 0; i < n; i++) {
-			next_call(g);
-			set_time(g, when > g->env.now ? when : g->env.now);
-			g->env.caller = &system_caller;
-			rc = wg_case_clock_fire(g->db, &g->env, ids[i]);
-			g->fires++;
-			if (rc) {
-				char number[24];
-				snprintf(number, sizeof number, "id %" PRId64, ids[i]);
-				return refused(g, number, "clock", &system_caller, rc);
-			}
-		}
-	}
+	return wg__walk_act(&g->w, p->h.id, r->c.number, &who->caller, action, fields);
 }
 
 static json_t *text_field(const char *name, const char *value)
@@ -1400,15 +929,15 @@ static void firm(struct plan *p, const char *trade, char *name, size_t len, char
 
 /* A person party: name, mobile, with the plan's chance an ID number, and
  * the village group they live in. */
-static int person(struct gen *g, struct plan *p, const struct grid_info *grid, const char *role, bool id,
+static int person(struct gen *g, struct plan *p, const wg__walk_grid *grid, const char *role, bool id,
                   json_t *parties, char *name_out, size_t name_len)
 {
 	wg__demo_person who;
-	if (id && !wg__demo_person_new(g->people, &p->rng, WG__DEMO_COUNTY, 1945, 2003, &who))
+	if (id && !wg__demo_person_new(g->people, &p->h.rng, WG__DEMO_COUNTY, 1945, 2003, &who))
 		id = false;
 	if (!id) {
-		wg__demo_name(&p->rng, chance(p, 55), who.name);
-		wg__demo_phone(&p->rng, who.phone);
+		wg__demo_name(&p->h.rng, chance(p, 55), who.name);
+		wg__demo_phone(&p->h.rng, who.phone);
 	}
 	char address[4 * WG_REGION_NAME_MAX + 16];
 	snprintf(address, sizeof address, "%s%u组", grid->place, 1 + below(p, 12));
@@ -1436,7 +965,7 @@ static int organisation(struct plan *p, const char *trade, const char *role, jso
  * then a third party (an insurer, a contractor, a relative). */
 static int dispute_parties(struct gen *g, struct plan *p, const struct dispute_text *t, json_t *parties)
 {
-	const struct grid_info *grid = &g->grids[p->grid];
+	const wg__walk_grid *grid = &g->w.grids[p->grid];
 	bool org_first = t && t->org && t->org_applies, org_second = t && t->org && !t->org_applies;
 	int rc = org_first ? organisation(p, t->org, "applicant", parties, p->applicant, sizeof p->applicant)
 	                   : person(g, p, grid, "applicant", p->flags & F_HAS_ID, parties, p->applicant,
@@ -1454,17 +983,17 @@ static int dispute_parties(struct gen *g, struct plan *p, const struct dispute_t
 
 static int report_dispute(struct gen *g, struct plan *p)
 {
-	const struct grid_info *grid = &g->grids[p->grid];
+	const wg__walk_grid *grid = &g->w.grids[p->grid];
 	const char *code = g->dcodes[p->text];
 	const struct dispute_text *t = g->dtexts[p->text] == NONE ? NULL : &dispute_texts[g->dtexts[p->text]];
 	enum source src = (enum source)p->source;
-	const struct account *who = src == SRC_GRID ? worker_of(g, grid->code) : NULL;
+	const wg__walk_account *who = src == SRC_GRID ? wg__walk_worker(&g->w, grid->code) : NULL;
 	if (src == SRC_GRID && !who)
 		src = SRC_WINDOW;
 	if (src == SRC_WINDOW)
-		who = centre_for(g, grid->village);
+		who = wg__walk_centre(&g->w, grid->village);
 	else if (src == SRC_HOTLINE)
-		who = centre_for(g, WG__DEMO_COUNTY);
+		who = wg__walk_centre(&g->w, WG__DEMO_COUNTY);
 	if (!who) {
 		fprintf(stderr,
 		        "wangge: demo disputes: no centre operator account covers %s (run `wangge demo`)\n",
@@ -1488,7 +1017,7 @@ static int report_dispute(struct gen *g, struct plan *p)
 	         t ? "，" : "");
 	bool by_person = src != SRC_GRID;
 	char phone[12];
-	wg__demo_phone(&p->rng, phone);
+	wg__demo_phone(&p->h.rng, phone);
 	wg_case_report r = {
 		.kind = "dispute",
 		.category = code,
@@ -1505,38 +1034,38 @@ static int report_dispute(struct gen *g, struct plan *p)
 		.reporter_phone = by_person ? phone : NULL,
 		.body = body,
 	};
-	next_call(g);
-	g->env.caller = &who->caller;
-	rc = rc ? rc : wg_case_create(g->db, &g->env, &r, &p->id, NULL, &g->fe);
+	wg__walk_next_call(&g->w);
+	g->w.env.caller = &who->caller;
+	rc = rc ? rc : wg_case_create(g->w.db, &g->w.env, &r, &p->h.id, NULL, &g->w.fe);
 	json_decref(parties);
 	json_decref(body);
-	g->calls++;
+	g->w.calls++;
 	if (rc)
-		return refused(g, NULL, "report a dispute", &who->caller, rc);
+		return wg__walk_refused(&g->w, NULL, "report a dispute", &who->caller, rc);
 	p->source = (uint8_t)src;
 	return 0;
 }
 
 static int report_petition(struct gen *g, struct plan *p)
 {
-	const struct grid_info *grid = &g->grids[p->grid];
+	const wg__walk_grid *grid = &g->w.grids[p->grid];
 	const struct petition_text *t = &petition_texts[p->text];
 	if (p->master != NONE) {
 		const struct plan *m = &g->plans[p->master];
 		p->visitor = m->visitor;
 		p->grid = m->grid;
-		grid = &g->grids[p->grid];
+		grid = &g->w.grids[p->grid];
 	} else if (!(p->flags & F_HAS_ID) ||
-	           !wg__demo_person_new(g->people, &p->rng, WG__DEMO_COUNTY, 1945, 2000, &p->visitor)) {
+	           !wg__demo_person_new(g->people, &p->h.rng, WG__DEMO_COUNTY, 1945, 2000, &p->visitor)) {
 		p->flags &= ~(uint32_t)F_HAS_ID;
-		wg__demo_name(&p->rng, chance(p, 60), p->visitor.name);
-		wg__demo_phone(&p->rng, p->visitor.phone);
+		wg__demo_name(&p->h.rng, chance(p, 60), p->visitor.name);
+		wg__demo_phone(&p->h.rng, p->visitor.phone);
 	}
 	/* The town's window takes it, or the county's when the visitor goes
 	 * there (or the town has no account of its own). */
-	const struct account *who = (p->flags & F_COUNTY) ? NULL : own_centre(g, grid->town);
+	const wg__walk_account *who = (p->flags & F_COUNTY) ? NULL : own_centre(g, grid->town);
 	if (!who)
-		who = centre_for(g, WG__DEMO_COUNTY);
+		who = wg__walk_centre(&g->w, WG__DEMO_COUNTY);
 	if (!who) {
 		fprintf(stderr, "wangge: demo disputes: no county centre account (run `wangge demo`)\n");
 		return WG_ENOTFOUND;
@@ -1569,12 +1098,12 @@ static int report_petition(struct gen *g, struct plan *p)
 		.reporter_phone = p->visitor.phone,
 		.body = body,
 	};
-	next_call(g);
-	g->env.caller = &who->caller;
-	int rc = body ? wg_case_create(g->db, &g->env, &r, &p->id, NULL, &g->fe) : WG_ENOMEM;
+	wg__walk_next_call(&g->w);
+	g->w.env.caller = &who->caller;
+	int rc = body ? wg_case_create(g->w.db, &g->w.env, &r, &p->h.id, NULL, &g->w.fe) : WG_ENOMEM;
 	json_decref(body);
-	g->calls++;
-	return rc ? refused(g, NULL, "report a petition", &who->caller, rc) : 0;
+	g->w.calls++;
+	return rc ? wg__walk_refused(&g->w, NULL, "report a petition", &who->caller, rc) : 0;
 }
 
 /* ---- mediation: which body and mediator ---------------------------------------------- */
@@ -1619,19 +1148,19 @@ static int32_t county_body(const struct gen *g, const char *category)
 static int32_t choose_body(const struct gen *g, struct plan *p, const struct row *r)
 {
 	char town[13], village[13] = "";
-	snprintf(town, sizeof town, "%.9s000", r->region);
+	snprintf(town, sizeof town, "%.9s000", r->c.region);
 	enum wg_region_level lv;
-	if (wg_region_code_level(r->region, &lv) && lv == WG_REGION_VILLAGE)
-		snprintf(village, sizeof village, "%s", r->region);
-	const char *trade = trade_of(r->category);
-	bool family_trade = is_family(r->category) && p->family >= FAM_MEDIUM;
+	if (wg_region_code_level(r->c.region, &lv) && lv == WG_REGION_VILLAGE)
+		snprintf(village, sizeof village, "%s", r->c.region);
+	const char *trade = trade_of(r->c.category);
+	bool family_trade = is_family(r->c.category) && p->family >= FAM_MEDIUM;
 	int32_t b = NONE;
 	switch (r->ladder) {
 	case 0:
-		if (strcmp(r->level, "county") == 0 ||
-		    (trade && (is_family(r->category) ? family_trade && chance(p, 50) : chance(p, 60))))
-			b = county_body(g, r->category);
-		else if (strcmp(r->level, "town") == 0 || !*village)
+		if (strcmp(r->c.level, "county") == 0 ||
+		    (trade && (is_family(r->c.category) ? family_trade && chance(p, 50) : chance(p, 60))))
+			b = county_body(g, r->c.category);
+		else if (strcmp(r->c.level, "town") == 0 || !*village)
 			b = body_of(g, "town_committee", NULL, town);
 		else
 			b = body_of(g, "village_committee", NULL, village);
@@ -1639,18 +1168,18 @@ static int32_t choose_body(const struct gen *g, struct plan *p, const struct row
 	case 1:
 		/* Diverted to another body: the trade's, the town's committee
 		 * after the village's, else the county's experts. */
-		b = trade ? county_body(g, r->category) : NONE;
+		b = trade ? county_body(g, r->c.category) : NONE;
 		if (b == NONE || b == p->last_body)
 			b = body_of(g, "town_committee", NULL, town);
 		if (b == NONE || b == p->last_body)
 			b = body_of(g, "expert_pool", NULL, WG__DEMO_COUNTY);
 		break;
 	case 2: b = body_of(g, "town_committee", NULL, town); break;
-	default: b = county_body(g, r->category); break;
+	default: b = county_body(g, r->c.category); break;
 	}
 	if (b == NONE)
 		b = body_of(g, "town_committee", NULL, town);
-	return b == NONE ? county_body(g, r->category) : b;
+	return b == NONE ? county_body(g, r->c.category) : b;
 }
 
 /* A lead mediator of body b: one who takes the category's major if there
@@ -1679,10 +1208,10 @@ static int32_t choose_lead(const struct gen *g, struct plan *p, int32_t b, const
 
 /* Who acts for the mediation: the lead mediator's account, or the centre
  * for a mediator without one. */
-static const struct account *mediator_of(const struct gen *g, const struct row *r)
+static const wg__walk_account *mediator_of(const struct gen *g, const struct row *r)
 {
-	const struct account *a = r->mediator_user ? account_of(g, r->mediator_user) : NULL;
-	return a ? a : centre_for(g, r->centre);
+	const wg__walk_account *a = r->mediator_user ? wg__walk_account_of(&g->w, r->mediator_user) : NULL;
+	return a ? a : wg__walk_centre(&g->w, r->c.centre);
 }
 
 /* ---- what happens next ------------------------------------------------------------------ */
@@ -1698,7 +1227,7 @@ static double pace(struct plan *p, unsigned late_percent, double late_from, doub
 
 static enum step choose_dispute(struct plan *p, const struct row *r)
 {
-	switch (r->state) {
+	switch (r->c.state) {
 	case ST_REGISTERED: return (p->flags & F_REJECT) ? S_REJECT : S_ACCEPT;
 	case ST_ACCEPTED: return S_ASSESS;
 	case ST_ASSESSED: return S_ASSIGN;
@@ -1732,10 +1261,11 @@ static enum step choose_dispute(struct plan *p, const struct row *r)
 
 static enum step choose_petition(struct plan *p, const struct row *r)
 {
-	switch (r->state) {
+	switch (r->c.state) {
 	case ST_REPORTED: return (p->flags & F_REJECT) ? S_REJECT : S_ACCEPT;
 	case ST_ACCEPTED:
-		return (p->flags & F_ESCALATE) && !(p->done & D_ESCALATED) && strcmp(r->level, "county") != 0
+		return (p->flags & F_ESCALATE) && !(p->done & D_ESCALATED) &&
+		                       strcmp(r->c.level, "county") != 0
 		               ? S_ESCALATE
 		               : S_ASSESS;
 	case ST_ASSESSED:
@@ -1753,10 +1283,7 @@ static enum step choose_petition(struct plan *p, const struct row *r)
 /* When step s comes, from now. */
 static int64_t when(struct gen *g, struct plan *p, const struct row *r, enum step s, int64_t now)
 {
-	double left = r->deadline > now ? (double)minutes_between(g, now, r->deadline) : 60;
-	if (left < 60)
-		left = 60;
-	double f;
+	double left = wg__walk_time_left(&g->w, now, r->c.deadline, 60), f;
 	switch (s) {
 	case S_ACCEPT:
 	case S_REJECT:
@@ -1765,16 +1292,18 @@ static int64_t when(struct gen *g, struct plan *p, const struct row *r, enum ste
 	case S_DISPATCH: f = pace(p, 3, 1.05, 1.8); break;
 	case S_ACKNOWLEDGE: f = pace(p, 3, 1.05, 1.5); break;
 	case S_ESCALATE: f = 0.1 + 0.4 * unit(p); break;
-	case S_SCHEDULE: return add_minutes(g, now, 10 + 110 * unit(p));
-	case S_MINUTES: return add_minutes(g, p->session_at > now ? p->session_at : now, 60 + 90 * unit(p));
+	case S_SCHEDULE: return wg__walk_add_minutes(&g->w, now, 10 + 110 * unit(p));
+	case S_MINUTES:
+		return wg__walk_add_minutes(&g->w, p->session_at > now ? p->session_at : now,
+		                            60 + 90 * unit(p));
 	case S_AGREE:
-	case S_FAIL: return add_minutes(g, now, 10 + 60 * unit(p));
+	case S_FAIL: return wg__walk_add_minutes(&g->w, now, 10 + 60 * unit(p));
 	case S_RERISK:
 	case S_SUPERVISE:
-	case S_FAMILY_LEVEL: return add_minutes(g, now, 30 + 200 * unit(p));
-	case S_BREACH: return add_minutes(g, now, WORKDAY_MIN * (3 + 6 * unit(p)));
-	case S_REQUEST: return add_minutes(g, now, WORKDAY_MIN * (0.5 + 2 * unit(p)));
-	case S_RECORD: return add_minutes(g, now, WORKDAY_MIN * (4 + 8 * unit(p)));
+	case S_FAMILY_LEVEL: return wg__walk_add_minutes(&g->w, now, 30 + 200 * unit(p));
+	case S_BREACH: return wg__walk_add_minutes(&g->w, now, WORKDAY_MIN * (3 + 6 * unit(p)));
+	case S_REQUEST: return wg__walk_add_minutes(&g->w, now, WORKDAY_MIN * (0.5 + 2 * unit(p)));
+	case S_RECORD: return wg__walk_add_minutes(&g->w, now, WORKDAY_MIN * (4 + 8 * unit(p)));
 	/* Money takes a while to be paid; the rest is done within days. */
 	case S_PERFORM: f = p->amount ? 0.05 + 0.45 * unit(p) : 0.03 + 0.2 * unit(p); break;
 	case S_FEEDBACK: f = pace(p, 4, 1.05, 1.4) * 0.9; break;
@@ -1790,62 +1319,59 @@ static int64_t when(struct gen *g, struct plan *p, const struct row *r, enum ste
 	}
 	case S_NONE: return 0;
 	}
-	return add_minutes(g, now, f * left);
+	return wg__walk_add_minutes(&g->w, now, f * left);
 }
 
-/* Choose the case's next step and put it on the time line, unless the
- * case has ended, is held where it is, or the step would come after the
- * present. */
-static void schedule(struct gen *g, uint32_t i, const struct row *r, int64_t now)
+/* Choose the case's next step and when it comes (after the present: it
+ * does not), or 0 when the case has ended or is held where it is. */
+static int64_t schedule(void *ctx, uint32_t i, const void *row, int64_t now)
 {
+	struct gen *g = ctx;
+	const struct row *r = row;
 	struct plan *p = &g->plans[i];
-	p->expect = NONE;
 	/* A mediation held open has its next session scheduled first. */
-	bool held_here = r->state == p->held && !(r->state == ST_MEDIATING && !(p->done & D_SCHEDULED));
-	if (r->state == NONE || held_here)
-		return;
+	bool held_here = r->c.state == p->held && !(r->c.state == ST_MEDIATING && !(p->done & D_SCHEDULED));
+	if (r->c.state == NONE || held_here)
+		return 0;
 	enum step s = p->kind == K_DISPUTE ? choose_dispute(p, r) : choose_petition(p, r);
 	if (s == S_NONE)
-		return;
+		return 0;
 	int64_t t = when(g, p, r, s, now);
 	if (t <= now)
 		t = now + MINUTE_MS;
 	/* A held case gets to its state before the present, however fast. */
-	if (p->held != NONE && r->state != p->held && t >= g->end - MINUTE_MS)
-		t = now + (g->end - now) / 3;
-	if (t > g->end)
-		return;
-	p->expect = (int8_t)r->state;
+	if (p->held != NONE && r->c.state != p->held && t >= g->w.end - MINUTE_MS)
+		t = now + (g->w.end - now) / 3;
 	p->next = (uint8_t)s;
-	heap_push(g, t, i);
+	return t;
 }
 
 /* ---- taking the step --------------------------------------------------------------------- */
 
-static int assess(struct gen *g, struct plan *p, const struct row *r, const struct account *centre)
+static int assess(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *centre)
 {
 	/* The tier lies at or above the case's level (an escalated case is
 	 * assessed again where it now is). */
 	int tier = p->tier;
 	static const char *const levels[] = {"grid", "village", "town", "county"};
 	for (int k = 0; k < 4; k++)
-		if (strcmp(r->level, levels[k]) == 0 && tier < k)
+		if (strcmp(r->c.level, levels[k]) == 0 && tier < k)
 			tier = k;
 	json_t *f = json_pack("{s:s, s:s}", "risk", risk_names[p->risk], "tier", tier_names[tier]);
-	if (f && p->family && is_family(r->category))
+	if (f && p->family && is_family(r->c.category))
 		json_object_set_new(f, "family_level", json_string(family_names[p->family]));
 	if (f && p->risk == R_RED)
 		json_object_set_new(f, "note", json_string("当事人情绪激动，存在矛盾激化风险，列为重点管控"));
 	return act(g, p, r, centre, "assess", f);
 }
 
-static int assign(struct gen *g, struct plan *p, const struct row *r, const struct account *centre)
+static int assign(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *centre)
 {
 	int32_t b = choose_body(g, p, r);
-	int32_t m = b == NONE ? NONE : choose_lead(g, p, b, r->category);
+	int32_t m = b == NONE ? NONE : choose_lead(g, p, b, r->c.category);
 	if (m == NONE) {
-		fprintf(stderr, "wangge: demo case %s: no body with a lead mediator for %s\n", r->number,
-		        r->region);
+		fprintf(stderr, "wangge: demo case %s: no body with a lead mediator for %s\n", r->c.number,
+		        r->c.region);
 		return WG_ENOTFOUND;
 	}
 	p->last_body = b;
@@ -1862,17 +1388,19 @@ static int assign(struct gen *g, struct plan *p, const struct row *r, const stru
 
 /* A session some time before the mediation's deadline: the first often
  * the same day, the others a few days apart. */
-static int schedule_session(struct gen *g, struct plan *p, const struct row *r, const struct account *who)
+static int schedule_session(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *who)
 {
-	double left = r->deadline > g->env.now ? (double)minutes_between(g, g->env.now, r->deadline) : 0;
+	double left = r->c.deadline > g->w.env.now
+	                      ? (double)wg__walk_minutes_between(&g->w, g->w.env.now, r->c.deadline)
+	                      : 0;
 	double gap = left > 0 ? left * 0.5 / (p->sessions + 1) : 240;
 	gap = gap < 90 ? 90 : gap > 3 * WORKDAY_MIN ? 3 * WORKDAY_MIN : gap;
 	gap *= 0.4 + 0.6 * unit(p);
 	if (!(p->done & D_SCHEDULED) && chance(p, 30))
 		gap = 60 + 120 * unit(p);
-	int64_t at = add_minutes(g, g->env.now, gap);
+	int64_t at = wg__walk_add_minutes(&g->w, g->w.env.now, gap);
 	char when_text[40];
-	if (wg_clock_format_rfc3339(at, g->offset, 0, when_text, sizeof when_text) != 0)
+	if (wg_clock_format_rfc3339(at, g->w.offset, 0, when_text, sizeof when_text) != 0)
 		return WG_EINTERNAL;
 	const struct lead_info *m = p->lead != NONE ? &g->leads[p->lead] : NULL;
 	const struct body_info *b = p->last_body != NONE ? &g->bodies[p->last_body] : NULL;
@@ -1887,10 +1415,10 @@ static int schedule_session(struct gen *g, struct plan *p, const struct row *r, 
 	int64_t session = 0;
 	if (!rc)
 		rc = wg_db_query_int(
-			g->db,
+			g->w.db,
 			"SELECT coalesce(max(id), 0) FROM mediation_sessions WHERE case_id = ? AND "
 			"held_at IS NULL",
-			&session, "i", p->id);
+			&session, "i", p->h.id);
 	p->session = session;
 	p->session_at = at;
 	p->sessions--;
@@ -1898,7 +1426,7 @@ static int schedule_session(struct gen *g, struct plan *p, const struct row *r, 
 	return rc;
 }
 
-static int minutes(struct gen *g, struct plan *p, const struct row *r, const struct account *who)
+static int minutes(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *who)
 {
 	const struct dispute_text *t = g->dtexts[p->text] == NONE ? NULL : &dispute_texts[g->dtexts[p->text]];
 	const char *subject = t ? t->subject : g->dnames[p->text];
@@ -1920,7 +1448,7 @@ static int minutes(struct gen *g, struct plan *p, const struct row *r, const str
 	return act(g, p, r, who, "minutes", f);
 }
 
-static int agree(struct gen *g, struct plan *p, const struct row *r, const struct account *who)
+static int agree(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *who)
 {
 	const struct dispute_text *t = g->dtexts[p->text] == NONE ? NULL : &dispute_texts[g->dtexts[p->text]];
 	char terms[1400];
@@ -1934,7 +1462,7 @@ static int agree(struct gen *g, struct plan *p, const struct row *r, const struc
 	return act(g, p, r, who, "agree", text_field("terms", terms));
 }
 
-static int fail(struct gen *g, struct plan *p, const struct row *r, const struct account *who)
+static int fail(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *who)
 {
 	p->fails--;
 	const char *step = wg_dispute_ladder_labels[r->ladder < WG_DISPUTE_LADDER_TOP ? r->ladder : 0];
@@ -1947,7 +1475,7 @@ static int fail(struct gen *g, struct plan *p, const struct row *r, const struct
 	return act(g, p, r, who, "fail", text_field("reason", reason));
 }
 
-static int judicial(struct gen *g, struct plan *p, const struct row *r, const struct account *who,
+static int judicial(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *who,
                     bool request)
 {
 	if (request) {
@@ -1963,7 +1491,7 @@ static int judicial(struct gen *g, struct plan *p, const struct row *r, const st
 		           json_pack("{s:s, s:s}", "result", "refused", "note",
 		                     "协议部分内容超出调解范围，法院不予确认"));
 	char ruling[64];
-	time_t secs = (time_t)((g->env.now + (int64_t)g->offset * MINUTE_MS) / 1000);
+	time_t secs = (time_t)((g->w.env.now + (int64_t)g->w.offset * MINUTE_MS) / 1000);
 	struct tm tm;
 	gmtime_r(&secs, &tm);
 	snprintf(ruling, sizeof ruling, "(%d)陕%.4s民特%" PRId64 "号", tm.tm_year + 1900, &WG__DEMO_COUNTY[2],
@@ -1972,9 +1500,9 @@ static int judicial(struct gen *g, struct plan *p, const struct row *r, const st
 	           json_pack("{s:s, s:s}", "result", "confirmed", "ruling", ruling));
 }
 
-static int perform_check(struct gen *g, struct plan *p, const struct row *r, const struct account *mediator)
+static int perform_check(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *mediator)
 {
-	const struct account *w = (p->flags & F_PERFORM_GRID) ? worker_of(g, r->grid) : NULL;
+	const wg__walk_account *w = (p->flags & F_PERFORM_GRID) ? wg__walk_worker(&g->w, r->c.grid) : NULL;
 	const char *note = w ? (p->amount ? "网格员上门核实，被申请人已按协议支付款项"
 	                                  : "网格员到现场查看，协议约定事项已履行到位")
 	                     : "经电话回访双方当事人，调解协议已履行完毕";
@@ -1987,23 +1515,23 @@ static int family_visit(struct gen *g, struct plan *p, const struct row *r)
 {
 	wg_case_person *people = NULL;
 	size_t n = 0;
-	int rc = wg_case_people(g->db, &g->arena, p->id, &people, &n);
+	int rc = wg_case_people(g->w.db, &g->w.arena, p->h.id, &people, &n);
 	if (rc)
-		return store_failed(g, "people on a case", rc);
-	const struct account *who = NULL;
+		return wg__walk_store_failed(&g->w, "people on a case", rc);
+	const wg__walk_account *who = NULL;
 	for (size_t i = 0; i < n && !who; i++) {
 		if (strcmp(people[i].duty, "callback") != 0)
 			continue;
 		if (people[i].user)
-			who = account_of(g, people[i].user);
+			who = wg__walk_account_of(&g->w, people[i].user);
 		else if (strcmp(people[i].post, "town_centre") == 0 ||
 		         strcmp(people[i].post, "county_centre") == 0)
-			who = centre_for(g, people[i].region);
+			who = wg__walk_centre(&g->w, people[i].region);
 	}
 	if (!who)
-		who = worker_of(g, r->grid);
+		who = wg__walk_worker(&g->w, r->c.grid);
 	if (!who)
-		who = centre_for(g, r->centre);
+		who = wg__walk_centre(&g->w, r->c.centre);
 	static const char *const notes[] = {"电话回访，夫妻关系缓和，情况稳定",
 	                                    "上门回访，家庭成员相处融洽，未再发生争吵",
 	                                    "入户回访，当事人情绪平稳，协议履行正常"};
@@ -2012,7 +1540,7 @@ static int family_visit(struct gen *g, struct plan *p, const struct row *r)
 	return act(g, p, r, who, "family_visit", text_field("note", PICK(p, notes)));
 }
 
-static int call_back(struct gen *g, struct plan *p, const struct row *r, const struct account *centre)
+static int call_back(struct gen *g, struct plan *p, const struct row *r, const wg__walk_account *centre)
 {
 	int s = (p->done & D_CALLED_BACK) ? 3 + (int)below(p, 3) : p->satisfaction;
 	const char *comment =
@@ -2024,7 +1552,7 @@ static int call_back(struct gen *g, struct plan *p, const struct row *r, const s
 
 static int take_dispute_step(struct gen *g, struct plan *p, const struct row *r, enum step s)
 {
-	const struct account *centre = centre_for(g, r->centre);
+	const wg__walk_account *centre = wg__walk_centre(&g->w, r->c.centre);
 	switch (s) {
 	case S_ACCEPT:
 		return act(g, p, r, centre, "accept",
@@ -2048,7 +1576,7 @@ static int take_dispute_step(struct gen *g, struct plan *p, const struct row *r,
 		                          : "调解中双方情绪激动，矛盾有激化苗头"));
 	}
 	case S_SUPERVISE: {
-		const struct account *leader = g->leader != NONE ? &g->accounts[g->leader] : centre;
+		const wg__walk_account *leader = g->leader != NONE ? &g->w.accounts[g->leader] : centre;
 		p->done |= D_SUPERVISED;
 		return act(g, p, r, leader, "supervise",
 		           json_pack("{s:s, s:s}", "colour", "yellow", "note",
@@ -2091,10 +1619,11 @@ static int take_dispute_step(struct gen *g, struct plan *p, const struct row *r,
 
 static int take_petition_step(struct gen *g, struct plan *p, const struct row *r, enum step s)
 {
-	const struct account *centre = centre_for(g, r->centre);
-	const struct account *handler = r->department[0] ? handler_of(g, r->department) : NULL;
+	const wg__walk_account *centre = wg__walk_centre(&g->w, r->c.centre);
+	const wg__walk_account *handler = r->c.department[0] ? handler_of(g, r->c.department) : NULL;
 	if ((s == S_ACKNOWLEDGE || s == S_FEEDBACK) && !handler)
-		return nobody(r, "department handler", r->department[0] ? r->department : "(no department)");
+		return wg__walk_nobody(r->c.number, "department handler",
+		                       r->c.department[0] ? r->c.department : "(no department)");
 	switch (s) {
 	case S_ACCEPT:
 		return act(g, p, r, centre, "accept", text_field("note", "已登记受理，按首问负责制转办"));
@@ -2123,34 +1652,19 @@ static int take_petition_step(struct gen *g, struct plan *p, const struct row *r
 	return 0;
 }
 
-/* One entry of the time line: the report, or the step chosen for the
- * state the case was in (a clock may have moved it since: then choose
- * again from where it is now). */
-static int step(struct gen *g, struct slot s)
+static int report(void *ctx, uint32_t i)
 {
-	struct plan *p = &g->plans[s.plan];
-	set_time(g, s.t);
-	struct row r;
-	int rc;
-	if (!p->id) {
-		rc = p->kind == K_DISPUTE ? report_dispute(g, p) : report_petition(g, p);
-		g->reported += rc == 0;
-	} else {
-		rc = read_row(g, p->id, &r);
-		if (!rc && r.state != p->expect) {
-			schedule(g, s.plan, &r, s.t);
-			return 0;
-		}
-		next_call(g);
-		rc = rc                     ? rc
-		     : p->kind == K_DISPUTE ? take_dispute_step(g, p, &r, (enum step)p->next)
-		                            : take_petition_step(g, p, &r, (enum step)p->next);
-	}
-	if (!rc && (rc = read_row(g, p->id, &r)) != 0)
-		return store_failed(g, "reading a case", rc);
-	if (!rc)
-		schedule(g, s.plan, &r, s.t);
-	return rc;
+	struct gen *g = ctx;
+	struct plan *p = &g->plans[i];
+	return p->kind == K_DISPUTE ? report_dispute(g, p) : report_petition(g, p);
+}
+
+static int take(void *ctx, uint32_t i, const void *row)
+{
+	struct gen *g = ctx;
+	struct plan *p = &g->plans[i];
+	return p->kind == K_DISPUTE ? take_dispute_step(g, p, row, (enum step)p->next)
+	                            : take_petition_step(g, p, row, (enum step)p->next);
 }
 
 /* ---- the summary ---------------------------------------------------------------------------- */
@@ -2159,7 +1673,7 @@ static int print_states(struct gen *g, const char *kind)
 {
 	wg_stmt *st;
 	int rc = wg_db_prepare_cached(
-		g->db,
+		g->w.db,
 		"SELECT state, count(*) FROM cases WHERE kind = ? GROUP BY state ORDER BY 2 "
 		"DESC, 1",
 		&st);
@@ -2180,59 +1694,60 @@ static int print_summary(struct gen *g)
 	int64_t events = 0, found = 0, resolved = 0, red = 0, yellow = 0, blue = 0, failed = 0, referred = 0,
 		confirmed = 0, family = 0, sessions = 0, agreements = 0, petitions = 0, repeats = 0,
 		disputes = 0;
-	int rc = wg_db_query_int(g->db,
+	int rc = wg_db_query_int(g->w.db,
 	                         "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE "
 	                         "c.kind IN ('dispute', 'petition')",
 	                         &events, "");
 	rc = rc ? rc
-	        : wg_db_query_int(g->db, "SELECT count(*) FROM cases WHERE kind = 'dispute'", &disputes, "");
+	        : wg_db_query_int(g->w.db, "SELECT count(*) FROM cases WHERE kind = 'dispute'", &disputes,
+	                          "");
 	rc = rc ? rc
-	        : wg_db_query_int(g->db,
+	        : wg_db_query_int(g->w.db,
 	                          "SELECT count(*) FROM cases WHERE kind = 'dispute' AND master IS NULL AND "
 	                          "(accepted_at IS NOT NULL OR escalations > 0)",
 	                          &found, "");
 	rc = rc ? rc
-	        : wg_db_query_int(g->db,
+	        : wg_db_query_int(g->w.db,
 	                          "SELECT count(*) FROM cases c JOIN disputes d ON d.case_id = c.id WHERE "
 	                          "c.master IS NULL AND (c.accepted_at IS NOT NULL OR c.escalations > 0) AND "
 	                          "d.performed_at IS NOT NULL",
 	                          &resolved, "");
 	rc = rc ? rc
-	        : wg_db_query_int(g->db, "SELECT count(*) FROM cases WHERE kind = 'dispute' AND risk = ?",
+	        : wg_db_query_int(g->w.db, "SELECT count(*) FROM cases WHERE kind = 'dispute' AND risk = ?",
 	                          &red, "t", "red");
 	rc = rc ? rc
-	        : wg_db_query_int(g->db, "SELECT count(*) FROM cases WHERE kind = 'dispute' AND risk = ?",
+	        : wg_db_query_int(g->w.db, "SELECT count(*) FROM cases WHERE kind = 'dispute' AND risk = ?",
 	                          &yellow, "t", "yellow");
 	rc = rc ? rc
-	        : wg_db_query_int(g->db, "SELECT count(*) FROM cases WHERE kind = 'dispute' AND risk = ?",
+	        : wg_db_query_int(g->w.db, "SELECT count(*) FROM cases WHERE kind = 'dispute' AND risk = ?",
 	                          &blue, "t", "blue");
 	rc = rc ? rc
-	        : wg_db_query_int(g->db, "SELECT count(*) FROM cases WHERE kind = 'dispute' AND ladder > 0",
+	        : wg_db_query_int(g->w.db, "SELECT count(*) FROM cases WHERE kind = 'dispute' AND ladder > 0",
 	                          &failed, "");
 	rc = rc ? rc
-	        : wg_db_query_int(g->db,
+	        : wg_db_query_int(g->w.db,
 	                          "SELECT count(*) FROM cases WHERE kind = 'dispute' AND state = 'referred'",
 	                          &referred, "");
 	rc = rc ? rc
-	        : wg_db_query_int(g->db, "SELECT count(*) FROM disputes WHERE judicial = 'confirmed'",
+	        : wg_db_query_int(g->w.db, "SELECT count(*) FROM disputes WHERE judicial = 'confirmed'",
 	                          &confirmed, "");
 	rc = rc ? rc
-	        : wg_db_query_int(g->db, "SELECT count(*) FROM disputes WHERE family_level IS NOT NULL",
+	        : wg_db_query_int(g->w.db, "SELECT count(*) FROM disputes WHERE family_level IS NOT NULL",
 	                          &family, "");
-	rc = rc ? rc : wg_db_query_int(g->db, "SELECT count(*) FROM mediation_sessions", &sessions, "");
-	rc = rc ? rc : wg_db_query_int(g->db, "SELECT count(*) FROM agreements", &agreements, "");
+	rc = rc ? rc : wg_db_query_int(g->w.db, "SELECT count(*) FROM mediation_sessions", &sessions, "");
+	rc = rc ? rc : wg_db_query_int(g->w.db, "SELECT count(*) FROM agreements", &agreements, "");
 	rc = rc ? rc
-	        : wg_db_query_int(g->db, "SELECT count(*) FROM cases WHERE kind = 'petition'", &petitions,
+	        : wg_db_query_int(g->w.db, "SELECT count(*) FROM cases WHERE kind = 'petition'", &petitions,
 	                          "");
 	rc = rc ? rc
-	        : wg_db_query_int(g->db, "SELECT count(*) FROM petitions WHERE repeat_of IS NOT NULL",
+	        : wg_db_query_int(g->w.db, "SELECT count(*) FROM petitions WHERE repeat_of IS NOT NULL",
 	                          &repeats, "");
 	if (rc)
-		return store_failed(g, "counting disputes", rc);
+		return wg__walk_store_failed(&g->w, "counting disputes", rc);
 	char n1[32], from[40] = "", to[40] = "";
 	wg_progress_thousands(events, n1, sizeof n1);
-	wg_clock_format_rfc3339(g->start, g->offset, 0, from, sizeof from);
-	wg_clock_format_rfc3339(g->end, g->offset, 0, to, sizeof to);
+	wg_clock_format_rfc3339(g->w.start, g->w.offset, 0, from, sizeof from);
+	wg_clock_format_rfc3339(g->w.end, g->w.offset, 0, to, sizeof to);
 	printf("disputes: %" PRId64 " registered from %.10s to %.10s; with %" PRId64
 	       " petitions, %s timeline events\n",
 	       disputes, from, to, petitions, n1);
@@ -2247,60 +1762,18 @@ static int print_summary(struct gen *g)
 	       failed, referred, family, g->family_visits);
 	printf("petitions: %" PRId64 " registered, %" PRId64 " repeats linked\n", petitions, repeats);
 	rc = rc ? rc : print_states(g, "petition");
-	return rc ? store_failed(g, "counting disputes", rc) : 0;
+	return rc ? wg__walk_store_failed(&g->w, "counting disputes", rc) : 0;
 }
 
 /* ---- the whole ------------------------------------------------------------------------------ */
 
-static int walk(struct gen *g)
+static void free_gen(struct gen *g)
 {
-	g->heap = wg_malloc(g->nplans * sizeof *g->heap);
-	if (!g->heap)
-		return WG_ENOMEM;
-	for (size_t i = 0; i < g->nplans; i++)
-		heap_push(g, g->plans[i].at, (uint32_t)i);
-	int rc = wg_db_begin(g->db);
-	rc = rc ? rc : wg_grid_index_reload(g->db);
-	wg_progress_start(&g->progress, g->o->progress, "disputes", (int64_t)g->nplans);
-	int64_t calls_then = 0;
-	while (!rc && g->nheap) {
-		struct slot s = heap_pop(g);
-		rc = fire_clocks(g, s.t);
-		rc = rc ? rc : step(g, s);
-		if (!rc && g->calls + g->fires - calls_then >= BATCH_CALLS) {
-			calls_then = g->calls + g->fires;
-			rc = wg_db_commit(g->db);
-			rc = rc ? rc : wg_db_begin(g->db);
-			wg_clock_set_ms(0);
-			wg_progress_update(&g->progress, g->reported);
-		}
-	}
-	rc = rc ? rc : fire_clocks(g, g->end);
-	wg_clock_set_ms(0);
-	rc = rc ? rc : wg_db_commit(g->db);
-	if (rc) {
-		if (rc == WG_ESTORE)
-			store_failed(g, "writing disputes", rc);
-		wg_db_rollback(g->db);
-	}
-	wg_progress_update(&g->progress, g->reported);
-	wg_progress_finish(&g->progress);
-	return rc;
-}
-
-static void free_gen(struct gen *g, bool flows_loaded)
-{
-	if (flows_loaded)
-		wg_flow_unload();
-	wg_calendar_free(g->cal);
-	wg_arena_clear(&g->arena);
+	wg__walk_free(&g->w);
 	wg__demo_people_free(g->people);
-	wg_free(g->grids);
 	wg_free(g->bodies);
 	wg_free(g->leads);
-	wg_free(g->accounts);
 	wg_free(g->plans);
-	wg_free(g->heap);
 	wg_free(g);
 }
 
@@ -2321,35 +1794,36 @@ int wg__demo_disputes(wg_db *db, wg_config *cfg, const struct wg_secret_key *key
 	struct gen *g = wg_calloc(1, sizeof *g);
 	if (!g)
 		return WG_ENOMEM;
-	int64_t started = wg_clock_mono_us();
-	*g = (struct gen){
-		.db = db, .cfg = cfg, .o = o, .offset = (int)cfg->time_offset_minutes, .leader = NONE};
-	g->end = wg_clock_now_ms();
-	wg_arena_init(&g->arena, 4096);
-	wg_field_errors_init(&g->fe, &g->arena);
-	bool flows_loaded = false;
+	g->o = o;
+	g->leader = NONE;
+	wg__walk_init(&g->w, db, cfg, key, "disputes", o->progress);
 	g->people = wg__demo_people_new();
-	rc = g->people ? load_engine_data(g, &flows_loaded) : WG_ENOMEM;
-	g->env = (wg_case_env){.cfg = cfg,
-	                       .cal = g->cal,
-	                       .key = key,
-	                       .audit_alg = cfg->security_audit_hash,
-	                       .arena = &g->arena};
-	rc = rc ? rc : load_grids(g);
+	rc = g->people ? load_engine_data(g) : WG_ENOMEM;
+	rc = rc ? rc : wg__walk_load_grids(&g->w, 1.5, 0.2);
 	rc = rc ? rc : load_categories(g);
 	rc = rc ? rc : load_mediation(g);
 	rc = rc ? rc : load_accounts(g);
 	rc = rc ? rc : load_county_name(g);
 	rc = rc ? rc : plan_all(g);
 	if (!rc && g->nplans) {
-		rc = walk(g);
+		static const wg__walk_ops ops = {
+			.plan_size = sizeof(struct plan),
+			.sql = "SELECT c.state, c.number, c.level, c.centre, c.region, c.grid, c.category, "
+			       "c.department, c.deadline, c.ladder, c.mediator_user, d.callback_due, "
+			       "d.family_level, d.judicial FROM cases c LEFT JOIN disputes d ON d.case_id = "
+			       "c.id WHERE c.id = ?",
+			.states = state_names,
+			.nstates = ST_COUNT,
+			.more = more_columns,
+			.report = report,
+			.take = take,
+			.schedule = schedule};
+		struct row row;
+		rc = wg__walk_run(&g->w, g->plans, g->nplans, &ops, &row, g);
 		rc = rc ? rc : print_summary(g);
-		if (!rc && o->progress)
-			fprintf(o->progress,
-			        "demo disputes built in %.1f s (%" PRId64 " engine calls, %" PRId64
-			        " clock firings)\n",
-			        (double)(wg_clock_mono_us() - started) / 1e6, g->calls, g->fires);
+		if (!rc)
+			wg__walk_report_time(&g->w);
 	}
-	free_gen(g, flows_loaded);
+	free_gen(g);
 	return rc;
 }

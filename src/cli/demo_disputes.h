@@ -32,7 +32,8 @@
  * fired as the scheduler would fire them. Actions that would come after
  * the present do not happen; the most recent disputes are held in each
  * state that is not terminal. Deterministic for a seed and a present
- * time, but for what the engine draws itself. */
+ * time, but for what the engine draws itself. The walk through time is
+ * shared with demo_cases.c: demo_walk.h. */
 #ifndef WG_CLI_DEMO_DISPUTES_H
 #define WG_CLI_DEMO_DISPUTES_H
 

@@ -217,6 +217,122 @@ static bool visible(const wg_scope *scope, const char *region)
 	return false;
 }
 
+/* How a row is looked up by id: by the id alone, or only within the
+ * caller's area (its region column in [lo, hi)), or only where visible
+ * (the 7 parameters of VISIBLE_SQL). */
+enum reach { BY_ID, IN_AREA, VISIBLE };
+
+/* Prepare sql, bind id (then scope as reach says) and step to the row.
+ * Returns 0 with *out on the row, for the caller to finalize, or
+ * WG_ENOTFOUND or another WG_E code with nothing left to finalize. */
+static int row_by_id(wg_db *db, const char *sql, int64_t id, enum reach reach, const wg_scope *scope,
+                     wg_stmt **out)
+{
+	wg_stmt *st;
+	int rc = wg_db_prepare_cached(db, sql, &st);
+	if (rc)
+		return rc;
+	if (reach == IN_AREA) {
+		rc = wg_stmt_bindf(st, "itt", id, scope->lo, scope->hi);
+	} else {
+		rc = wg_stmt_bind_int(st, 1, id);
+		if (!rc && reach == VISIBLE && (rc = bind_visible(st, 2, scope)) > 0)
+			rc = 0;
+	}
+	rc = first_row(st, rc, WG_ENOTFOUND);
+	if (rc)
+		wg_stmt_finalize(st);
+	else
+		*out = st;
+	return rc;
+}
+
+/* The id an INSERT ... RETURNING id gave into *id, once bound (rc: how
+ * binding went); finalizes st. Returns 0 or a WG_E code (WG_ECONFLICT on a
+ * unique violation). */
+static int inserted(wg_stmt *st, int rc, int64_t *id)
+{
+	rc = first_row(st, rc, WG_ESTORE);
+	if (!rc)
+		*id = wg_stmt_int(st, 0);
+	wg_stmt_finalize(st);
+	return rc;
+}
+
+/* Who reads the bodies or mediators a get or list finds: give_row turns
+ * each row into what the callback takes. */
+struct reader {
+	bool mediators; /* else bodies */
+	union {
+		wg_mediation_body_fn body;
+		wg_mediator_fn mediator;
+	} fn;
+	void *ctx;
+};
+
+static int give_row(wg_stmt *st, void *ctx);
+
+/* The row by id that the caller of scope sees, given to each; returns
+ * its value, WG_ENOTFOUND or a store error. */
+static int get_visible(wg_db *db, const char *sql, int64_t id, const wg_scope *scope,
+                       int (*each)(wg_stmt *st, void *ctx), void *ctx)
+{
+	wg_stmt *st;
+	int rc = row_by_id(db, sql, id, VISIBLE, scope, &st);
+	if (rc)
+		return rc;
+	rc = each(st, ctx);
+	wg_stmt_finalize(st);
+	return rc;
+}
+
+/* A tri-state filter: WG_MEDIATION_UNSET for any, 0 or 1. */
+static void check_tristate(wg_field_errors *fe, const char *field, int v)
+{
+	if (v < WG_MEDIATION_UNSET || v > 1)
+		wg_field_errors_add(fe, field, "range", "%s must be true or false", field);
+}
+
+/* Binds a list's filter from parameter 1 on; returns the next index or a
+ * negative WG_E code. */
+typedef int (*filter_bind_fn)(wg_stmt *st, const void *filter);
+
+/* A list: the count of its matches into *total (NULL: not asked for),
+ * then a page of them, each row given to each(st, ctx) until it returns
+ * non-zero. count_sql and page_sql take the filter's parameters, page_sql
+ * then the id to start after and the limit. Returns 0, each's value or a
+ * WG_E code. */
+static int list_rows(wg_db *db, const char *count_sql, const char *page_sql, filter_bind_fn bind,
+                     const void *filter, int64_t after_id, int64_t limit, int64_t *total,
+                     int (*each)(wg_stmt *st, void *ctx), void *ctx)
+{
+	wg_stmt *st;
+	int rc;
+	if (total) {
+		rc = wg_db_prepare_cached(db, count_sql, &st);
+		if (rc)
+			return rc;
+		rc = bind(st, filter);
+		rc = first_row(st, rc < 0 ? rc : 0, WG_ESTORE);
+		if (!rc)
+			*total = wg_stmt_int(st, 0);
+		wg_stmt_finalize(st);
+		if (rc)
+			return rc;
+	}
+	rc = wg_db_prepare_cached(db, page_sql, &st);
+	if (rc)
+		return rc;
+	int idx = bind(st, filter);
+	rc = idx < 0 ? idx : wg_stmt_bind_int(st, idx, after_id);
+	if (!rc)
+		rc = wg_stmt_bind_int(st, idx + 1, limit > 0 ? limit : 0);
+	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW)
+		rc = each(st, ctx);
+	wg_stmt_finalize(st);
+	return rc == WG_DB_DONE ? 0 : rc;
+}
+
 /* ---- audit --------------------------------------------------------------------- */
 
 static int audit(wg_db *db, const wg_mediation_env *env, const char *action, const char *type,
@@ -235,9 +351,12 @@ static int audit(wg_db *db, const wg_mediation_env *env, const char *action, con
 	return wg_audit_append(db, env->audit_alg, &e);
 }
 
+/* detail NULL: it could not be made for want of memory. */
 static int audit_id(wg_db *db, const wg_mediation_env *env, const char *action, const char *type, int64_t id,
                     const char *detail)
 {
+	if (!detail)
+		return WG_ENOMEM;
 	char object_id[24];
 	snprintf(object_id, sizeof object_id, "%" PRId64, id);
 	return audit(db, env, action, type, object_id, detail);
@@ -267,6 +386,27 @@ static const char *fields_detail(wg_arena *a, const struct changed *c)
 	if (used < sizeof buf)
 		snprintf(buf + used, sizeof buf - used, "]}");
 	return wg_arena_strdup(a, buf);
+}
+
+/* The audit row of an update that changed the fields c names; a stale
+ * version (no row changed) is a conflict. */
+static int audit_update(wg_db *db, const wg_mediation_env *env, const char *action, const char *type,
+                        int64_t id, int64_t changes, const struct changed *c)
+{
+	if (changes != 1)
+		return WG_ECONFLICT;
+	return audit_id(db, env, action, type, id, fields_detail(env->arena, c));
+}
+
+/* A flag of an input (WG_MEDIATION_UNSET: not given) into *out, 0 or 1. */
+static void check_flag(wg_field_errors *fe, struct changed *c, const char *field, int given, int *out)
+{
+	if (given == WG_MEDIATION_UNSET)
+		return;
+	mark(c, field);
+	if (given != 0 && given != 1)
+		wg_field_errors_add(fe, field, "range", "%s must be true or false", field);
+	*out = given;
 }
 
 /* ---- bodies ------------------------------------------------------------------- */
@@ -301,22 +441,10 @@ int wg_mediation_body_get(wg_db *db, const wg_mediation_env *env, int64_t id, wg
 {
 	wg_scope scope;
 	wg_scope_of(env->caller, &scope);
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(
-		db, "SELECT " BODY_COLUMNS BODY_FROM " WHERE b.id = ? AND " VISIBLE_SQL("b.region"), &st);
-	if (rc)
-		return rc;
-	rc = wg_stmt_bind_int(st, 1, id);
-	if (!rc && (rc = bind_visible(st, 2, &scope)) > 0)
-		rc = 0;
-	rc = first_row(st, rc, WG_ENOTFOUND);
-	if (!rc) {
-		wg_mediation_body b;
-		row_to_body(st, &b);
-		rc = fn(ctx, &b);
-	}
-	wg_stmt_finalize(st);
-	return rc;
+	struct reader r = {.fn.body = fn, .ctx = ctx};
+	return get_visible(db,
+	                   "SELECT " BODY_COLUMNS BODY_FROM " WHERE b.id = ? AND " VISIBLE_SQL("b.region"),
+	                   id, &scope, give_row, &r);
 }
 
 /* The range [lo, hi) of an area filter: everything when code is NULL. */
@@ -346,10 +474,20 @@ static bool area_of(const char *code, struct area *a)
 	" AND b.region >= ? AND b.region < ? AND (? = '' OR b.kind = ?) AND (? = '' OR b.trade = ?)" \
 	" AND (? < 0 OR b.active = ?)"
 
-static int bind_body_filter(wg_stmt *st, const wg_scope *scope, const struct area *area, const char *kind,
-                            const char *trade, int active)
+struct body_binds {
+	const wg_scope *scope;
+	struct area area;
+	const char *kind, *trade;
+	int active;
+};
+
+static int bind_body_filter(wg_stmt *st, const void *filter)
 {
-	int idx = bind_visible(st, 1, scope);
+	const struct body_binds *b = filter;
+	const struct area *area = &b->area;
+	const char *kind = b->kind, *trade = b->trade;
+	int active = b->active;
+	int idx = bind_visible(st, 1, b->scope);
 	if (idx < 0)
 		return idx;
 	int rc = wg_stmt_bind_text(st, idx, area->lo, strlen(area->lo));
@@ -374,52 +512,26 @@ int wg_mediation_body_list(wg_db *db, const wg_mediation_env *env, const wg_medi
                            wg_mediation_body_fn fn, void *ctx, int64_t *total, wg_field_errors *fe)
 {
 	size_t before = fe->n;
-	struct area area;
-	if (!area_of(f->region, &area))
+	wg_scope scope;
+	struct body_binds b = {.scope = &scope,
+	                       .kind = f->kind ? f->kind : "",
+	                       .trade = f->trade ? f->trade : "",
+	                       .active = f->active};
+	if (!area_of(f->region, &b.area))
 		wg_field_errors_add(fe, "region", "pattern", "region must be a 12-digit division code");
 	if (f->kind)
 		check_term(fe, "kind", &wg_mediation_kinds, f->kind);
 	if (f->trade)
 		check_term(fe, "trade", &wg_mediation_trades, f->trade);
-	if (f->active < WG_MEDIATION_UNSET || f->active > 1)
-		wg_field_errors_add(fe, "active", "range", "active must be true or false");
+	check_tristate(fe, "active", f->active);
 	if (fe->n > before)
 		return WG_EVALIDATION;
-	wg_scope scope;
 	wg_scope_of(env->caller, &scope);
-	const char *kind = f->kind ? f->kind : "", *trade = f->trade ? f->trade : "";
-	wg_stmt *st;
-	int rc;
-	if (total) {
-		rc = wg_db_prepare_cached(
-			db, "SELECT count(*) FROM mediation_bodies b WHERE " BODY_FILTER_SQL, &st);
-		if (rc)
-			return rc;
-		rc = bind_body_filter(st, &scope, &area, kind, trade, f->active);
-		rc = first_row(st, rc < 0 ? rc : 0, WG_ESTORE);
-		if (!rc)
-			*total = wg_stmt_int(st, 0);
-		wg_stmt_finalize(st);
-		if (rc)
-			return rc;
-	}
-	rc = wg_db_prepare_cached(db,
-	                          "SELECT " BODY_COLUMNS BODY_FROM " WHERE " BODY_FILTER_SQL
-	                          " AND b.id > ? ORDER BY b.id LIMIT ?",
-	                          &st);
-	if (rc)
-		return rc;
-	int idx = bind_body_filter(st, &scope, &area, kind, trade, f->active);
-	rc = idx < 0 ? idx : wg_stmt_bind_int(st, idx, f->after_id);
-	if (!rc)
-		rc = wg_stmt_bind_int(st, idx + 1, f->limit > 0 ? f->limit : 0);
-	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
-		wg_mediation_body b;
-		row_to_body(st, &b);
-		rc = fn(ctx, &b);
-	}
-	wg_stmt_finalize(st);
-	return rc == WG_DB_DONE ? 0 : rc;
+	struct reader r = {.fn.body = fn, .ctx = ctx};
+	return list_rows(db, "SELECT count(*) FROM mediation_bodies b WHERE " BODY_FILTER_SQL,
+	                 "SELECT " BODY_COLUMNS BODY_FROM " WHERE " BODY_FILTER_SQL
+	                 " AND b.id > ? ORDER BY b.id LIMIT ?",
+	                 bind_body_filter, &b, f->after_id, f->limit, total, give_row, &r);
 }
 
 /* A body as it will be written. */
@@ -518,14 +630,9 @@ static int check_body_input(wg_db *db, const wg_scope *scope, const wg_mediation
 		if (check_text(fe, "address", in->address, WG_MEDIATION_ADDRESS_MAX, false))
 			d->address = in->address && *in->address ? in->address : NULL;
 	}
-	if (in->active != WG_MEDIATION_UNSET) {
-		mark(&d->changed, "active");
-		if (in->active != 0 && in->active != 1)
-			wg_field_errors_add(fe, "active", "range", "active must be true or false");
-		d->active = in->active;
-	} else if (creating) {
+	if (creating)
 		d->active = 1;
-	}
+	check_flag(fe, &d->changed, "active", in->active, &d->active);
 	if (rc)
 		return rc;
 	return fe->n > before ? WG_EVALIDATION : 0;
@@ -579,17 +686,14 @@ int wg_mediation_body_create(wg_db *db, const wg_mediation_env *env, const wg_me
 		return rc;
 	rc = wg_stmt_bindf(st, "tttttttbii", d.code, d.name, d.kind, d.trade, d.region,
 	                   d.has_phone ? d.phone : NULL, d.address, d.active, now, now);
-	rc = first_row(st, rc, WG_ESTORE);
-	if (!rc)
-		*id = wg_stmt_int(st, 0);
-	wg_stmt_finalize(st);
+	rc = inserted(st, rc, id);
 	if (rc == WG_ECONFLICT)
 		wg_field_errors_add(fe, "code", "conflict", "a mediation body with code %s exists", d.code);
 	if (rc)
 		return rc;
 	const char *detail = wg_arena_printf(
 		env->arena, "{\"code\":\"%s\",\"kind\":\"%s\",\"region\":\"%s\"}", d.code, d.kind, d.region);
-	return detail ? audit_id(db, env, "mediation_body.create", "mediation_body", *id, detail) : WG_ENOMEM;
+	return audit_id(db, env, "mediation_body.create", "mediation_body", *id, detail);
 }
 
 int wg_mediation_body_update(wg_db *db, const wg_mediation_env *env, int64_t id,
@@ -598,26 +702,23 @@ int wg_mediation_body_update(wg_db *db, const wg_mediation_env *env, int64_t id,
 	wg_scope scope;
 	wg_scope_of(env->caller, &scope);
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db,
-	                              "SELECT name, phone, address, active, version FROM mediation_bodies "
-	                              "WHERE id = ? AND region >= ? AND region < ?",
-	                              &st);
+	int rc = row_by_id(db,
+	                   "SELECT name, phone, address, active, version FROM mediation_bodies "
+	                   "WHERE id = ? AND region >= ? AND region < ?",
+	                   id, IN_AREA, &scope, &st);
 	if (rc)
 		return rc;
 	struct body_draft d;
 	memset(&d, 0, sizeof d);
-	rc = first_row(st, wg_stmt_bindf(st, "itt", id, scope.lo, scope.hi), WG_ENOTFOUND);
-	if (!rc) {
-		const char *phone = text_or_null(st, 1), *address = text_or_null(st, 2);
-		d.name = wg_arena_strdup(env->arena, wg_stmt_text(st, 0, NULL));
-		d.address = address ? wg_arena_strdup(env->arena, address) : NULL;
-		d.has_phone = phone != NULL;
-		snprintf(d.phone, sizeof d.phone, "%s", phone ? phone : "");
-		d.active = wg_stmt_int(st, 3) != 0;
-		d.version = wg_stmt_int(st, 4);
-		if (!d.name || (address && !d.address))
-			rc = WG_ENOMEM;
-	}
+	const char *phone = text_or_null(st, 1), *address = text_or_null(st, 2);
+	d.name = wg_arena_strdup(env->arena, wg_stmt_text(st, 0, NULL));
+	d.address = address ? wg_arena_strdup(env->arena, address) : NULL;
+	d.has_phone = phone != NULL;
+	snprintf(d.phone, sizeof d.phone, "%s", phone ? phone : "");
+	d.active = wg_stmt_int(st, 3) != 0;
+	d.version = wg_stmt_int(st, 4);
+	if (!d.name || (address && !d.address))
+		rc = WG_ENOMEM;
 	wg_stmt_finalize(st);
 	if (rc)
 		return rc;
@@ -634,10 +735,7 @@ int wg_mediation_body_update(wg_db *db, const wg_mediation_env *env, int64_t id,
 	                 wg_clock_now_ms(), id, d.version);
 	if (rc)
 		return rc;
-	if (changes != 1)
-		return WG_ECONFLICT;
-	const char *detail = fields_detail(env->arena, &d.changed);
-	return detail ? audit_id(db, env, "mediation_body.update", "mediation_body", id, detail) : WG_ENOMEM;
+	return audit_update(db, env, "mediation_body.update", "mediation_body", id, changes, &d.changed);
 }
 
 /* ---- mediators ------------------------------------------------------------------ */
@@ -688,27 +786,27 @@ static void row_to_mediator(wg_stmt *st, wg_mediator *m)
 	m->version = wg_stmt_int(st, 15);
 }
 
+static int give_row(wg_stmt *st, void *ctx)
+{
+	const struct reader *r = ctx;
+	if (r->mediators) {
+		wg_mediator m;
+		row_to_mediator(st, &m);
+		return r->fn.mediator(r->ctx, &m);
+	}
+	wg_mediation_body b;
+	row_to_body(st, &b);
+	return r->fn.body(r->ctx, &b);
+}
+
 int wg_mediator_get(wg_db *db, const wg_mediation_env *env, int64_t id, wg_mediator_fn fn, void *ctx)
 {
 	wg_scope scope;
 	wg_scope_of(env->caller, &scope);
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(
+	struct reader r = {.mediators = true, .fn.mediator = fn, .ctx = ctx};
+	return get_visible(
 		db, "SELECT " MEDIATOR_COLUMNS MEDIATOR_FROM " WHERE m.id = ? AND " VISIBLE_SQL("b.region"),
-		&st);
-	if (rc)
-		return rc;
-	rc = wg_stmt_bind_int(st, 1, id);
-	if (!rc && (rc = bind_visible(st, 2, &scope)) > 0)
-		rc = 0;
-	rc = first_row(st, rc, WG_ENOTFOUND);
-	if (!rc) {
-		wg_mediator m;
-		row_to_mediator(st, &m);
-		rc = fn(ctx, &m);
-	}
-	wg_stmt_finalize(st);
-	return rc;
+		id, &scope, give_row, &r);
 }
 
 /* Whether code is a major dispute category ("11" 婚姻家庭纠纷 ...). */
@@ -735,15 +833,18 @@ static int dispute_major(wg_db *db, const char *code, bool *yes)
 	" AND (? < 0 OR m.active = ?)"
 
 struct mediator_binds {
+	const wg_scope *scope;
+	const wg_mediator_filter *f;
 	struct above reach;
 	bool by_reach;
 	char pattern[8];
 };
 
-static int bind_mediator_filter(wg_stmt *st, const wg_scope *scope, const wg_mediator_filter *f,
-                                const struct mediator_binds *b)
+static int bind_mediator_filter(wg_stmt *st, const void *filter)
 {
-	int idx = bind_visible(st, 1, scope);
+	const struct mediator_binds *b = filter;
+	const wg_mediator_filter *f = b->f;
+	int idx = bind_visible(st, 1, b->scope);
 	if (idx < 0)
 		return idx;
 	int rc = wg_stmt_bind_int(st, idx, f->body);
@@ -768,8 +869,11 @@ int wg_mediator_list(wg_db *db, const wg_mediation_env *env, const wg_mediator_f
                      void *ctx, int64_t *total, wg_field_errors *fe)
 {
 	size_t before = fe->n;
+	wg_scope scope;
 	struct mediator_binds b;
 	memset(&b, 0, sizeof b);
+	b.scope = &scope;
+	b.f = f;
 	if (f->region && !(b.by_reach = reach_of(f->region, &b.reach)))
 		wg_field_errors_add(fe, "region", "pattern", "region must be a 12-digit division code");
 	snprintf(b.pattern, sizeof b.pattern, "%%");
@@ -784,59 +888,26 @@ int wg_mediator_list(wg_db *db, const wg_mediation_env *env, const wg_mediator_f
 		else
 			snprintf(b.pattern, sizeof b.pattern, "%%\"%s\"%%", f->speciality);
 	}
-	if (f->active < WG_MEDIATION_UNSET || f->active > 1)
-		wg_field_errors_add(fe, "active", "range", "active must be true or false");
+	check_tristate(fe, "active", f->active);
 	if (fe->n > before)
 		return WG_EVALIDATION;
-	wg_scope scope;
 	wg_scope_of(env->caller, &scope);
 	wg_stmt *st;
 	int rc;
 	if (f->body) {
 		/* A body the caller cannot see has no mediators to list. */
-		rc = wg_db_prepare_cached(
-			db, "SELECT 1 FROM mediation_bodies b WHERE b.id = ? AND " VISIBLE_SQL("b.region"),
-			&st);
+		rc = row_by_id(db,
+		               "SELECT 1 FROM mediation_bodies b WHERE b.id = ? AND " VISIBLE_SQL("b.region"),
+		               f->body, VISIBLE, &scope, &st);
 		if (rc)
 			return rc;
-		rc = wg_stmt_bind_int(st, 1, f->body);
-		if (!rc && (rc = bind_visible(st, 2, &scope)) > 0)
-			rc = 0;
-		rc = first_row(st, rc, WG_ENOTFOUND);
 		wg_stmt_finalize(st);
-		if (rc)
-			return rc;
 	}
-	if (total) {
-		rc = wg_db_prepare_cached(db, "SELECT count(*)" MEDIATOR_FROM " WHERE " MEDIATOR_FILTER_SQL,
-		                          &st);
-		if (rc)
-			return rc;
-		rc = bind_mediator_filter(st, &scope, f, &b);
-		rc = first_row(st, rc < 0 ? rc : 0, WG_ESTORE);
-		if (!rc)
-			*total = wg_stmt_int(st, 0);
-		wg_stmt_finalize(st);
-		if (rc)
-			return rc;
-	}
-	rc = wg_db_prepare_cached(db,
-	                          "SELECT " MEDIATOR_COLUMNS MEDIATOR_FROM " WHERE " MEDIATOR_FILTER_SQL
-	                          " AND m.id > ? ORDER BY m.id LIMIT ?",
-	                          &st);
-	if (rc)
-		return rc;
-	int idx = bind_mediator_filter(st, &scope, f, &b);
-	rc = idx < 0 ? idx : wg_stmt_bind_int(st, idx, f->after_id);
-	if (!rc)
-		rc = wg_stmt_bind_int(st, idx + 1, f->limit > 0 ? f->limit : 0);
-	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
-		wg_mediator m;
-		row_to_mediator(st, &m);
-		rc = fn(ctx, &m);
-	}
-	wg_stmt_finalize(st);
-	return rc == WG_DB_DONE ? 0 : rc;
+	struct reader r = {.mediators = true, .fn.mediator = fn, .ctx = ctx};
+	return list_rows(db, "SELECT count(*)" MEDIATOR_FROM " WHERE " MEDIATOR_FILTER_SQL,
+	                 "SELECT " MEDIATOR_COLUMNS MEDIATOR_FROM " WHERE " MEDIATOR_FILTER_SQL
+	                 " AND m.id > ? ORDER BY m.id LIMIT ?",
+	                 bind_mediator_filter, &b, f->after_id, f->limit, total, give_row, &r);
 }
 
 /* An account named in a body (a mediator's or a post holder's) at field:
@@ -846,32 +917,30 @@ static int check_account(wg_db *db, int64_t user_id, unsigned role, const char *
                          wg_field_errors *fe)
 {
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db, "SELECT roles, active, scope_key FROM users WHERE id = ?", &st);
-	if (rc)
-		return rc;
-	rc = first_row(st, wg_stmt_bind_int(st, 1, user_id), WG_ENOTFOUND);
+	int rc = row_by_id(db, "SELECT roles, active, scope_key FROM users WHERE id = ?", user_id, BY_ID,
+	                   NULL, &st);
 	if (rc == WG_ENOTFOUND) {
 		wg_field_errors_add(fe, field, "not_found", "no account %" PRId64, user_id);
-		rc = 0;
-	} else if (!rc) {
-		unsigned roles = (unsigned)wg_stmt_int(st, 0);
-		const char *area = wg_stmt_text(st, 2, NULL);
-		wg_caller holder = {.user_id = user_id, .roles = roles, .scope = area};
-		wg_scope s;
-		wg_scope_of(&holder, &s);
-		if (!wg_stmt_int(st, 1))
-			wg_field_errors_add(fe, field, "inactive", "account %" PRId64 " is not active",
-			                    user_id);
-		else if (role && !(roles & role))
-			wg_field_errors_add(fe, field, "role", "account %" PRId64 " is not a %s", user_id,
-			                    wg_role_name(role));
-		else if (!wg_scope_contains(&s, region))
-			wg_field_errors_add(fe, field, "out_of_reach",
-			                    "the area of account %" PRId64 " does not include region %s",
-			                    user_id, region);
+		return 0;
 	}
+	if (rc)
+		return rc;
+	unsigned roles = (unsigned)wg_stmt_int(st, 0);
+	const char *area = wg_stmt_text(st, 2, NULL);
+	wg_caller holder = {.user_id = user_id, .roles = roles, .scope = area};
+	wg_scope s;
+	wg_scope_of(&holder, &s);
+	if (!wg_stmt_int(st, 1))
+		wg_field_errors_add(fe, field, "inactive", "account %" PRId64 " is not active", user_id);
+	else if (role && !(roles & role))
+		wg_field_errors_add(fe, field, "role", "account %" PRId64 " is not a %s", user_id,
+		                    wg_role_name(role));
+	else if (!wg_scope_contains(&s, region))
+		wg_field_errors_add(fe, field, "out_of_reach",
+		                    "the area of account %" PRId64 " does not include region %s", user_id,
+		                    region);
 	wg_stmt_finalize(st);
-	return rc;
+	return 0;
 }
 
 /* A mediator as it will be written. */
@@ -958,20 +1027,10 @@ static int check_mediator_input(wg_db *db, const wg_mediation_env *env, const wg
 		else if (in->user_id > 0)
 			rc = check_account(db, in->user_id, WG_ROLE_MEDIATOR, d->body_region, "user", fe);
 	}
-	if (in->lead != WG_MEDIATION_UNSET) {
-		mark(&d->changed, "lead");
-		if (in->lead != 0 && in->lead != 1)
-			wg_field_errors_add(fe, "lead", "range", "lead must be true or false");
-		d->lead = in->lead;
-	}
-	if (in->active != WG_MEDIATION_UNSET) {
-		mark(&d->changed, "active");
-		if (in->active != 0 && in->active != 1)
-			wg_field_errors_add(fe, "active", "range", "active must be true or false");
-		d->active = in->active;
-	} else if (creating) {
+	check_flag(fe, &d->changed, "lead", in->lead, &d->lead);
+	if (creating)
 		d->active = 1;
-	}
+	check_flag(fe, &d->changed, "active", in->active, &d->active);
 	if (rc)
 		return rc;
 	if (fe->n > before)
@@ -1018,18 +1077,17 @@ int wg_mediator_create(wg_db *db, const wg_mediation_env *env, int64_t body, con
 	wg_scope scope;
 	wg_scope_of(env->caller, &scope);
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(
-		db, "SELECT region FROM mediation_bodies WHERE id = ? AND region >= ? AND region < ?", &st);
+	int rc = row_by_id(db,
+	                   "SELECT region FROM mediation_bodies WHERE id = ? AND region >= ? AND region < ?",
+	                   body, IN_AREA, &scope, &st);
 	if (rc)
 		return rc;
 	struct mediator_draft d;
 	memset(&d, 0, sizeof d);
 	d.body = body;
-	rc = first_row(st, wg_stmt_bindf(st, "itt", body, scope.lo, scope.hi), WG_ENOTFOUND);
-	if (!rc)
-		snprintf(d.body_region, sizeof d.body_region, "%s", wg_stmt_text(st, 0, NULL));
+	snprintf(d.body_region, sizeof d.body_region, "%s", wg_stmt_text(st, 0, NULL));
 	wg_stmt_finalize(st);
-	rc = rc ? rc : check_mediator_input(db, env, in, &d, 0, true, fe);
+	rc = check_mediator_input(db, env, in, &d, 0, true, fe);
 	if (rc)
 		return rc;
 	rc = wg_db_prepare_cached(db,
@@ -1043,10 +1101,7 @@ int wg_mediator_create(wg_db *db, const wg_mediation_env *env, int64_t body, con
 	rc = wg_stmt_bindf(st, "zttttbbiii", d.user_id, d.name, d.phone_sealed,
 	                   d.phone_sealed ? d.phone_masked : NULL, d.specialities, d.lead != 0, d.active != 0,
 	                   body, now, now);
-	rc = first_row(st, rc, WG_ESTORE);
-	if (!rc)
-		*id = wg_stmt_int(st, 0);
-	wg_stmt_finalize(st);
+	rc = inserted(st, rc, id);
 	if (rc == WG_ECONFLICT)
 		user_conflict(&d, fe);
 	if (rc)
@@ -1054,7 +1109,7 @@ int wg_mediator_create(wg_db *db, const wg_mediation_env *env, int64_t body, con
 	const char *detail = wg_arena_printf(
 		env->arena, "{\"body\":%" PRId64 ",\"user\":%" PRId64 ",\"phone\":%s,\"lead\":%s}", body,
 		d.user_id, d.phone_sealed ? "true" : "false", d.lead ? "true" : "false");
-	return detail ? audit_id(db, env, "mediator.create", "mediator", *id, detail) : WG_ENOMEM;
+	return audit_id(db, env, "mediator.create", "mediator", *id, detail);
 }
 
 int wg_mediator_update(wg_db *db, const wg_mediation_env *env, int64_t id, const wg_mediator_input *in,
@@ -1063,31 +1118,28 @@ int wg_mediator_update(wg_db *db, const wg_mediation_env *env, int64_t id, const
 	wg_scope scope;
 	wg_scope_of(env->caller, &scope);
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db,
-	                              "SELECT m.body, b.region, m.user_id, m.name, m.phone, m.phone_masked, "
-	                              "m.specialities, m.lead, m.active, m.version" MEDIATOR_FROM
-	                              " WHERE m.id = ? AND b.region >= ? AND b.region < ?",
-	                              &st);
+	int rc = row_by_id(db,
+	                   "SELECT m.body, b.region, m.user_id, m.name, m.phone, m.phone_masked, "
+	                   "m.specialities, m.lead, m.active, m.version" MEDIATOR_FROM
+	                   " WHERE m.id = ? AND b.region >= ? AND b.region < ?",
+	                   id, IN_AREA, &scope, &st);
 	if (rc)
 		return rc;
 	struct mediator_draft d;
 	memset(&d, 0, sizeof d);
-	rc = first_row(st, wg_stmt_bindf(st, "itt", id, scope.lo, scope.hi), WG_ENOTFOUND);
-	if (!rc) {
-		d.body = wg_stmt_int(st, 0);
-		snprintf(d.body_region, sizeof d.body_region, "%s", wg_stmt_text(st, 1, NULL));
-		d.user_id = wg_stmt_int(st, 2);
-		d.name = wg_arena_strdup(env->arena, wg_stmt_text(st, 3, NULL));
-		const char *sealed = text_or_null(st, 4), *masked = text_or_null(st, 5);
-		d.phone_sealed = sealed ? wg_arena_strdup(env->arena, sealed) : NULL;
-		snprintf(d.phone_masked, sizeof d.phone_masked, "%s", masked ? masked : "");
-		snprintf(d.specialities, sizeof d.specialities, "%s", wg_stmt_text(st, 6, NULL));
-		d.lead = wg_stmt_int(st, 7) != 0;
-		d.active = wg_stmt_int(st, 8) != 0;
-		d.version = wg_stmt_int(st, 9);
-		if (!d.name || (sealed && !d.phone_sealed))
-			rc = WG_ENOMEM;
-	}
+	d.body = wg_stmt_int(st, 0);
+	snprintf(d.body_region, sizeof d.body_region, "%s", wg_stmt_text(st, 1, NULL));
+	d.user_id = wg_stmt_int(st, 2);
+	d.name = wg_arena_strdup(env->arena, wg_stmt_text(st, 3, NULL));
+	const char *sealed = text_or_null(st, 4), *masked = text_or_null(st, 5);
+	d.phone_sealed = sealed ? wg_arena_strdup(env->arena, sealed) : NULL;
+	snprintf(d.phone_masked, sizeof d.phone_masked, "%s", masked ? masked : "");
+	snprintf(d.specialities, sizeof d.specialities, "%s", wg_stmt_text(st, 6, NULL));
+	d.lead = wg_stmt_int(st, 7) != 0;
+	d.active = wg_stmt_int(st, 8) != 0;
+	d.version = wg_stmt_int(st, 9);
+	if (!d.name || (sealed && !d.phone_sealed))
+		rc = WG_ENOMEM;
 	wg_stmt_finalize(st);
 	if (rc)
 		return rc;
@@ -1108,21 +1160,21 @@ int wg_mediator_update(wg_db *db, const wg_mediation_env *env, int64_t id, const
 		user_conflict(&d, fe);
 	if (rc)
 		return rc;
-	if (changes != 1)
-		return WG_ECONFLICT;
-	const char *detail = fields_detail(env->arena, &d.changed);
-	return detail ? audit_id(db, env, "mediator.update", "mediator", id, detail) : WG_ENOMEM;
+	return audit_update(db, env, "mediator.update", "mediator", id, changes, &d.changed);
 }
 
 /* ---- posts of a region ------------------------------------------------------------- */
 
-/* Whether region exists; the caller has checked its form. */
-static int region_exists(wg_db *db, const char *region, bool *yes)
+/* The region whose posts are read (visible to the caller: writing false)
+ * or set (in its area): a region code that exists, else WG_ENOTFOUND. */
+static int posts_region(wg_db *db, const wg_scope *scope, const char *region, bool writing,
+                        enum wg_region_level *level)
 {
+	if (!region || !wg_region_code_level(region, level) ||
+	    !(writing ? wg_scope_contains(scope, region) : visible(scope, region)))
+		return WG_ENOTFOUND;
 	int64_t one;
-	int rc = wg_db_query_int(db, "SELECT 1 FROM regions WHERE code = ?", &one, "t", region);
-	*yes = rc == 0;
-	return rc == WG_ENOTFOUND ? 0 : rc;
+	return wg_db_query_int(db, "SELECT 1 FROM regions WHERE code = ?", &one, "t", region);
 }
 
 int wg_region_posts_get(wg_db *db, const wg_mediation_env *env, const char *region, wg_region_post_fn fn,
@@ -1131,12 +1183,9 @@ int wg_region_posts_get(wg_db *db, const wg_mediation_env *env, const char *regi
 	wg_scope scope;
 	wg_scope_of(env->caller, &scope);
 	enum wg_region_level level;
-	if (!region || !wg_region_code_level(region, &level) || !visible(&scope, region))
-		return WG_ENOTFOUND;
-	bool exists;
-	int rc = region_exists(db, region, &exists);
-	if (rc || !exists)
-		return rc ? rc : WG_ENOTFOUND;
+	int rc = posts_region(db, &scope, region, false, &level);
+	if (rc)
+		return rc;
 	wg_stmt *st;
 	rc = wg_db_prepare_cached(db,
 	                          "SELECT p.post, p.user_id, u.username, u.name, u.active, p.created_at "
@@ -1210,12 +1259,9 @@ int wg_region_posts_set(wg_db *db, const wg_mediation_env *env, const char *regi
 	wg_scope scope;
 	wg_scope_of(env->caller, &scope);
 	enum wg_region_level level;
-	if (!region || !wg_region_code_level(region, &level) || !wg_scope_contains(&scope, region))
-		return WG_ENOTFOUND;
-	bool exists;
-	int rc = region_exists(db, region, &exists);
-	if (rc || !exists)
-		return rc ? rc : WG_ENOTFOUND;
+	int rc = posts_region(db, &scope, region, true, &level);
+	if (rc)
+		return rc;
 	size_t before = fe->n;
 	rc = check_posts(db, region, level, in, n, fe);
 	if (rc)
@@ -1253,49 +1299,48 @@ int wg_mediation_check_assignment(wg_db *db, int64_t body, int64_t mediator, con
                                   int64_t *mediator_user, char *name, size_t namelen, wg_field_errors *fe)
 {
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db, "SELECT region, active FROM mediation_bodies WHERE id = ?", &st);
-	if (rc)
-		return rc;
-	rc = first_row(st, wg_stmt_bind_int(st, 1, body), WG_ENOTFOUND);
+	int rc = row_by_id(db, "SELECT region, active FROM mediation_bodies WHERE id = ?", body, BY_ID, NULL,
+	                   &st);
 	if (rc == WG_ENOTFOUND) {
 		wg_field_errors_add(fe, "body", "not_found", "no mediation body %" PRId64, body);
-	} else if (!rc && !wg_stmt_int(st, 1)) {
-		wg_field_errors_add(fe, "body", "inactive", "mediation body %" PRId64 " is not active", body);
-	} else if (!rc && !reaches(wg_stmt_text(st, 0, NULL), case_region)) {
-		wg_field_errors_add(fe, "body", "out_of_reach",
-		                    "mediation body %" PRId64 " does not serve the dispute's region", body);
+	} else if (rc) {
+		return rc;
+	} else {
+		if (!wg_stmt_int(st, 1))
+			wg_field_errors_add(fe, "body", "inactive",
+			                    "mediation body %" PRId64 " is not active", body);
+		else if (!reaches(wg_stmt_text(st, 0, NULL), case_region))
+			wg_field_errors_add(fe, "body", "out_of_reach",
+			                    "mediation body %" PRId64 " does not serve the dispute's region",
+			                    body);
+		wg_stmt_finalize(st);
 	}
-	wg_stmt_finalize(st);
-	if (rc && rc != WG_ENOTFOUND)
-		return rc;
-	rc = wg_db_prepare_cached(db, "SELECT body, user_id, name, lead, active FROM mediators WHERE id = ?",
-	                          &st);
-	if (rc)
-		return rc;
-	rc = first_row(st, wg_stmt_bind_int(st, 1, mediator), WG_ENOTFOUND);
-	bool ok = false;
+	rc = row_by_id(db, "SELECT body, user_id, name, lead, active FROM mediators WHERE id = ?", mediator,
+	               BY_ID, NULL, &st);
 	if (rc == WG_ENOTFOUND) {
 		wg_field_errors_add(fe, "mediator", "not_found", "no mediator %" PRId64, mediator);
-		rc = 0;
-	} else if (!rc && wg_stmt_int(st, 0) != body) {
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (wg_stmt_int(st, 0) != body) {
 		wg_field_errors_add(fe, "mediator", "not_member",
 		                    "mediator %" PRId64 " does not serve mediation body %" PRId64, mediator,
 		                    body);
-	} else if (!rc && !wg_stmt_int(st, 4)) {
+	} else if (!wg_stmt_int(st, 4)) {
 		wg_field_errors_add(fe, "mediator", "inactive", "mediator %" PRId64 " is not active",
 		                    mediator);
-	} else if (!rc && !wg_stmt_int(st, 3)) {
+	} else if (!wg_stmt_int(st, 3)) {
 		wg_field_errors_add(fe, "mediator", "not_lead",
 		                    "mediator %" PRId64 " may not lead a mediation", mediator);
-	} else if (!rc) {
-		ok = true;
+	} else {
+		if (mediator_user)
+			*mediator_user = wg_stmt_int(st, 1);
+		if (name && namelen)
+			snprintf(name, namelen, "%s", wg_stmt_text(st, 2, NULL));
 	}
-	if (ok && mediator_user)
-		*mediator_user = wg_stmt_int(st, 1);
-	if (ok && name && namelen)
-		snprintf(name, namelen, "%s", wg_stmt_text(st, 2, NULL));
 	wg_stmt_finalize(st);
-	return rc;
+	return 0;
 }
 
 /* A holder read ahead of the callbacks. */

@@ -186,6 +186,17 @@ static void expect_error(struct fixture *f, const char *field, const char *code)
 	         f->fe.n ? f->fe.e[0].message : "-");
 }
 
+/* Case i of a table returned rc: fails unless it is want and, when field
+ * is given, the errors hold field/code. */
+static void expect_case(struct fixture *f, size_t i, int rc, int want, const char *field, const char *code)
+{
+	if (rc != want)
+		fail_msg("case %zu: rc %d, want %d (%s/%s)", i, rc, want, f->fe.n ? f->fe.e[0].field : "-",
+		         f->fe.n ? f->fe.e[0].code : "-");
+	if (field)
+		expect_error(f, field, code);
+}
+
 static int64_t count(struct fixture *f, const char *sql, const char *text)
 {
 	return wg_test_query_int(f->db, sql, text, 0);
@@ -350,12 +361,8 @@ static void test_body_validation(void **state)
 		int64_t id = 0;
 		wg_test_begin(f->db);
 		int rc = wg_test_end(f->db, wg_mediation_body_create(f->db, &env, &in, &id, &f->fe));
-		if (rc != t[i].rc)
-			fail_msg("case %zu: rc %d, want %d (%s/%s)", i, rc, t[i].rc,
-			         f->fe.n ? f->fe.e[0].field : "-", f->fe.n ? f->fe.e[0].code : "-");
-		if (t[i].field)
-			expect_error(f, t[i].field, t[i].error);
-		else
+		expect_case(f, i, rc, t[i].rc, t[i].field, t[i].error);
+		if (!t[i].field)
 			assert_true(id > 0);
 	}
 	/* The office phone is kept normalised; a create is audited. */
@@ -588,10 +595,7 @@ static void test_body_update(void **state)
 		wg_test_begin(f->db);
 		int rc = wg_test_end(f->db, wg_mediation_body_update(f->db, &env, t[i].id, &t[i].in,
 		                                                     t[i].version, &f->fe));
-		if (rc != t[i].rc)
-			fail_msg("case %zu: rc %d, want %d", i, rc, t[i].rc);
-		if (t[i].field)
-			expect_error(f, t[i].field, t[i].error);
+		expect_case(f, i, rc, t[i].rc, t[i].field, t[i].error);
 	}
 	wg_mediation_env env = env_of(f, &county);
 	struct seen one = {0};
@@ -647,190 +651,61 @@ static void test_mediator_create(void **state)
 	static const char *const null_one[] = {NULL};
 	static const char *const many[] = {"11", "11", "11", "11", "11", "11", "11", "11", "11",
 	                                   "11", "11", "11", "11", "11", "11", "11", "11"};
+	/* specs NULL: not given; user, lead and active -1: not given. */
 	const struct {
 		const wg_caller *who;
 		int64_t body;
-		wg_mediator_input in;
+		const char *name, *phone;
+		const char *const *specs;
+		size_t nspecs;
+		int64_t user;
+		int lead, active;
 		int rc;
 		const char *field, *error;
 	} t[] = {
-		{&town1,
-	         b.vc1,
-	         {.name = NULL, .user_id = -1, .lead = -1, .active = -1},
-	         WG_EVALIDATION,
-	         "name",
-	         "required"},
-		{&town1,
-	         b.vc1,
-	         {.name = "x\x01", .user_id = -1, .lead = -1, .active = -1},
-	         WG_EVALIDATION,
-	         "name",
-	         "pattern"},
-		{&town1,
-	         b.vc1,
-	         {.name = "张", .phone = "1", .user_id = -1, .lead = -1, .active = -1},
-	         WG_EVALIDATION,
-	         "phone",
-	         "format"},
-		{&town1,
-	         b.vc1,
-	         {.name = "张",
-	          .specialities = event,
-	          .nspecialities = 1,
-	          .set_specialities = true,
-	          .user_id = -1,
-	          .lead = -1,
-	          .active = -1},
-	         WG_EVALIDATION,
-	         "specialities[0]",
+		{&town1, b.vc1, NULL, NULL, NULL, 0, -1, -1, -1, WG_EVALIDATION, "name", "required"},
+		{&town1, b.vc1, "x\x01", NULL, NULL, 0, -1, -1, -1, WG_EVALIDATION, "name", "pattern"},
+		{&town1, b.vc1, "张", "1", NULL, 0, -1, -1, -1, WG_EVALIDATION, "phone", "format"},
+		{&town1, b.vc1, "张", NULL, event, 1, -1, -1, -1, WG_EVALIDATION, "specialities[0]",
 	         "unknown"},
-		{&town1,
-	         b.vc1,
-	         {.name = "张",
-	          .specialities = minor,
-	          .nspecialities = 1,
-	          .set_specialities = true,
-	          .user_id = -1,
-	          .lead = -1,
-	          .active = -1},
-	         WG_EVALIDATION,
-	         "specialities[0]",
+		{&town1, b.vc1, "张", NULL, minor, 1, -1, -1, -1, WG_EVALIDATION, "specialities[0]",
 	         "unknown"},
-		{&town1,
-	         b.vc1,
-	         {.name = "张",
-	          .specialities = null_one,
-	          .nspecialities = 1,
-	          .set_specialities = true,
-	          .user_id = -1,
-	          .lead = -1,
-	          .active = -1},
-	         WG_EVALIDATION,
-	         "specialities[0]",
+		{&town1, b.vc1, "张", NULL, null_one, 1, -1, -1, -1, WG_EVALIDATION, "specialities[0]",
 	         "unknown"},
-		{&town1,
-	         b.vc1,
-	         {.name = "张",
-	          .specialities = twice,
-	          .nspecialities = 3,
-	          .set_specialities = true,
-	          .user_id = -1,
-	          .lead = -1,
-	          .active = -1},
-	         WG_EVALIDATION,
-	         "specialities[2]",
+		{&town1, b.vc1, "张", NULL, twice, 3, -1, -1, -1, WG_EVALIDATION, "specialities[2]",
 	         "duplicate"},
-		{&town1,
-	         b.vc1,
-	         {.name = "张",
-	          .specialities = many,
-	          .nspecialities = 17,
-	          .set_specialities = true,
-	          .user_id = -1,
-	          .lead = -1,
-	          .active = -1},
-	         WG_EVALIDATION,
-	         "specialities",
-	         "too_long"},
-		{&town1,
-	         b.vc1,
-	         {.name = "张", .user_id = 999999, .lead = -1, .active = -1},
-	         WG_EVALIDATION,
-	         "user",
-	         "not_found"},
-		{&town1,
-	         b.vc1,
-	         {.name = "张", .user_id = f->leader, .lead = -1, .active = -1},
-	         WG_EVALIDATION,
-	         "user",
-	         "role"},
-		{&town1,
-	         b.vc1,
-	         {.name = "张", .user_id = f->med_off, .lead = -1, .active = -1},
-	         WG_EVALIDATION,
-	         "user",
-	         "inactive"},
-		{&town1,
-	         b.vc1,
-	         {.name = "张", .user_id = f->med2, .lead = -1, .active = -1},
-	         WG_EVALIDATION,
-	         "user",
+		{&town1, b.vc1, "张", NULL, many, 17, -1, -1, -1, WG_EVALIDATION, "specialities", "too_long"},
+		{&town1, b.vc1, "张", NULL, NULL, 0, 999999, -1, -1, WG_EVALIDATION, "user", "not_found"},
+		{&town1, b.vc1, "张", NULL, NULL, 0, f->leader, -1, -1, WG_EVALIDATION, "user", "role"},
+		{&town1, b.vc1, "张", NULL, NULL, 0, f->med_off, -1, -1, WG_EVALIDATION, "user", "inactive"},
+		{&town1, b.vc1, "张", NULL, NULL, 0, f->med2, -1, -1, WG_EVALIDATION, "user", "out_of_reach"},
+		{&county, b.labour, "张", NULL, NULL, 0, f->med1, -1, -1, WG_EVALIDATION, "user",
 	         "out_of_reach"},
-		{&county,
-	         b.labour,
-	         {.name = "张", .user_id = f->med1, .lead = -1, .active = -1},
-	         WG_EVALIDATION,
-	         "user",
-	         "out_of_reach"},
-		{&town1,
-	         b.vc1,
-	         {.name = "张", .lead = 2, .user_id = -1, .active = -1},
-	         WG_EVALIDATION,
-	         "lead",
-	         "range"},
-		{&town2,
-	         b.vc1,
-	         {.name = "张", .user_id = -1, .lead = -1, .active = -1},
-	         WG_ENOTFOUND,
-	         NULL,
-	         NULL},
-		{&town1,
-	         b.labour,
-	         {.name = "张", .user_id = -1, .lead = -1, .active = -1},
-	         WG_ENOTFOUND,
-	         NULL,
-	         NULL},
-		{&town1,
-	         b.vc1,
-	         {.name = "张秀兰",
-	          .phone = "138 1234 5678",
-	          .specialities = good,
-	          .nspecialities = 2,
-	          .set_specialities = true,
-	          .user_id = f->med1,
-	          .lead = 1,
-	          .active = -1},
-	         0,
-	         NULL,
-	         NULL},
-		{&town1,
-	         b.vc1,
-	         {.name = "again", .user_id = f->med1, .lead = -1, .active = -1},
-	         WG_ECONFLICT,
-	         "user",
-	         "conflict"},
-		{&town1,
-	         b.tc1,
-	         {.name = "同一人", .user_id = f->med1, .lead = 1, .active = -1},
-	         0,
-	         NULL,
-	         NULL},
-		{&county,
-	         b.labour,
-	         {.name = "县", .user_id = f->med_county, .lead = 1, .active = -1},
-	         0,
-	         NULL,
-	         NULL},
-		{&county,
-	         b.experts,
-	         {.name = "无账号", .user_id = 0, .lead = -1, .active = 0},
-	         0,
-	         NULL,
-	         NULL},
+		{&town1, b.vc1, "张", NULL, NULL, 0, -1, 2, -1, WG_EVALIDATION, "lead", "range"},
+		{&town2, b.vc1, "张", NULL, NULL, 0, -1, -1, -1, WG_ENOTFOUND, NULL, NULL},
+		{&town1, b.labour, "张", NULL, NULL, 0, -1, -1, -1, WG_ENOTFOUND, NULL, NULL},
+		{&town1, b.vc1, "张秀兰", "138 1234 5678", good, 2, f->med1, 1, -1, 0, NULL, NULL},
+		{&town1, b.vc1, "again", NULL, NULL, 0, f->med1, -1, -1, WG_ECONFLICT, "user", "conflict"},
+		{&town1, b.tc1, "同一人", NULL, NULL, 0, f->med1, 1, -1, 0, NULL, NULL},
+		{&county, b.labour, "县", NULL, NULL, 0, f->med_county, 1, -1, 0, NULL, NULL},
+		{&county, b.experts, "无账号", NULL, NULL, 0, 0, -1, 0, 0, NULL, NULL},
 	};
 	int64_t first = 0;
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		wg_field_errors_init(&f->fe, &f->arena);
 		wg_mediation_env env = env_of(f, t[i].who);
+		wg_mediator_input in = {.name = t[i].name,
+		                        .phone = t[i].phone,
+		                        .specialities = t[i].specs,
+		                        .nspecialities = t[i].nspecs,
+		                        .set_specialities = t[i].specs != NULL,
+		                        .user_id = t[i].user,
+		                        .lead = t[i].lead,
+		                        .active = t[i].active};
 		int64_t id = 0;
 		wg_test_begin(f->db);
-		int rc =
-			wg_test_end(f->db, wg_mediator_create(f->db, &env, t[i].body, &t[i].in, &id, &f->fe));
-		if (rc != t[i].rc)
-			fail_msg("case %zu: rc %d, want %d (%s/%s)", i, rc, t[i].rc,
-			         f->fe.n ? f->fe.e[0].field : "-", f->fe.n ? f->fe.e[0].code : "-");
-		if (t[i].field)
-			expect_error(f, t[i].field, t[i].error);
+		int rc = wg_test_end(f->db, wg_mediator_create(f->db, &env, t[i].body, &in, &id, &f->fe));
+		expect_case(f, i, rc, t[i].rc, t[i].field, t[i].error);
 		if (!rc && !first)
 			first = id;
 	}
@@ -978,95 +853,48 @@ static void test_mediator_update(void **state)
 	static const char *const labour[] = {"14"};
 	int64_t m = mediator(f, &town1, b.vc1, "村一", f->med1, 1, family, 1);
 	int64_t other = mediator(f, &town1, b.vc1, "村一助理", 0, 0, NULL, 0);
-	static const char *const no = NULL;
+	/* phone NULL with set_phone: cleared; specs NULL: not given; user, lead
+	 * and active -1: not given. */
 	const struct {
 		const wg_caller *who;
 		int64_t id;
-		wg_mediator_input in;
+		const char *name, *phone;
+		bool set_phone;
+		const char *const *specs;
+		int64_t user;
+		int lead, active;
 		int64_t version;
 		int rc;
 		const char *field, *error;
 	} t[] = {
-		{&town1,
-	         m,
-	         {.phone = "029-87654321", .user_id = -1, .lead = 0, .active = -1},
-	         1,
-	         0,
-	         NULL,
-	         NULL},
-		{&town1,
-	         m,
-	         {.name = "x", .user_id = -1, .lead = -1, .active = -1},
-	         1,
-	         WG_ECONFLICT,
-	         NULL,
-	         NULL},
-		{&town1,
-	         m,
-	         {.specialities = labour,
-	          .nspecialities = 1,
-	          .set_specialities = true,
-	          .user_id = -1,
-	          .lead = -1,
-	          .active = -1},
-	         2,
-	         0,
-	         NULL,
-	         NULL},
-		{&town1,
-	         other,
-	         {.user_id = f->med1, .lead = -1, .active = -1},
-	         0,
-	         WG_ECONFLICT,
-	         "user",
+		{&town1, m, NULL, "029-87654321", false, NULL, -1, 0, -1, 1, 0, NULL, NULL},
+		{&town1, m, "x", NULL, false, NULL, -1, -1, -1, 1, WG_ECONFLICT, NULL, NULL},
+		{&town1, m, NULL, NULL, false, labour, -1, -1, -1, 2, 0, NULL, NULL},
+		{&town1, other, NULL, NULL, false, NULL, f->med1, -1, -1, 0, WG_ECONFLICT, "user",
 	         "conflict"},
-		{&town1,
-	         other,
-	         {.user_id = f->med2, .lead = -1, .active = -1},
-	         0,
-	         WG_EVALIDATION,
-	         "user",
+		{&town1, other, NULL, NULL, false, NULL, f->med2, -1, -1, 0, WG_EVALIDATION, "user",
 	         "out_of_reach"},
-		{&town1,
-	         other,
-	         {.name = "", .user_id = -1, .lead = -1, .active = -1},
-	         0,
-	         WG_EVALIDATION,
-	         "name",
-	         "required"},
-		{&town2,
-	         m,
-	         {.name = "x", .user_id = -1, .lead = -1, .active = -1},
-	         0,
-	         WG_ENOTFOUND,
-	         NULL,
-	         NULL},
-		{&town1,
-	         999999,
-	         {.name = "x", .user_id = -1, .lead = -1, .active = -1},
-	         0,
-	         WG_ENOTFOUND,
-	         NULL,
-	         NULL},
-		{&town1,
-	         m,
-	         {.set_phone = true, .phone = no, .user_id = 0, .lead = -1, .active = 0},
-	         0,
-	         0,
-	         NULL,
-	         NULL},
+		{&town1, other, "", NULL, false, NULL, -1, -1, -1, 0, WG_EVALIDATION, "name", "required"},
+		{&town2, m, "x", NULL, false, NULL, -1, -1, -1, 0, WG_ENOTFOUND, NULL, NULL},
+		{&town1, 999999, "x", NULL, false, NULL, -1, -1, -1, 0, WG_ENOTFOUND, NULL, NULL},
+		{&town1, m, NULL, NULL, true, NULL, 0, -1, 0, 0, 0, NULL, NULL},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		wg_field_errors_init(&f->fe, &f->arena);
 		wg_mediation_env env = env_of(f, t[i].who);
+		wg_mediator_input in = {.name = t[i].name,
+		                        .phone = t[i].phone,
+		                        .set_phone = t[i].set_phone,
+		                        .specialities = t[i].specs,
+		                        .nspecialities = t[i].specs ? 1 : 0,
+		                        .set_specialities = t[i].specs != NULL,
+		                        .user_id = t[i].user,
+		                        .lead = t[i].lead,
+		                        .active = t[i].active};
 		wg_test_begin(f->db);
-		int rc = wg_test_end(
-			f->db, wg_mediator_update(f->db, &env, t[i].id, &t[i].in, t[i].version, &f->fe));
-		if (rc != t[i].rc)
-			fail_msg("case %zu: rc %d, want %d (%s/%s)", i, rc, t[i].rc,
-			         f->fe.n ? f->fe.e[0].field : "-", f->fe.n ? f->fe.e[0].code : "-");
-		if (t[i].field)
-			expect_error(f, t[i].field, t[i].error);
+		int rc = wg_test_end(f->db,
+		                     wg_mediator_update(f->db, &env, t[i].id, &in, t[i].version, &f->fe));
+		expect_case(f, i, rc, t[i].rc, t[i].field, t[i].error);
 		if (i == 0) {
 			/* A fixed line keeps its area code in the mask. */
 			assert_int_equal(count(f, "SELECT count(*) FROM mediators WHERE phone_masked = ?",
@@ -1169,11 +997,7 @@ static void test_posts(void **state)
 		wg_test_begin(f->db);
 		int rc = wg_test_end(f->db,
 		                     wg_region_posts_set(f->db, &env, t[i].region, t[i].in, t[i].n, &f->fe));
-		if (rc != t[i].rc)
-			fail_msg("case %zu: rc %d, want %d (%s/%s)", i, rc, t[i].rc,
-			         f->fe.n ? f->fe.e[0].field : "-", f->fe.n ? f->fe.e[0].code : "-");
-		if (t[i].field)
-			expect_error(f, t[i].field, t[i].error);
+		expect_case(f, i, rc, t[i].rc, t[i].field, t[i].error);
 	}
 	/* Read back in post order; visible to the area and below, not beside. */
 	wg_mediation_env env = env_of(f, &worker1);

@@ -4,16 +4,12 @@
 // the swapped working Saturdays (14 and 28 February) as 调休上班; the page
 // shows the office hours, which the system administrator may read.
 import { test, expect } from '@playwright/test';
-import { baseURL, PASSWORD } from './lib/api.mjs';
 import { expectAccessible } from './lib/axe.mjs';
 import { shot } from './lib/artifacts.mjs';
+import { signInTo } from './lib/ui.mjs';
 
 test('the holiday calendar shows the Spring Festival 2026 and its swapped working days', async ({ page }, testInfo) => {
-	await page.goto(`${baseURL()}/login?next=${encodeURIComponent('/admin/calendar')}`);
-	await page.locator('#login-username').fill('sysadmin');
-	await page.locator('#login-password').fill(PASSWORD);
-	await page.locator('button[type=submit]').click();
-	await page.waitForURL((u) => u.pathname === '/admin/calendar', { timeout: 15_000 });
+	await signInTo(page, 'sysadmin', '/admin/calendar');
 	await expect(page.getByRole('heading', { name: '节假日日历' })).toBeVisible();
 
 	// Pick the month by typing it into the month picker.
@@ -49,11 +45,7 @@ test('the holiday calendar shows the Spring Festival 2026 and its swapped workin
 });
 
 test('the system administrator edits a year: a new holiday shows at once', async ({ page }, testInfo) => {
-	await page.goto(`${baseURL()}/login?next=${encodeURIComponent('/admin/calendar?month=2027-03')}`);
-	await page.locator('#login-username').fill('sysadmin');
-	await page.locator('#login-password').fill(PASSWORD);
-	await page.locator('button[type=submit]').click();
-	await page.waitForURL((u) => u.pathname === '/admin/calendar', { timeout: 15_000 });
+	await signInTo(page, 'sysadmin', '/admin/calendar?month=2027-03');
 	await expect(page.locator('.wg-hcal-grid caption')).toHaveText('2027年3月');
 	const day = page.locator('td[data-date="2027-03-10"]');
 	await expect(day).toHaveClass(/is-workday/);

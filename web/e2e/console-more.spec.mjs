@@ -6,18 +6,9 @@
 // the security administrator is refused a combination of admin powers.
 import { test, expect } from '@playwright/test';
 import { baseURL, signIn, COUNTY, TOWN1 } from './lib/api.mjs';
-import { PASSWORD } from './lib/api.mjs';
 import { expectAccessible } from './lib/axe.mjs';
 import { shot } from './lib/artifacts.mjs';
-
-/** Sign in through the console's sign-in page and land on `path`. */
-async function signInUi(page, username, path) {
-	await page.goto(`${baseURL()}/login?next=${encodeURIComponent(path)}`);
-	await page.locator('#login-username').fill(username);
-	await page.locator('#login-password').fill(PASSWORD);
-	await page.locator('button[type=submit]').click();
-	await page.waitForURL((u) => u.pathname === path.split('?')[0], { timeout: 15_000 });
-}
+import { signInTo as signInUi } from './lib/ui.mjs';
 
 const overlayPaths = (page) => page.locator('.leaflet-overlay-pane path');
 

@@ -9,17 +9,8 @@ import { test, expect } from '@playwright/test';
 import { signIn, baseURL, GRID1, TOWN1 } from './lib/api.mjs';
 import { expectAccessible } from './lib/axe.mjs';
 import { shot } from './lib/artifacts.mjs';
+import { attachPNG, unique, signInUI, pickOption, act as actOn } from './lib/ui.mjs';
 import { totpCode } from '../../tests/api/lib/totp.mjs';
-
-// A 1×1 PNG, for the feedback's photo.
-const PNG = Buffer.from(
-	'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-	'base64',
-);
-
-function unique(what) {
-	return `${what}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-}
 
 /** Report a case in GRID1 as town1 through the API; returns it. */
 async function reportCase(title) {
@@ -33,37 +24,13 @@ async function reportCase(title) {
 	});
 }
 
-async function signInUI(page, username, next = '') {
-	await page.goto(`${baseURL()}/login${next ? `?next=${encodeURIComponent(next)}` : ''}`);
-	await page.locator('#login-username').fill(username);
-	await page.locator('#login-password').fill('Test#2026pass');
-	await page.getByRole('button', { name: '登录' }).click();
-	await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-}
-
 async function openCase(page, id) {
 	await page.goto(`${baseURL()}/cases/${id}`);
 	await expect(page.locator('#h-actions')).toBeVisible();
 }
 
-/** Open the dialog of an action, let fill() complete its form, submit it, wait for the new state. */
-async function act(page, action, fill, state) {
-	await page.locator(`.actions button[data-action="${action}"]`).click();
-	const dialog = page.locator('.el-dialog');
-	await expect(dialog).toBeVisible();
-	if (fill) await fill(dialog);
-	await dialog.locator('button[data-submit="action"]').click();
-	await expect(dialog).toBeHidden();
-	if (state) await expect(page.locator('.head .case-tags .el-tag').first()).toHaveText(state);
-	await expect(page.locator(`.timeline .ev[data-action="${action}"]`)).toHaveCount(1);
-}
-
-async function pickOption(page, inputSelector, text) {
-	// Element's select puts its placeholder over the input: click through it.
-	await page.locator(inputSelector).click({ force: true });
-	await page.locator(inputSelector).fill(text);
-	await page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click();
-}
+/** An action through its dialog: each is taken once in these tests. */
+const act = (page, action, fill, state) => actOn(page, action, fill, state, { once: true });
 
 test('sign-in, the work list and a case round the loop through generated forms', async ({ page, browser }, testInfo) => {
 	const title = unique('治安隐患');
@@ -117,7 +84,7 @@ test('sign-in, the work list and a case round the loop through generated forms',
 	// Dispatch to the county police: the form offers departments by name.
 	await page.locator('.actions button[data-action="dispatch"]').click();
 	await expect(page.locator('.el-dialog')).toBeVisible();
-	await pickOption(page, '#act-department', '眉县公安局');
+	await pickOption(page, '#act-department', '眉县公安局', { type: true });
 	await page.locator('#act-reason').fill('涉及治安，由县公安局办理');
 	await expectAccessible(page, 'the case page with the dispatch form');
 	await shot(page, 'console-case-dispatch-dialog', testInfo);
@@ -141,8 +108,7 @@ test('sign-in, the work list and a case round the loop through generated forms',
 		'feedback',
 		async (d) => {
 			await d.locator('#act-result').fill('已到现场核实并劝散聚集人员，加强巡逻');
-			await d.locator('input[type=file]').setInputFiles({ name: 'scene.png', mimeType: 'image/png', buffer: PNG });
-			await expect(d.locator('.el-upload-list__item.is-success')).toHaveCount(1);
+			await attachPNG(d, 'scene.png');
 		},
 		'待核查',
 	);
@@ -188,7 +154,7 @@ test('a new case is saved once, with its grid located', async ({ page }, testInf
 	const title = unique('新建测试');
 	await signInUI(page, 'town1', '/cases/new');
 	await expect(page.locator('#nc-category')).toBeVisible();
-	await pickOption(page, '#nc-category', '0807');
+	await pickOption(page, '#nc-category', '0807', { type: true });
 	await page.locator('#nc-title').fill(title);
 	await page.locator('#nc-description').fill('小区内有未拴绳的大型犬，居民反映存在安全隐患。');
 	await page.getByRole('radio', { name: '网格编码' }).check({ force: true });
@@ -216,7 +182,7 @@ test('a window registration shows its possible duplicates before saving', async 
 	const earlier = await reportCase(unique('重复登记'));
 	await signInUI(page, 'town1', '/cases/new');
 	await page.getByRole('radio', { name: '来访登记（一站式窗口）' }).check({ force: true });
-	await pickOption(page, '#nc-category', '0801');
+	await pickOption(page, '#nc-category', '0801', { type: true });
 	await page.locator('#nc-description').fill(`${earlier.title}：楼道里有人聚集，疑似存在治安隐患。`);
 	await page.getByRole('radio', { name: '网格编码' }).check({ force: true });
 	await page.locator('#nc-grid').fill(GRID1);

@@ -12,42 +12,7 @@ import { test, expect } from '@playwright/test';
 import { signIn, baseURL, GRID1 } from './lib/api.mjs';
 import { expectAccessible } from './lib/axe.mjs';
 import { shot } from './lib/artifacts.mjs';
-
-// A 1×1 PNG: the scan of the signed agreement.
-const PNG = Buffer.from(
-	'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-	'base64',
-);
-
-const unique = (what) => `${what}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-
-async function signInUI(page, username) {
-	await page.goto(`${baseURL()}/login`);
-	await page.locator('#login-username').fill(username);
-	await page.locator('#login-password').fill('Test#2026pass');
-	await page.getByRole('button', { name: '登录' }).click();
-	await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-}
-
-/** Choose an option of an Element Plus select by its text. */
-async function pick(page, selector, text, { type = false } = {}) {
-	// The select's placeholder lies over its input: click through it.
-	await page.locator(selector).click({ force: true });
-	if (type) await page.locator(selector).fill(text);
-	await page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click();
-}
-
-/** Open an action's dialog, let fill() complete it, submit, wait for the state tag. */
-async function act(page, action, fill, state) {
-	await page.locator(`.actions button[data-action="${action}"]`).click();
-	const dialog = page.locator('.el-dialog');
-	await expect(dialog).toBeVisible();
-	if (fill) await fill(dialog);
-	await dialog.locator('button[data-submit="action"]').click();
-	await expect(dialog).toBeHidden();
-	if (state) await expect(page.locator('.head .case-tags .el-tag').first()).toHaveText(state);
-	await expect(page.locator(`.timeline .ev[data-action="${action}"]`).last()).toBeVisible();
-}
+import { attachPNG, unique, signInUI, pickOption as pick, act, phoneContext } from './lib/ui.mjs';
 
 /**
  * Let passing messages go before a screenshot: wait out Element's toasts
@@ -199,8 +164,7 @@ test('a dispute from window registration to agreement', async ({ page, browser }
 		'agree',
 		async (d) => {
 			await d.locator('#act-terms').fill('李四三日内清理宅前杂物，保持通道畅通；张三不再追究。');
-			await d.locator('input[type=file]').setInputFiles({ name: 'agreement.png', mimeType: 'image/png', buffer: PNG });
-			await expect(d.locator('.el-upload-list__item.is-success')).toHaveCount(1);
+			await attachPNG(d, 'agreement.png');
 		},
 		'已达成协议',
 	);
@@ -301,13 +265,7 @@ test('a family dispute is called back from the phone', async ({ browser }, testI
 	const before = await village1.act(c.id, 'assign', { body: lead.body.id, mediator: lead.id });
 	expect(before.dispute.family.colour).toBe('red');
 
-	const context = await browser.newContext({
-		viewport: { width: 390, height: 844 },
-		isMobile: true,
-		hasTouch: true,
-		locale: 'zh-CN',
-		timezoneId: 'Asia/Shanghai',
-	});
+	const context = await phoneContext(browser);
 	const page = await context.newPage();
 	await page.goto(`${baseURL()}/m/callback/${c.id}`);
 	await expect(page).toHaveURL(/\/m\/login/);

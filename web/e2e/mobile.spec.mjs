@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import { baseURL, signIn, GRID1 } from './lib/api.mjs';
 import { shot } from './lib/artifacts.mjs';
 import { expectAccessible } from './lib/axe.mjs';
+import { phoneContext } from './lib/ui.mjs';
 
 let point; // {latitude, longitude} inside GRID1, from its boundary
 let worker1;
@@ -24,14 +25,9 @@ test.beforeAll(async () => {
 
 /** A phone: 390x844, touch, Chinese, located at `point`. */
 async function phone(browser) {
-	const context = await browser.newContext({
+	const context = await phoneContext(browser, {
 		baseURL: baseURL(),
-		viewport: { width: 390, height: 844 },
 		deviceScaleFactor: 2,
-		isMobile: true,
-		hasTouch: true,
-		locale: 'zh-CN',
-		timezoneId: 'Asia/Shanghai',
 		permissions: ['geolocation'],
 		geolocation: point,
 	});

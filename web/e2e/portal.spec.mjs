@@ -8,6 +8,7 @@ import { test, expect } from '@playwright/test';
 import { signIn, baseURL, GRID1 } from './lib/api.mjs';
 import { expectAccessible } from './lib/axe.mjs';
 import { shot } from './lib/artifacts.mjs';
+import { phoneContext } from './lib/ui.mjs';
 
 const PHONE = '13912345678';
 const NAME = '王秀兰';
@@ -47,12 +48,7 @@ async function chooseCategory(page, category) {
 test('report on the portal, follow it without personal data, rate it once closed', async ({ browser }, testInfo) => {
 	test.setTimeout(90_000);
 	const fx = await fixtures();
-	const context = await browser.newContext({
-		viewport: { width: 390, height: 844 },
-		isMobile: true,
-		hasTouch: true,
-		locale: 'zh-CN',
-		timezoneId: 'Asia/Shanghai',
+	const context = await phoneContext(browser, {
 		geolocation: { latitude: fx.lat, longitude: fx.lng },
 		permissions: ['geolocation'],
 	});

@@ -93,12 +93,16 @@ export function loadCategories() {
 	return categoriesPromise;
 }
 
+/** A category's name (a node of the tree of GET /categories) in the chosen language. */
+export function catLabel(c) {
+	return locale.value === 'en' ? c.name_en || c.name : c.name;
+}
+
 /** The display name of a category in the chosen language, from the tree. */
 export function categoryName(tree, code) {
 	for (const major of tree || []) {
-		if (major.code === code) return locale.value === 'en' ? major.name_en || major.name : major.name;
-		for (const minor of major.children || [])
-			if (minor.code === code) return locale.value === 'en' ? minor.name_en || minor.name : minor.name;
+		if (major.code === code) return catLabel(major);
+		for (const minor of major.children || []) if (minor.code === code) return catLabel(minor);
 	}
 	return code;
 }

@@ -3,8 +3,10 @@
 // registries the assign form picks from, and region names for the people in
 // charge. Their flows come from context.js's loadFlow(kind).
 import { createI18n } from '@shared/i18n.js';
-import { api, t, locale, label } from './context.js';
+import { api, t, locale, catLabel } from './context.js';
 import tables from './disputeMessages.js';
+
+export { catLabel };
 
 const own = createI18n(tables);
 
@@ -110,20 +112,9 @@ export function regionName(code) {
 	return regionNames.get(code);
 }
 
-/** A category's name in the chosen language from the tree of GET /categories. */
-export function catLabel(c) {
-	return locale.value === 'en' ? c.name_en || c.name : c.name;
-}
-
 /** The categories of a kind as [{code, name, children}] groups. */
 export function groupsOf(tree, kind) {
 	return (tree || []).filter((g) => !kind || g.kind === kind);
-}
-
-/** A state's label from a flow, else the case's own label. */
-export function stateText(flow, name, fallback) {
-	const s = flow?.states.get(name);
-	return s ? label(s) : fallback || name || '';
 }
 
 /** An amount in yuan, in the chosen language's format. */
