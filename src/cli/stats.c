@@ -1,7 +1,8 @@
 /* wangge stats rebuild: recompute the statistics rollups (stats_day and
  * stats_state, docs/statistics.md) from the cases table with the working
  * calendar, in one transaction, audited as the console; then fold them into
- * the cube (stats_cube), a run of rows per transaction.
+ * the cube (stats_cube), a run of rows per transaction. wangge stats fold
+ * does only the folding.
  *
  * For what the backfill of migration 0010 cannot do (handling times of the
  * cases closed before it), and after changing time.offset_minutes. Safe
@@ -20,13 +21,15 @@
 #include "domain/case.h"
 #include "domain/stats.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 static void usage(void)
 {
-	fputs("usage: wangge stats rebuild\n"
-	      "  recompute the statistics rollups from the cases (docs/operations.md)\n",
+	fputs("usage: wangge stats rebuild | fold\n"
+	      "  rebuild: recompute the statistics rollups from the cases, then fold the cube\n"
+	      "  fold:    fold the rows still pending into the cube now (docs/operations.md)\n",
 	      stderr);
 }
 
@@ -113,12 +116,34 @@ static int fold_all(wg_db *db, int64_t *cube_rows)
 	return rc ? rc : count(db, "SELECT count(*) FROM stats_cube", cube_rows);
 }
 
+/* wangge stats fold: what the server's fold job would do, at once (after
+ * migration 0015 on a large database, say). */
+static int fold_pending(wg_config *cfg)
+{
+	wg_db *db = NULL;
+	int rc = wg__cli_open(cfg, &db);
+	if (rc)
+		return rc;
+	int64_t cube = 0;
+	rc = fold_all(db, &cube);
+	if (rc)
+		fprintf(stderr, "\nwangge: stats fold: %s%s%s\n", wg_error_message(rc),
+		        rc == WG_ESTORE ? ": " : "", rc == WG_ESTORE ? wg_db_errmsg(db) : "");
+	else
+		printf("stats_cube rows: %lld\n", (long long)cube);
+	wg_db_close(db);
+	return rc;
+}
+
 int wg_cli_stats(wg_config *cfg, int argc, char **argv)
 {
-	if (argc != 2 || strcmp(argv[1], "rebuild") != 0) {
+	bool fold_only = argc == 2 && strcmp(argv[1], "fold") == 0;
+	if (argc != 2 || (!fold_only && strcmp(argv[1], "rebuild") != 0)) {
 		usage();
 		return WG_EBADREQ;
 	}
+	if (fold_only)
+		return fold_pending(cfg);
 	wg_calendar *cal = NULL;
 	int rc = load_calendar(cfg, &cal);
 	wg_db *db = NULL;
