@@ -7,6 +7,7 @@
 import { createApp } from 'vue';
 import ElementPlus from 'element-plus';
 import 'element-plus/dist/index.css';
+import './console.css';
 import { locale } from '@shared/i18n.js';
 import App from './App.vue';
 import { createConsoleRouter } from './router.js';
