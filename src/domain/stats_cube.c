@@ -273,6 +273,8 @@ static int write_cells(wg_db *db, struct cells *c)
 	for (size_t i = 0; i < c->cap; i++)
 		if (c->slots[i].key && any_value(&c->slots[i]))
 			c->slots[n++] = c->slots[i];
+	if (n == 0)
+		return 0;
 	qsort(c->slots, n, sizeof *c->slots, cmp_cell);
 	int rc = 0;
 	for (size_t i = 0; !rc && i < n; i++)
