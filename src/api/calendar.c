@@ -3,7 +3,7 @@
  * data/holidays/YYYY.json loaded at start with the edits of
  * domain/holiday.h over them, so this reads no store: the answer is
  * computed on the loop thread from the loaded calendar.
- * GET and PUT /calendar/years/{year}: a year's document, and its edit. */
+ * GET and PUT /calendar/{year}: a year's document, and its edit. */
 #include "api/api.h"
 
 #include "core/calendar.h"
@@ -127,7 +127,7 @@ void wg_api_calendar_list(wg_req *req)
 	wg_req_reply(req, 200);
 }
 
-/* ---- GET and PUT /calendar/years/{year}: editing the holidays --------------------- */
+/* ---- GET and PUT /calendar/{year}: editing the holidays --------------------- */
 
 struct year_op {
 	wg_req *req;

@@ -77,8 +77,8 @@ const wg_route wg_api_routes[] = {
 	{WG_GET, "/api/v1/categories/{code}", wg_api_categories_get, 0, NOT_AUDITOR},
 	{WG_PATCH, "/api/v1/categories/{code}", wg_api_categories_update, BODY, WG_ROLE_SYSADMIN},
 	{WG_GET, "/api/v1/calendar", wg_api_calendar_list, 0, NOT_AUDITOR},
-	{WG_GET, "/api/v1/calendar/years/{year}", wg_api_calendar_year_get, 0, NOT_AUDITOR},
-	{WG_PUT, "/api/v1/calendar/years/{year}", wg_api_calendar_year_put, BODY, WG_ROLE_SYSADMIN},
+	{WG_GET, "/api/v1/calendar/{year}", wg_api_calendar_year_get, 0, NOT_AUDITOR},
+	{WG_PUT, "/api/v1/calendar/{year}", wg_api_calendar_year_put, BODY, WG_ROLE_SYSADMIN},
 	{WG_GET, "/api/v1/flows/{kind}", wg_api_flows_get, PUBLIC, 0},
 	/* What the citizen portal needs to report: the categories and the grid map. */
 	{WG_GET, "/api/v1/public/categories", wg_api_categories_list, PUBLIC, 0},

@@ -100,7 +100,7 @@ int wg_calendar_check_year(const wg_calendar *cal, const char *text, size_t len,
 
 /* Put one year's text in place of the year the calendar holds (or add
  * it), safely while other threads read the calendar (an edit of the
- * holidays, GET/PUT /calendar/years). The year replaced stays allocated,
+ * holidays, GET/PUT /calendar/{year}). The year replaced stays allocated,
  * with its holiday names, until wg_calendar_free. Returns as
  * wg_calendar_add_year; on failure the calendar is unchanged. */
 int wg_calendar_replace_year(wg_calendar *cal, const char *text, size_t len, const char *file, char *err,

@@ -226,24 +226,23 @@ describe('GET /calendar', () => {
 	});
 });
 
-describe('editing a year (GET and PUT /calendar/years/{year})', () => {
-	const Y = `${C}/years`;
+describe('editing a year (GET and PUT /calendar/{year})', () => {
 	const doc2027 = () => JSON.parse(fs.readFileSync(path.join(ROOT, 'data', 'holidays', '2027.json'), 'utf8'));
 
 	it('reads the file of a year, and the sysadmin replaces it: the clocks count on the edit at once', async () => {
 		const admin = as(srv, await login(srv, 'sysadmin'));
-		let res = await worker.get(`${Y}/2027`);
+		let res = await worker.get(`${C}/2027`);
 		assertStatus(res, 200);
 		assert.equal(res.json.source, 'file');
 		assert.deepEqual(res.json.document, doc2027());
-		assertStatus(await worker.get(`${Y}/2031`), 404);
-		assertStatus(await worker.get(`${Y}/1999`), 404);
+		assertStatus(await worker.get(`${C}/2031`), 404);
+		assertStatus(await worker.get(`${C}/1999`), 404);
 
 		const edited = doc2027();
 		edited.source = '国务院办公厅关于2027年部分节假日安排的通知（测试）';
 		edited.holidays.push({ name: '测试假日', from: '2027-03-10', to: '2027-03-10' });
-		assertProblem(await worker.put(`${Y}/2027`, edited), 403, 'forbidden');
-		res = await admin.put(`${Y}/2027`, edited);
+		assertProblem(await worker.put(`${C}/2027`, edited), 403, 'forbidden');
+		res = await admin.put(`${C}/2027`, edited);
 		assertStatus(res, 200);
 		assert.equal(res.json.source, 'edited');
 		assert.ok(res.json.updated_at);
@@ -256,7 +255,7 @@ describe('editing a year (GET and PUT /calendar/years/{year})', () => {
 		await srv.restart();
 		const after = await worker.get(`${C}?from=2027-03-10&to=2027-03-10`);
 		assert.equal(after.json.items[0].holiday, '测试假日');
-		res = await worker.get(`${Y}/2027`);
+		res = await worker.get(`${C}/2027`);
 		assert.equal(res.json.source, 'edited');
 		const audit = as(srv, await login(srv, 'auditor'));
 		const rows = await audit.get('/api/v1/audit?action=calendar.update');
@@ -266,9 +265,9 @@ describe('editing a year (GET and PUT /calendar/years/{year})', () => {
 
 	it('refuses a document that breaks a rule, naming where, and changes nothing', async () => {
 		const admin = as(srv, await login(srv, 'sysadmin'));
-		const before = (await worker.get(`${Y}/2027`)).json.document;
+		const before = (await worker.get(`${C}/2027`)).json.document;
 		const bad = async (doc, field, year = 2027) => {
-			const res = await admin.put(`${Y}/${year}`, doc);
+			const res = await admin.put(`${C}/${year}`, doc);
 			assertProblem(res, 422, 'validation');
 			assert.ok(res.json.errors.some((e) => e.field === field), `${field}: ${JSON.stringify(res.json.errors)}`);
 		};
@@ -280,6 +279,6 @@ describe('editing a year (GET and PUT /calendar/years/{year})', () => {
 		weekday.workdays.push('2027-03-03');
 		await bad(weekday, 'workdays[5]');
 		await bad({ year: 2027 }, 'holidays');
-		assert.deepEqual((await worker.get(`${Y}/2027`)).json.document, before);
+		assert.deepEqual((await worker.get(`${C}/2027`)).json.document, before);
 	});
 });
