@@ -1086,10 +1086,7 @@ int wg_evaluation_get(wg_db *db, const wg_evaluation_query *q, wg_evaluation *ou
 /* Today's local date at now. */
 static void local_date(int64_t now, int offset_minutes, char out[WG_STATS_DATE_LEN + 1])
 {
-	wg_stats_query sq = {.offset_minutes = offset_minutes};
-	wg_field_errors fe = {.n = 0};
-	wg_stats_period(&sq, NULL, NULL, now, &fe);
-	memcpy(out, sq.to, WG_STATS_DATE_LEN + 1);
+	wg_stats_day_format(wg_stats_local_day(now, offset_minutes), out);
 }
 
 static int audit(wg_db *db, const wg_evaluation_query *q, const wg_evaluation *e, size_t rows,

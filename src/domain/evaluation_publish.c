@@ -12,11 +12,6 @@
 
 #define DAY_MS 86400000LL
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 /* The last ended period of kind k before the local date today, and the
  * one running on it. */
 static void periods_around(enum wg_evaluation_period_kind k, int64_t today, wg_evaluation_period *last,
@@ -103,7 +98,7 @@ int wg_evaluation_publish_due(wg_db *db, const wg_evaluation_config *c, int offs
 	*due = false;
 	*next = 0;
 	int64_t offset = (int64_t)offset_minutes * 60000;
-	int64_t today = floor_div(now + offset, DAY_MS);
+	int64_t today = wg_stats_local_day(now, offset_minutes);
 	for (int k = 0; k < WG_EVALUATION_PERIOD_KINDS && !*due; k++) {
 		wg_evaluation_period last;
 		int64_t day = 0;
@@ -157,7 +152,7 @@ int wg_evaluation_publish_auto(wg_db *db, const wg_evaluation_config *c, int off
                                const char *audit_alg, int64_t *published)
 {
 	*published = 0;
-	int64_t today = floor_div(now + (int64_t)offset_minutes * 60000, DAY_MS);
+	int64_t today = wg_stats_local_day(now, offset_minutes);
 	wg_arena arena, work; /* the county codes; each publishing's answer */
 	wg_arena_init(&arena, 4096);
 	wg_arena_init(&work, 16384);

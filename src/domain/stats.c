@@ -128,6 +128,11 @@ void wg_stats_day_format(int64_t days, char out[WG_STATS_DATE_LEN + 1])
 	format_day(days, out);
 }
 
+int64_t wg_stats_local_day(int64_t ms, int offset_minutes)
+{
+	return local_day(ms, offset_minutes);
+}
+
 /* ---- what a case adds --------------------------------------------------------- */
 
 /* The columns of a case that its figures depend on. Strings are borrowed. */
@@ -278,27 +283,37 @@ static const char upsert_day_sql[] =
 		       "source, department, reporter) DO UPDATE SET reporter = "
 		       "excluded.reporter" COUNTERS(ADD);
 
-/* Bind the i-th key column of a rollup row (day, scope_key, kind,
- * category, source, department) as parameter pos. */
-static int bind_dim(wg_stmt *st, int pos, const char *day, const struct fig *f, int i)
+static int bind_dims(wg_stmt *st, const char *day, const struct fig *f)
 {
 	const char *text[] = {day,         f->scope_key, f->kind,
 	                      f->category, f->source,    f->department ? f->department : ""};
-	return wg_stmt_bind_text(st, pos, text[i], strlen(text[i]));
-}
-
-static int bind_dims(wg_stmt *st, const char *day, const struct fig *f)
-{
 	int rc = 0;
 	for (int i = 0; !rc && i < 6; i++)
-		rc = bind_dim(st, i + 1, day, f, i);
+		rc = wg_stmt_bind_text(st, i + 1, text[i], strlen(text[i]));
 	return rc;
 }
 
-static int upsert_day(wg_db *db, const struct entry *e)
+/* The same changes appended to stats_pending, for the fold job to move
+ * into stats_cube (migration 0015): the parameters of the upserts, then
+ * the clock time. */
+static const char pend_day_sql[] =
+	"INSERT INTO stats_pending (day, scope_key, kind, category, source, department, "
+	"reporter" COUNTERS(COL) ", at) VALUES (?, ?, ?, ?, ?, ?, ?" COUNTERS(QMARK) ", ?)";
+
+static const char upsert_state_sql[] =
+	"INSERT INTO stats_state (day, scope_key, kind, category, source, department, state, n) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, scope_key, kind, category, source, "
+	"department, state) DO UPDATE SET n = stats_state.n + excluded.n";
+
+static const char pend_state_sql[] =
+	"INSERT INTO stats_pending (day, scope_key, kind, category, source, department, state, n, "
+	"at, reporter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)";
+
+/* Run sql (upsert_day_sql or pend_day_sql: stamped) on entry e. */
+static int write_day(wg_db *db, const char *sql, const struct ctx *x, const struct entry *e, bool stamped)
 {
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db, upsert_day_sql, &st);
+	int rc = wg_db_prepare_cached(db, sql, &st);
 	if (rc)
 		return rc;
 	char day[WG_STATS_DATE_LEN + 1];
@@ -308,21 +323,21 @@ static int upsert_day(wg_db *db, const struct entry *e)
 		rc = wg_stmt_bind_int(st, 7, e->dims->reporter);
 	for (int i = 0; !rc && i < NCOUNTERS; i++)
 		rc = wg_stmt_bind_int(st, 8 + i, e->c[i]);
+	if (!rc && stamped)
+		rc = wg_stmt_bind_int(st, 8 + NCOUNTERS, x->now);
 	if (!rc)
 		rc = wg_stmt_step(st);
 	wg_stmt_finalize(st);
 	return rc == WG_DB_DONE ? 0 : rc;
 }
 
-static int upsert_state(wg_db *db, const struct ctx *x, const struct fig *f, int64_t n)
+/* Run sql (upsert_state_sql or pend_state_sql: stamped): n more cases of
+ * f's keys in its state, on its report day. */
+static int write_state(wg_db *db, const char *sql, const struct ctx *x, const struct fig *f, int64_t n,
+                       bool stamped)
 {
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(
-		db,
-		"INSERT INTO stats_state (day, scope_key, kind, category, source, department, state, n) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, scope_key, kind, category, source, "
-		"department, state) DO UPDATE SET n = stats_state.n + excluded.n",
-		&st);
+	int rc = wg_db_prepare_cached(db, sql, &st);
 	if (rc)
 		return rc;
 	char day[WG_STATS_DATE_LEN + 1];
@@ -332,62 +347,26 @@ static int upsert_state(wg_db *db, const struct ctx *x, const struct fig *f, int
 		rc = wg_stmt_bind_text(st, 7, f->state, strlen(f->state));
 	if (!rc)
 		rc = wg_stmt_bind_int(st, 8, n);
+	if (!rc && stamped)
+		rc = wg_stmt_bind_int(st, 9, x->now);
 	if (!rc)
 		rc = wg_stmt_step(st);
 	wg_stmt_finalize(st);
 	return rc == WG_DB_DONE ? 0 : rc;
 }
 
-/* The same changes appended to stats_pending, for the fold job to move
- * into stats_cube (migration 0015). */
-static const char pend_day_sql[] =
-	"INSERT INTO stats_pending (at, day, scope_key, kind, category, source, department, "
-	"reporter" COUNTERS(COL) ") VALUES (?, ?, ?, ?, ?, ?, ?, ?" COUNTERS(QMARK) ")";
-
-static int pend_day(wg_db *db, const struct ctx *x, const struct entry *e)
+/* A rollup row's change, in the fine tables and, unless rebuilding, as
+ * pending for the cube. */
+static int move_day(wg_db *db, const struct ctx *x, const struct entry *e)
 {
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db, pend_day_sql, &st);
-	if (rc)
-		return rc;
-	char day[WG_STATS_DATE_LEN + 1];
-	format_day(e->day, day);
-	rc = wg_stmt_bind_int(st, 1, x->now);
-	for (int i = 0; !rc && i < 6; i++)
-		rc = bind_dim(st, i + 2, day, e->dims, i);
-	if (!rc)
-		rc = wg_stmt_bind_int(st, 8, e->dims->reporter);
-	for (int i = 0; !rc && i < NCOUNTERS; i++)
-		rc = wg_stmt_bind_int(st, 9 + i, e->c[i]);
-	if (!rc)
-		rc = wg_stmt_step(st);
-	wg_stmt_finalize(st);
-	return rc == WG_DB_DONE ? 0 : rc;
+	int rc = write_day(db, upsert_day_sql, x, e, false);
+	return rc || !x->pend ? rc : write_day(db, pend_day_sql, x, e, true);
 }
 
-static int pend_state(wg_db *db, const struct ctx *x, const struct fig *f, int64_t n)
+static int move_state(wg_db *db, const struct ctx *x, const struct fig *f, int64_t n)
 {
-	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db,
-	                              "INSERT INTO stats_pending (at, day, scope_key, kind, category, "
-	                              "source, department, reporter, state, n) VALUES (?, ?, ?, ?, ?, "
-	                              "?, ?, 0, ?, ?)",
-	                              &st);
-	if (rc)
-		return rc;
-	char day[WG_STATS_DATE_LEN + 1];
-	format_day(local_day(f->reported_at, x->offset), day);
-	rc = wg_stmt_bind_int(st, 1, x->now);
-	for (int i = 0; !rc && i < 6; i++)
-		rc = bind_dim(st, i + 2, day, f, i);
-	if (!rc)
-		rc = wg_stmt_bind_text(st, 8, f->state, strlen(f->state));
-	if (!rc)
-		rc = wg_stmt_bind_int(st, 9, n);
-	if (!rc)
-		rc = wg_stmt_step(st);
-	wg_stmt_finalize(st);
-	return rc == WG_DB_DONE ? 0 : rc;
+	int rc = write_state(db, upsert_state_sql, x, f, n, false);
+	return rc || !x->pend ? rc : write_state(db, pend_state_sql, x, f, n, true);
 }
 
 /* Add after's figures and take away before's (either may be NULL), writing
@@ -449,9 +428,7 @@ static int apply_change(wg_db *db, const struct ctx *x, const struct fig *before
 		for (int k = 0; k < NCOUNTERS; k++)
 			any = any || e[i].c[k] != 0;
 		if (any)
-			rc = upsert_day(db, &e[i]);
-		if (any && !rc && x->pend)
-			rc = pend_day(db, x, &e[i]);
+			rc = move_day(db, x, &e[i]);
 	}
 	bool moved =
 		!before || !after || !same_dims(before, after) || !same_text(before->state, after->state);
@@ -465,13 +442,9 @@ static int apply_change(wg_db *db, const struct ctx *x, const struct fig *before
 		second = before;
 	}
 	if (!rc && first)
-		rc = upsert_state(db, x, first, first == before ? -1 : 1);
-	if (!rc && first && x->pend)
-		rc = pend_state(db, x, first, first == before ? -1 : 1);
+		rc = move_state(db, x, first, first == before ? -1 : 1);
 	if (!rc && second)
-		rc = upsert_state(db, x, second, second == before ? -1 : 1);
-	if (!rc && second && x->pend)
-		rc = pend_state(db, x, second, second == before ? -1 : 1);
+		rc = move_state(db, x, second, second == before ? -1 : 1);
 	return rc;
 }
 

@@ -120,6 +120,10 @@ bool wg_stats_day_parse(const char *s, int64_t *days);
 /* The date YYYY-MM-DD of a day number. */
 void wg_stats_day_format(int64_t days, char out[WG_STATS_DATE_LEN + 1]);
 
+/* The day number of the local date (offset_minutes east of UTC) at clock
+ * time ms. */
+int64_t wg_stats_local_day(int64_t ms, int offset_minutes);
+
 typedef struct wg_stats_count {
 	const char *key, *name; /* name NULL where the key has none (kind, source) */
 	int64_t count;
