@@ -1,6 +1,7 @@
 #include "core/calendar.h"
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/utf8.h"
 
@@ -50,43 +51,6 @@ static struct cal_year *year_at(const wg_calendar *cal, int i)
 
 /* ---- civil dates ---------------------------------------------------------- */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* Days since 1970-01-01 of y-m-d in the proleptic Gregorian calendar. The
- * year is taken to start on 1 March, so that the leap day ends it and the
- * month lengths from March on follow a fixed pattern (153 days per five
- * months); a 400-year era has exactly 146097 days. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	if (m <= 2)
-		y--;
-	int64_t era = floor_div(y, 400);
-	int64_t yoe = y - era * 400;
-	int64_t mar = m > 2 ? m - 3 : m + 9;
-	int64_t doy = (153 * mar + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468; /* 719468: days from 0000-03-01 to 1970-01-01 */
-}
-
-/* The inverse of days_from_civil. */
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = floor_div(z, 146097);
-	int64_t doe = z - era * 146097;
-	/* Leap days drop out: one per 1460 days, none per 36524, one per 146096. */
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mar = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mar + 2) / 5 + 1);
-	*m = (int)(mar < 10 ? mar + 3 : mar - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 static bool leap(int64_t y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -101,7 +65,7 @@ static bool date_ok(int64_t y, int m, int d)
 /* 0 Sunday .. 6 Saturday; 1970-01-01 was a Thursday. */
 static int weekday(int64_t z)
 {
-	return (int)(z + 4 - floor_div(z + 4, 7) * 7);
+	return (int)(z + 4 - wg_floor_div(z + 4, 7) * 7);
 }
 
 static bool weekend(int64_t z)
@@ -114,7 +78,7 @@ static bool weekend(int64_t z)
  * 1969-12-29 (k = z + 3). */
 static int64_t weekdays_before(int64_t k)
 {
-	int64_t q = floor_div(k, 7), r = k - q * 7;
+	int64_t q = wg_floor_div(k, 7), r = k - q * 7;
 	return 5 * q + (r < 5 ? r : 5);
 }
 
@@ -129,7 +93,7 @@ static int64_t nth_weekday_after(int64_t z, int64_t n)
 {
 	/* The smallest k with weekdays_before(k) == g: the day k - 1 is the one. */
 	int64_t g = weekdays_before(z + 4) + n;
-	int64_t q = floor_div(g - 1, 5);
+	int64_t q = wg_floor_div(g - 1, 5);
 	return 7 * q + (g - 5 * q) - 4;
 }
 
@@ -138,12 +102,12 @@ static int64_t nth_weekday_after(int64_t z, int64_t n)
 /* The first day of WG_CALENDAR_YEAR_MIN and the day after WG_CALENDAR_YEAR_MAX. */
 static int64_t table_first(void)
 {
-	return days_from_civil(WG_CALENDAR_YEAR_MIN, 1, 1);
+	return wg_days_from_civil(WG_CALENDAR_YEAR_MIN, 1, 1);
 }
 
 static int64_t table_end(void)
 {
-	return days_from_civil(WG_CALENDAR_YEAR_MAX + 1, 1, 1);
+	return wg_days_from_civil(WG_CALENDAR_YEAR_MAX + 1, 1, 1);
 }
 
 /* The year's table holding day z (its day of the year in *doy), or NULL
@@ -167,9 +131,9 @@ static const struct cal_year *block_of(const wg_calendar *cal, int64_t z, int64_
 	}
 	int64_t y;
 	int m, d;
-	civil_from_days(z, &y, &m, &d);
-	*first = days_from_civil(y, 1, 1);
-	*last = days_from_civil(y + 1, 1, 1) - 1;
+	wg_civil_from_days(z, &y, &m, &d);
+	*first = wg_days_from_civil(y, 1, 1);
+	*last = wg_days_from_civil(y + 1, 1, 1) - 1;
 	*doy = (int)(z - *first);
 	return year_at(cal, (int)(y - WG_CALENDAR_YEAR_MIN));
 }
@@ -184,7 +148,7 @@ int wg_calendar_year_of(int64_t t_ms, int offset_minutes)
 {
 	int64_t y;
 	int m, d;
-	civil_from_days(floor_div(t_ms + (int64_t)offset_minutes * 60000, 86400000), &y, &m, &d);
+	wg_civil_from_days(wg_floor_div(t_ms + (int64_t)offset_minutes * 60000, 86400000), &y, &m, &d);
 	return (int)y;
 }
 
@@ -255,7 +219,7 @@ static int64_t clamp_time(int64_t t)
 static void local(int64_t t_ms, int offset_minutes, int64_t *z, int64_t *x)
 {
 	int64_t l = clamp_time(t_ms) + (int64_t)offset_minutes * MINUTE_MS;
-	*z = floor_div(l, DAY_MS);
+	*z = wg_floor_div(l, DAY_MS);
 	*x = l - *z * DAY_MS;
 }
 
@@ -352,7 +316,7 @@ int wg_calendar_working_days_between(const wg_calendar *cal, int64_t a_ms, int64
 
 bool wg_calendar_is_working_day(const wg_calendar *cal, int y, int m, int d)
 {
-	return date_ok(y, m, d) && working(cal, days_from_civil(y, m, d));
+	return date_ok(y, m, d) && working(cal, wg_days_from_civil(y, m, d));
 }
 
 const char *wg_calendar_holiday(const wg_calendar *cal, int y, int m, int d)
@@ -362,7 +326,7 @@ const char *wg_calendar_holiday(const wg_calendar *cal, int y, int m, int d)
 	const struct cal_year *cy = year_at(cal, y - WG_CALENDAR_YEAR_MIN);
 	if (!cy)
 		return NULL;
-	unsigned h = cy->day[days_from_civil(y, m, d) - days_from_civil(y, 1, 1)] & DAY_HOLIDAY;
+	unsigned h = cy->day[wg_days_from_civil(y, m, d) - wg_days_from_civil(y, 1, 1)] & DAY_HOLIDAY;
 	return h ? cy->name[h - 1] : NULL;
 }
 
@@ -370,13 +334,13 @@ bool wg_calendar_day_number(int y, int m, int d, int64_t *out)
 {
 	if (y < 1 || y > 9999 || !date_ok(y, m, d))
 		return false;
-	*out = days_from_civil(y, m, d);
+	*out = wg_days_from_civil(y, m, d);
 	return true;
 }
 
 int64_t wg_calendar_local_day(int64_t t_ms, int offset_minutes)
 {
-	return floor_div(clamp_time(t_ms) + (int64_t)offset_minutes * MINUTE_MS, DAY_MS);
+	return wg_floor_div(clamp_time(t_ms) + (int64_t)offset_minutes * MINUTE_MS, DAY_MS);
 }
 
 /* The holiday nearest day doy of cy, or NULL when the year has none. */
@@ -393,10 +357,10 @@ static const char *nearest_holiday(const struct cal_year *cy, int doy, int ndays
 
 void wg_calendar_describe(const wg_calendar *cal, int64_t z, wg_calendar_day *out)
 {
-	int64_t lo = days_from_civil(1, 1, 1), hi = days_from_civil(9999, 12, 31);
+	int64_t lo = wg_days_from_civil(1, 1, 1), hi = wg_days_from_civil(9999, 12, 31);
 	z = z < lo ? lo : z > hi ? hi : z;
 	int64_t y;
-	civil_from_days(z, &y, &out->month, &out->day);
+	wg_civil_from_days(z, &y, &out->month, &out->day);
 	out->year = (int)y;
 	int w = weekday(z);
 	out->weekday = w == 0 ? 7 : w;
@@ -405,7 +369,7 @@ void wg_calendar_describe(const wg_calendar *cal, int64_t z, wg_calendar_day *ou
 	const struct cal_year *cy = out->year >= WG_CALENDAR_YEAR_MIN && out->year <= WG_CALENDAR_YEAR_MAX
 	                                    ? year_at(cal, out->year - WG_CALENDAR_YEAR_MIN)
 	                                    : NULL;
-	int doy = (int)(z - days_from_civil(y, 1, 1));
+	int doy = (int)(z - wg_days_from_civil(y, 1, 1));
 	out->working = cy ? (cy->day[doy] & DAY_WORK) != 0 : !weekend(z);
 	out->known = cy != NULL;
 	out->holiday = NULL;
@@ -580,7 +544,7 @@ static int date_of_year(const json_t *v, const struct parsed *p, const char *fil
 		return fail(WG_EVALIDATION, err, errlen, "%s: %s: %s is not a date", file, path, s);
 	if (y != p->year)
 		return fail(WG_EVALIDATION, err, errlen, "%s: %s: %s is not in %d", file, path, s, p->year);
-	*doy = (int)(days_from_civil(y, m, d) - days_from_civil(y, 1, 1));
+	*doy = (int)(wg_days_from_civil(y, m, d) - wg_days_from_civil(y, 1, 1));
 	return 0;
 }
 
@@ -588,7 +552,7 @@ static void format_day(int year, int doy, char out[16])
 {
 	int64_t y;
 	int m, d;
-	civil_from_days(days_from_civil(year, 1, 1) + doy, &y, &m, &d);
+	wg_civil_from_days(wg_days_from_civil(year, 1, 1) + doy, &y, &m, &d);
 	snprintf(out, 16, "%04d-%02d-%02d", (int)y, m, d);
 }
 
@@ -650,7 +614,7 @@ static int parse_workday(const json_t *w, size_t i, struct parsed *p, const char
 	if (rc)
 		return rc;
 	const char *s = json_string_value(w);
-	if (!weekend(days_from_civil(p->year, 1, 1) + d))
+	if (!weekend(wg_days_from_civil(p->year, 1, 1) + d))
 		return fail(WG_EVALIDATION, err, errlen,
 		            "%s: %s: %s is Monday to Friday, a working day already", file, path, s);
 	if (p->day[d] & DAY_HOLIDAY)
@@ -744,7 +708,7 @@ static int parse_year(const wg_calendar *cal, bool replace, const char *text, si
 			cy->name[i] = w;
 			w += p.name_len[i] + 1;
 		}
-		int64_t first = days_from_civil(p.year, 1, 1);
+		int64_t first = wg_days_from_civil(p.year, 1, 1);
 		int ndays = leap(p.year) ? 366 : 365;
 		for (int d = 0; d < ndays; d++) {
 			bool work = (p.day[d] & DAY_WORK) ||

@@ -39,6 +39,51 @@ enum { MAX_OFFSET_MINUTES = 23 * 60 + 59 };
 #define MIN_MS INT64_C(-62167219200000) /* 0000-01-01T00:00:00Z */
 #define MAX_MS INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
 
+int64_t wg_floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* The year is taken to start on 1 March, so that the leap day ends it and
+ * the month lengths from March on follow a fixed pattern (153 days per
+ * five months); a 400-year era has exactly 146097 days. */
+int64_t wg_days_from_civil(int64_t y, int m, int d)
+{
+	if (m <= 2)
+		y--;
+	int64_t era = wg_floor_div(y, 400);
+	int64_t yoe = y - era * 400;
+	int64_t mar = m > 2 ? m - 3 : m + 9;
+	int64_t doy = (153 * mar + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468; /* 719468: days from 0000-03-01 to 1970-01-01 */
+}
+
+void wg_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = wg_floor_div(z, 146097);
+	int64_t doe = z - era * 146097;
+	/* Leap days drop out: one per 1460 days, none per 36524, one per 146096. */
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mar = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mar + 2) / 5 + 1);
+	*m = (int)(mar < 10 ? mar + 3 : mar - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* n decimal digits of v at p, zero-padded; returns p + n. */
+static char *put_digits(char *p, int64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
 int wg_clock_format_rfc3339(int64_t ms, int offset_minutes, int with_ms, char *buf, size_t len)
 {
 	if (offset_minutes < -MAX_OFFSET_MINUTES || offset_minutes > MAX_OFFSET_MINUTES ||
@@ -47,35 +92,41 @@ int wg_clock_format_rfc3339(int64_t ms, int offset_minutes, int with_ms, char *b
 	int64_t local_ms = ms + (int64_t)offset_minutes * 60000;
 	if (local_ms < MIN_MS || local_ms > MAX_MS)
 		return WG_EBADREQ;
-	/* Floor division, so that times before 1970 keep a positive fraction. */
-	int64_t secs = local_ms / 1000, frac = local_ms % 1000;
-	if (frac < 0) {
-		frac += 1000;
-		secs--;
-	}
-	time_t t = (time_t)secs;
-	struct tm tm;
-	if (!gmtime_r(&t, &tm))
+	/* "YYYY-MM-DDTHH:MM:SS" 19, ".mmm" 4, "+hh:mm" 6 or "Z" 1, NUL 1. */
+	size_t need = 19 + (with_ms ? 4 : 0) + (offset_minutes ? 6 : 1) + 1;
+	if (len < need)
 		return WG_EBADREQ;
-	char offset[8] = "Z";
-	if (offset_minutes != 0) {
-		int a = offset_minutes < 0 ? -offset_minutes : offset_minutes;
-		offset[0] = offset_minutes < 0 ? '-' : '+';
-		offset[1] = (char)('0' + a / 600);
-		offset[2] = (char)('0' + a / 60 % 10);
-		offset[3] = ':';
-		offset[4] = (char)('0' + a % 60 / 10);
-		offset[5] = (char)('0' + a % 10);
-		offset[6] = '\0';
+	/* Floor division, so that times before 1970 keep a positive fraction. */
+	int64_t day = wg_floor_div(local_ms, 86400000), in_day = local_ms - day * 86400000;
+	int64_t y;
+	int m, d;
+	wg_civil_from_days(day, &y, &m, &d);
+	char *p = put_digits(buf, y, 4);
+	*p++ = '-';
+	p = put_digits(p, m, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = 'T';
+	p = put_digits(p, in_day / 3600000, 2);
+	*p++ = ':';
+	p = put_digits(p, in_day / 60000 % 60, 2);
+	*p++ = ':';
+	p = put_digits(p, in_day / 1000 % 60, 2);
+	if (with_ms) {
+		*p++ = '.';
+		p = put_digits(p, in_day % 1000, 3);
 	}
-	int n;
-	if (with_ms)
-		n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%s", tm.tm_year + 1900,
-		             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac, offset);
-	else
-		n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%s", tm.tm_year + 1900, tm.tm_mon + 1,
-		             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, offset);
-	return n < 0 || (size_t)n >= len ? WG_EBADREQ : 0;
+	if (offset_minutes == 0) {
+		*p++ = 'Z';
+	} else {
+		int a = offset_minutes < 0 ? -offset_minutes : offset_minutes;
+		*p++ = offset_minutes < 0 ? '-' : '+';
+		p = put_digits(p, a / 60, 2);
+		*p++ = ':';
+		p = put_digits(p, a % 60, 2);
+	}
+	*p = '\0';
+	return 0;
 }
 
 /* n decimal digits at s into *out; false if any is not a digit. */
@@ -89,20 +140,6 @@ static bool read_digits(const char *s, int n, int *out)
 	}
 	*out = v;
 	return true;
-}
-
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar,
- * counted in 400-year eras (146,097 days each) from a year that starts in
- * March, so that the leap day falls at the end of the year. */
-static int64_t civil_to_days(int y, int m, int d)
-{
-	if (m <= 2)
-		y--;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t year_of_era = y - era * 400;
-	int64_t day_of_year = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-	return era * 146097 + day_of_era - 719468;
 }
 
 static bool leap_year(int y)
@@ -152,7 +189,7 @@ int wg_clock_parse_rfc3339(const char *s, int64_t *ms)
 	 * minute, not the first of the next day. */
 	if (sec == 60)
 		sec = 59;
-	int64_t secs = civil_to_days(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + sec -
+	int64_t secs = wg_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + sec -
 	               (int64_t)offset * 60;
 	*ms = secs * 1000 + frac;
 	return 0;

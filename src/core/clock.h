@@ -18,6 +18,14 @@ void wg_clock_set_ms(int64_t ms);
 /* Monotonic microseconds for measuring durations. */
 int64_t wg_clock_mono_us(void);
 
+/* a / b rounded toward minus infinity (b > 0). */
+int64_t wg_floor_div(int64_t a, int64_t b);
+
+/* Days since 1970-01-01 of y-m-d in the proleptic Gregorian calendar, and
+ * back. */
+int64_t wg_days_from_civil(int64_t y, int m, int d);
+void wg_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+
 /* Format ms as RFC 3339 with the given offset in minutes
  * ("2026-11-24T09:30:00.123+08:00" when with_ms, else without fraction).
  * Writes at most len bytes; returns 0, or WG_EBADREQ if len is too small,

@@ -1,5 +1,6 @@
 #include "core/ident.h"
 
+#include "core/clock.h"
 #include "core/error.h"
 
 #include <stdbool.h>
@@ -358,19 +359,8 @@ int wg_ident_ymd(int64_t utc_ms, int offset_minutes)
 	    utc_ms < INT64_C(-62135596800000) + 86400000 || utc_ms > INT64_C(253402300799999) - 86400000)
 		return 0;
 	int64_t local = utc_ms + (int64_t)offset_minutes * 60000;
-	int64_t days = local / 86400000;
-	if (local % 86400000 < 0)
-		days--;
-	/* Days since 1970-01-01 to a civil date: count in 400-year eras from
-	 * 0000-03-01, so that the leap day falls at the end of each year. */
-	int64_t z = days + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int64_t d = doy - (153 * mp + 2) / 5 + 1;
-	int64_t mo = mp < 10 ? mp + 3 : mp - 9;
-	int64_t y = yoe + era * 400 + (mo <= 2);
+	int64_t y;
+	int mo, d;
+	wg_civil_from_days(wg_floor_div(local, 86400000), &y, &mo, &d);
 	return (int)(y * 10000 + mo * 100 + d);
 }

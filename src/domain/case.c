@@ -26,10 +26,16 @@
 
 /* ---- shared row functions ------------------------------------------------ */
 
+/* Column col into dst of cap bytes, cut to fit ("" for NULL); a row is
+ * read on every request, so without printf. */
 static void copy_text(char *dst, size_t cap, wg_stmt *st, int col)
 {
-	const char *s = wg_stmt_is_null(st, col) ? "" : wg_stmt_text(st, col, NULL);
-	snprintf(dst, cap, "%s", s ? s : "");
+	size_t n = 0;
+	const char *s = wg_stmt_text(st, col, &n);
+	if (!s || n >= cap)
+		n = s ? cap - 1 : 0;
+	memcpy(dst, s ? s : "", n);
+	dst[n] = '\0';
 }
 
 #define ROW_COLUMNS                                                                                         \
@@ -41,7 +47,9 @@ static void copy_text(char *dst, size_t cap, wg_stmt *st, int col)
 	"c.feedback_at, c.closed_at, c.risk, c.tier, c.mediator_user, c.ladder, dd.judicial, "              \
 	"dd.family_level"
 
-static int row_from(wg_stmt *st, wg__case_row *r)
+/* The row from ROW_COLUMNS at the start of st's columns; *next: the first
+ * column after them. */
+static int row_from(wg_stmt *st, wg__case_row *r, int *next)
 {
 	memset(r, 0, sizeof *r);
 	int i = 0;
@@ -92,6 +100,7 @@ static int row_from(wg_stmt *st, wg__case_row *r)
 	r->ladder = wg_stmt_int(st, i++);
 	copy_text(r->judicial, sizeof r->judicial, st, i++);
 	copy_text(r->family_level, sizeof r->family_level, st, i++);
+	*next = i;
 	return r->state < 0 ? WG_ESTORE : 0;
 }
 
@@ -112,8 +121,9 @@ int wg__case_load(wg_db *db, const wg_case_env *env, int64_t id, wg__case_row *r
 		rc = 0;
 	if (!rc)
 		rc = wg_stmt_step(st);
+	int next;
 	if (rc == WG_DB_ROW)
-		rc = row_from(st, row);
+		rc = row_from(st, row, &next);
 	else if (rc == WG_DB_DONE)
 		rc = WG_ENOTFOUND;
 	wg_stmt_finalize(st);
@@ -859,17 +869,14 @@ int wg_case_candidates(wg_db *db, const wg_case_env *env, const wg_case_report *
 
 /* ---- reading ---------------------------------------------------------------- */
 
-#define CASE_COLUMNS                                                                                       \
-	"c.id, c.number, c.kind, c.category, k.name, c.title, c.description, c.state, c.level, c.centre, " \
-	"c.source, c.priority, c.self_resolved, c.lat, c.lng, c.address, c.grid, c.region, c.department, " \
-	"p.name, c.reporter_user, c.reporter_name, c.reporter_phone_masked, c.tracking_code, c.master, "   \
-	"c.supervision, c.risk, c.tier, c.clock, c.deadline, c.overdue, c.pending_deadline, "              \
-	"c.satisfaction, "                                                                                 \
-	"c.result, c.returns, c.extensions, c.reworks, c.reopens, c.escalations, c.reported_at, "          \
-	"c.accepted_at, c.dispatched_at, c.closed_at, c.updated_at, c.version"
-#define CASE_FROM                                                                         \
-	" FROM cases c JOIN categories k ON k.code = c.category LEFT JOIN departments p " \
-	"ON p.code = c.department"
+/* A case as read: the engine's row (ROW_COLUMNS, what the actions are
+ * worked out from) and then what only readers need (case_from). */
+#define CASE_COLUMNS                                                                              \
+	ROW_COLUMNS ", k.name, c.description, c.lat, c.lng, c.address, p.name, c.reporter_name, " \
+		    "c.reporter_phone_masked, c.tracking_code, c.result, c.reported_at, c.updated_at"
+#define CASE_FROM                                                                                 \
+	" FROM cases c LEFT JOIN disputes dd ON dd.case_id = c.id JOIN categories k ON k.code = " \
+	"c.category LEFT JOIN departments p ON p.code = c.department"
 
 static const char *col_text(wg_stmt *st, int col)
 {
@@ -886,77 +893,76 @@ static const char *mask_name(wg_arena *a, const char *name)
 	return out;
 }
 
-static void case_from(const wg_case_env *env, wg_stmt *st, wg_case *c)
+/* c from a statement on CASE_COLUMNS: the row into *row (which c then
+ * points into, so it must outlive c), the rest from the columns after it. */
+static void case_from(const wg_case_env *env, wg_stmt *st, wg__case_row *row, wg_case *c)
 {
 	memset(c, 0, sizeof *c);
-	int i = 0;
-	c->id = wg_stmt_int(st, i++);
-	c->number = col_text(st, i++);
-	c->kind = col_text(st, i++);
-	c->category = col_text(st, i++);
+	int i;
+	(void)row_from(st, row, &i); /* a state the flow does not know reads without a label */
+	c->id = row->id;
+	c->number = row->number;
+	c->kind = row->kind;
+	c->category = row->category;
 	c->category_name = col_text(st, i++);
-	c->title = col_text(st, i++);
+	c->title = row->title;
 	c->description = col_text(st, i++);
-	c->state = col_text(st, i++);
-	c->level = col_text(st, i++);
-	c->centre = col_text(st, i++);
-	c->source = col_text(st, i++);
-	c->priority = col_text(st, i++);
-	c->self_resolved = wg_stmt_int(st, i++) != 0;
+	c->state = row->state >= 0 ? row->flow->states[row->state].name : NULL;
+	c->level = row->level;
+	c->centre = row->centre;
+	c->source = row->source;
+	c->priority = row->priority;
+	c->self_resolved = row->self_resolved;
 	c->has_location = !wg_stmt_is_null(st, i);
 	c->lat = wg_stmt_double(st, i++);
 	c->lng = wg_stmt_double(st, i++);
 	c->address = col_text(st, i++);
-	c->grid = col_text(st, i++);
-	c->region = col_text(st, i++);
-	c->department = col_text(st, i++);
+	c->grid = or_null(row->grid);
+	c->region = row->region;
+	c->department = or_null(row->department);
 	c->department_name = col_text(st, i++);
-	c->reporter_user = wg_stmt_int(st, i++);
+	c->reporter_user = row->reporter_user;
 	c->reporter_name = mask_name(env->arena, col_text(st, i++));
 	c->reporter_phone = col_text(st, i++);
 	c->tracking_code = col_text(st, i++);
-	c->master = wg_stmt_int(st, i++);
-	c->supervision = col_text(st, i++);
-	c->risk = col_text(st, i++);
-	c->tier = col_text(st, i++);
-	c->clock = col_text(st, i++);
-	c->deadline = wg_stmt_int(st, i++);
-	c->overdue = wg_stmt_int(st, i++) != 0 || (c->deadline && c->deadline < env->now);
-	c->pending_deadline = wg_stmt_int(st, i++);
-	c->satisfaction = (int)wg_stmt_int(st, i++);
+	c->master = row->master;
+	c->supervision = or_null(row->supervision);
+	c->risk = or_null(row->risk);
+	c->tier = or_null(row->tier);
+	c->clock = or_null(row->clock);
+	c->deadline = row->deadline;
+	c->overdue = row->overdue || (c->deadline && c->deadline < env->now);
+	c->pending_deadline = row->pending_deadline;
+	c->satisfaction = (int)row->satisfaction;
 	c->result = col_text(st, i++);
-	c->returns = wg_stmt_int(st, i++);
-	c->extensions = wg_stmt_int(st, i++);
-	c->reworks = wg_stmt_int(st, i++);
-	c->reopens = wg_stmt_int(st, i++);
-	c->escalations = wg_stmt_int(st, i++);
+	c->returns = row->returns;
+	c->extensions = row->extensions;
+	c->reworks = row->reworks;
+	c->reopens = row->reopens;
+	c->escalations = row->escalations;
 	c->reported_at = wg_stmt_int(st, i++);
-	c->accepted_at = wg_stmt_int(st, i++);
-	c->dispatched_at = wg_stmt_int(st, i++);
-	c->closed_at = wg_stmt_int(st, i++);
+	c->accepted_at = row->accepted_at;
+	c->dispatched_at = row->dispatched_at;
+	c->closed_at = row->closed_at;
 	c->updated_at = wg_stmt_int(st, i++);
-	c->version = wg_stmt_int(st, i++);
-	const wg_flow *f = wg_flow_get(c->kind);
-	int s = f && c->state ? wg_flow_state_index(f, c->state) : -1;
-	if (s >= 0) {
-		c->state_label = f->states[s].label;
-		c->terminal = f->states[s].terminal;
+	c->version = row->version;
+	if (row->state >= 0) {
+		c->state_label = row->flow->states[row->state].label;
+		c->terminal = row->flow->states[row->state].terminal;
 	}
-	int k = f && c->clock ? wg_flow_clock_index(f, c->clock) : -1;
+	int k = row->flow && c->clock ? wg_flow_clock_index(row->flow, c->clock) : -1;
 	if (k >= 0)
-		c->clock_label = f->clocks[k].label;
+		c->clock_label = row->flow->clocks[k].label;
 }
 
 /* The actions the caller may take on c now, from its row. */
-static int fill_actions(wg_db *db, const wg_case_env *env, wg_case *c)
+static int fill_actions(const wg_case_env *env, const wg__case_row *row, wg_case *c)
 {
-	wg__case_row row;
-	int rc = wg__case_load(db, env, c->id, &row);
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < row.flow->nactions; i++)
-		if (wg__case_may(env, &row, &row.flow->actions[i], c->departments, c->ndepartments))
-			c->actions[c->nactions++] = row.flow->actions[i].name;
+	if (row->state < 0)
+		return WG_ESTORE;
+	for (size_t i = 0; i < row->flow->nactions; i++)
+		if (wg__case_may(env, row, &row->flow->actions[i], c->departments, c->ndepartments))
+			c->actions[c->nactions++] = row->flow->actions[i].name;
 	c->has_actions = true;
 	return 0;
 }
@@ -999,12 +1005,13 @@ int wg_case_get(wg_db *db, const wg_case_env *env, int64_t id, wg_case_fn fn, vo
 	if (!rc)
 		rc = wg_stmt_step(st);
 	if (rc == WG_DB_ROW) {
+		wg__case_row row;
 		wg_case c;
-		case_from(env, st, &c);
+		case_from(env, st, &row, &c);
 		rc = wg__case_departments(db, env->arena, id, c.departments, WG_CASE_DEPARTMENTS_MAX,
 		                          &c.ndepartments);
 		if (!rc)
-			rc = fill_actions(db, env, &c);
+			rc = fill_actions(env, &row, &c);
 		if (!rc)
 			rc = fill_kind(db, env, &scope, &c);
 		if (!rc && fn)
@@ -1241,8 +1248,9 @@ int wg_case_list(wg_db *db, const wg_case_env *env, const wg_case_filter *f, wg_
 	if (!rc)
 		rc = wg_stmt_bind_int(st, idx + 1, f->limit > 0 ? f->limit : 0);
 	while (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
+		wg__case_row row;
 		wg_case c;
-		case_from(env, st, &c);
+		case_from(env, st, &row, &c);
 		rc = fn(ctx, &c);
 	}
 	wg_stmt_finalize(st);

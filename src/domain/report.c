@@ -1,6 +1,7 @@
 #include "domain/report.h"
 
 #include "core/calendar.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "domain/grid.h"
 #include "domain/region.h"
@@ -63,20 +64,12 @@ const char *wg_report_kind_title(enum wg_report_period p)
 	return kind_titles[p];
 }
 
-/* The civil date of day number z (days since 1970-01-01), by counting
- * 400-year eras of 146097 days from 0000-03-01 so that leap days fall at
- * the end of each shifted year. */
+/* The civil date of day number z, years 0000..9999 as the reports use. */
 static void civil_of(int64_t z, int *y, int *m, int *d)
 {
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
+	int64_t year;
+	wg_civil_from_days(z, &year, m, d);
+	*y = (int)year;
 }
 
 void wg_report_date_of_day(int64_t z, int *y, int *m, int *d)

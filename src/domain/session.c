@@ -128,8 +128,14 @@ int wg_session_lookup(wg_db *db, const char *token_hash, int64_t now_ms, int64_t
 		    now_ms - out->created_at > absolute_ms || !state_name((enum wg_session_state)state)) {
 			rc = WG_EUNAUTH;
 		} else {
-			const char *csrf = wg_stmt_text(st, 0, NULL);
-			snprintf(out->csrf, sizeof out->csrf, "%s", csrf ? csrf : "");
+			size_t n = 0;
+			const char *csrf = wg_stmt_text(st, 0, &n);
+			if (!csrf)
+				n = 0;
+			else if (n >= sizeof out->csrf)
+				n = sizeof out->csrf - 1;
+			memcpy(out->csrf, csrf ? csrf : "", n);
+			out->csrf[n] = '\0';
 			out->state = (enum wg_session_state)state;
 			int64_t idle_end = out->last_seen_at + idle_ms;
 			int64_t absolute_end = out->created_at + absolute_ms;

@@ -5,6 +5,7 @@
 #include "domain/stats.h"
 
 #include "core/calendar.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "domain/case_internal.h"
 #include "domain/region.h"
@@ -23,36 +24,11 @@ const char *const wg_stats_rate_names[WG_STATS_RATES] = {
 
 /* ---- dates ------------------------------------------------------------------ */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * algorithm, restated). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 static void format_day(int64_t days, char out[WG_STATS_DATE_LEN + 1])
 {
 	int64_t y;
 	int m, d;
-	civil_from_days(days, &y, &m, &d);
+	wg_civil_from_days(days, &y, &m, &d);
 	/* Years stay within 0..9999: the digits are written one by one, so
 	 * that no format can overflow the buffer. */
 	int yy = (int)(((y % 10000) + 10000) % 10000);
@@ -63,15 +39,10 @@ static void format_day(int64_t days, char out[WG_STATS_DATE_LEN + 1])
 	out[WG_STATS_DATE_LEN] = '\0';
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 /* The local day number of a UTC time. */
 static int64_t local_day(int64_t ms, int offset_minutes)
 {
-	return floor_div(floor_div(ms, 60000) + offset_minutes, 1440);
+	return wg_floor_div(wg_floor_div(ms, 60000) + offset_minutes, 1440);
 }
 
 /* YYYY-MM-DD exactly, a real date; *days its day number. */
@@ -91,7 +62,7 @@ static bool parse_day(const char *s, int64_t *days)
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	if (d > mdays[m - 1] + (m == 2 && leap))
 		return false;
-	*days = days_from_civil(y, m, d);
+	*days = wg_days_from_civil(y, m, d);
 	return true;
 }
 
@@ -990,7 +961,7 @@ static int64_t period_start(int64_t day, enum wg_stats_bucket b)
 		return day - (((day + 3) % 7) + 7) % 7;
 	int64_t y;
 	int m, d;
-	civil_from_days(day, &y, &m, &d);
+	wg_civil_from_days(day, &y, &m, &d);
 	return day - (d - 1);
 }
 

@@ -153,6 +153,14 @@ static const struct {
 	{EVHTTP_REQ_OPTIONS, WG_OPTIONS, "OPTIONS"},
 };
 
+/* v as n lower-case hex digits at p, zero-padded; returns p + n. */
+static char *put_hex(char *p, unsigned long long v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 4)
+		p[i] = "0123456789abcdef"[v & 15];
+	return p + n;
+}
+
 static void set_request_id(wg_req *req, struct evkeyvalq *in)
 {
 	const char *given = evhttp_find_header(in, "X-Request-Id");
@@ -170,8 +178,14 @@ static void set_request_id(wg_req *req, struct evkeyvalq *in)
 		}
 	}
 	static _Thread_local unsigned long long counter;
-	snprintf(req->request_id, sizeof req->request_id, "%08x-%02x-%010llx", request_id_prefix,
-	         req->loop->index & 0xffu, ++counter);
+	/* PPPPPPPP-LL-CCCCCCCCCC: process, loop, request; without printf, as
+	 * every request pays for it. */
+	char *p = put_hex(req->request_id, request_id_prefix, 8);
+	*p++ = '-';
+	p = put_hex(p, req->loop->index & 0xffu, 2);
+	*p++ = '-';
+	p = put_hex(p, ++counter & 0xffffffffffULL, 10);
+	*p = '\0';
 }
 
 static bool parse_query_or_reply(wg_req *req, const char *raw)

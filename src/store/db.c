@@ -397,8 +397,7 @@ int wg_stmt_bind_double(wg_stmt *st, int idx, double v)
 
 double wg_stmt_double(wg_stmt *st, int col)
 {
-	const char *s = wg_stmt_text(st, col, NULL);
-	return s ? strtod(s, NULL) : 0;
+	return valid_column(st, col) && !st->db->ops->is_null(st, col) ? st->db->ops->get_double(st, col) : 0;
 }
 
 const char *wg_stmt_text(wg_stmt *st, int col, size_t *len)

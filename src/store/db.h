@@ -160,8 +160,9 @@ int wg_stmt_step(wg_stmt *st);
 bool wg_stmt_is_null(wg_stmt *st, int col);
 int64_t wg_stmt_int(wg_stmt *st, int col);
 const char *wg_stmt_text(wg_stmt *st, int col, size_t *len);
-/* A float column (0 when NULL); SQLite gives 15 significant digits of
- * text, which keeps the 1e-7 degree of coordinates. */
+/* A float column (0 when NULL), as stored (PostgreSQL's text of a
+ * double precision has 15 or more significant digits, enough for the
+ * 1e-7 degree of coordinates). */
 double wg_stmt_double(wg_stmt *st, int col);
 int wg_stmt_columns(wg_stmt *st);
 

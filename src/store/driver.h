@@ -34,6 +34,7 @@ struct wg__db_ops {
 	 * called only while the statement is on a row. */
 	bool (*is_null)(wg_stmt *st, int col);
 	int64_t (*get_int)(wg_stmt *st, int col);
+	double (*get_double)(wg_stmt *st, int col);
 	const char *(*get_text)(wg_stmt *st, int col, size_t *len);
 	int (*columns)(wg_stmt *st);
 	void (*reset)(wg_stmt *st);

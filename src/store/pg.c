@@ -436,6 +436,12 @@ static int64_t pg_get_int(wg_stmt *st, int col)
 	return (int64_t)strtoll(v, NULL, 10);
 }
 
+static double pg_get_double(wg_stmt *st, int col)
+{
+	struct pg_stmt *s = pg_stmt_of(st);
+	return strtod(PQgetvalue(s->res, s->row, col), NULL);
+}
+
 static const char *pg_get_text(wg_stmt *st, int col, size_t *len)
 {
 	struct pg_stmt *s = pg_stmt_of(st);
@@ -489,6 +495,7 @@ static const struct wg__db_ops pg_ops = {
 	.step = pg_step,
 	.is_null = pg_is_null,
 	.get_int = pg_get_int,
+	.get_double = pg_get_double,
 	.get_text = pg_get_text,
 	.columns = pg_columns,
 	.reset = pg_reset,

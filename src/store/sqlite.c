@@ -320,6 +320,13 @@ static int64_t sqlite_get_int(wg_stmt *st, int col)
 	return sqlite3_column_int64(stmt_of(st), col);
 }
 
+/* The stored double itself: reading it as text would cost SQLite a
+ * printf and the caller a strtod. */
+static double sqlite_get_double(wg_stmt *st, int col)
+{
+	return sqlite3_column_double(stmt_of(st), col);
+}
+
 static const char *sqlite_get_text(wg_stmt *st, int col, size_t *len)
 {
 	sqlite3_stmt *s = stmt_of(st);
@@ -481,6 +488,7 @@ static const struct wg__db_ops sqlite_ops = {
 	.step = sqlite_step,
 	.is_null = sqlite_is_null,
 	.get_int = sqlite_get_int,
+	.get_double = sqlite_get_double,
 	.get_text = sqlite_get_text,
 	.columns = sqlite_columns,
 	.reset = sqlite_reset,

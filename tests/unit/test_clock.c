@@ -193,6 +193,28 @@ static void test_parse_round_trip(void **state)
 	assert_true(n > 30000);
 }
 
+/* The formatter's own date arithmetic agrees with the C library's
+ * gmtime_r across the range it shares with strftime's %Y (years from
+ * 1000 on: strftime does not pad shorter years). */
+static void test_format_matches_gmtime(void **state)
+{
+	(void)state;
+	const int64_t step = INT64_C(86400000) * 31 + INT64_C(3600000) * 5 + INT64_C(60000) * 7 + 1011;
+	int n = 0;
+	for (int64_t ms = INT64_C(-30610224000000); ms < INT64_C(253402300799999) - 86400000;
+	     ms += step, n++) {
+		char ours[64], theirs[64];
+		assert_int_equal(wg_clock_format_rfc3339(ms, 0, 0, ours, sizeof ours), 0);
+		time_t secs = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+		struct tm tm;
+		assert_non_null(gmtime_r(&secs, &tm));
+		assert_true(strftime(theirs, sizeof theirs, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0);
+		if (strcmp(ours, theirs) != 0)
+			fail_msg("%lld: '%s', gmtime_r '%s'", (long long)ms, ours, theirs);
+	}
+	assert_true(n > 100000);
+}
+
 static void test_fixed_clock(void **state)
 {
 	(void)state;
@@ -224,8 +246,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),           cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_parse_round_trip), cmocka_unit_test(test_fixed_clock),
-		cmocka_unit_test(test_monotonic),
+		cmocka_unit_test(test_parse_round_trip), cmocka_unit_test(test_format_matches_gmtime),
+		cmocka_unit_test(test_fixed_clock),      cmocka_unit_test(test_monotonic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
