@@ -83,13 +83,87 @@ struct auth_state {
 	int64_t now;
 };
 
+/* Each loop's memo of the sessions it found (SQLite). A lookup in the
+ * snapshot an entry was made in would find the same row (store.h,
+ * wg_store_read_snapshot), so a hit only checks the time again: the
+ * session is good until its expires_at, exactly as the lookup counts. Only
+ * sessions found are kept; the strings are copied in, and out again into
+ * the request's arena, since an entry may be replaced while a request
+ * that read it still runs. */
+enum { MEMO_SLOTS = 64, MEMO_TEXT = 96 };
+
+struct memo_entry {
+	uint64_t snapshot; /* 0: empty */
+	char token_hash[65];
+	wg_session_info info; /* the caller's strings are NULL here */
+	char username[MEMO_TEXT], scope[MEMO_TEXT], department[MEMO_TEXT];
+	bool has_department;
+};
+
+static _Thread_local struct memo_entry memo[MEMO_SLOTS];
+
+static struct memo_entry *memo_slot(const char *token_hash)
+{
+	unsigned h = 0;
+	for (int i = 0; i < 8; i++)
+		h = h * 31 + (unsigned char)token_hash[i];
+	return &memo[h % MEMO_SLOTS];
+}
+
+static bool copy_in(char *dst, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n >= MEMO_TEXT)
+		return false;
+	memcpy(dst, s ? s : "", n + 1);
+	return true;
+}
+
+static void memo_put(struct memo_entry *e, uint64_t snapshot, const char *token_hash,
+                     const wg_session_info *info)
+{
+	e->snapshot = 0;
+	const wg_caller *c = &info->caller;
+	if (!copy_in(e->username, c->username) || !copy_in(e->scope, c->scope) ||
+	    !copy_in(e->department, c->department))
+		return;
+	e->has_department = c->department != NULL;
+	e->info = *info;
+	e->info.caller.username = e->info.caller.scope = e->info.caller.department = NULL;
+	memcpy(e->token_hash, token_hash, sizeof e->token_hash);
+	e->snapshot = snapshot;
+}
+
+/* The entry's session into *out, its strings in arena; false when it is
+ * not one for this token and snapshot, or has ended by now. */
+static bool memo_get(const struct memo_entry *e, uint64_t snapshot, const char *token_hash, int64_t now,
+                     wg_arena *arena, wg_session_info *out)
+{
+	if (!snapshot || e->snapshot != snapshot || sodium_memcmp(e->token_hash, token_hash, 64) != 0 ||
+	    now > e->info.expires_at)
+		return false;
+	*out = e->info;
+	out->caller.username = wg_arena_strdup(arena, e->username);
+	out->caller.scope = wg_arena_strdup(arena, e->scope);
+	out->caller.department = e->has_department ? wg_arena_strdup(arena, e->department) : NULL;
+	return out->caller.username && out->caller.scope && (out->caller.department || !e->has_department);
+}
+
 static int lookup(wg_db *db, void *arg)
 {
 	wg_req *req = arg;
 	struct auth_state *a = req->user;
-	const wg_config *cfg = req->loop->server->cfg;
-	return wg_session_lookup(db, req->token_hash, a->now, cfg->security_session_idle_s * 1000,
-	                         cfg->security_session_absolute_s * 1000, &req->arena, &a->info);
+	const wg_server *server = req->loop->server;
+	uint64_t snapshot = wg_store_read_snapshot(server->store, req->loop->index);
+	struct memo_entry *e = snapshot ? memo_slot(req->token_hash) : NULL;
+	if (e && memo_get(e, snapshot, req->token_hash, a->now, &req->arena, &a->info))
+		return 0;
+	const wg_config *cfg = server->cfg;
+	int rc = wg_session_lookup(db, req->token_hash, a->now, cfg->security_session_idle_s * 1000,
+	                           cfg->security_session_absolute_s * 1000, &req->arena, &a->info);
+	if (rc == 0 && e)
+		memo_put(e, snapshot, req->token_hash, &a->info);
+	return rc;
 }
 
 static int touch(wg_db *db, void *arg)

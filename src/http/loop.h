@@ -35,6 +35,7 @@ struct wg_loop {
 	unsigned inflight; /* requests dispatched and not yet replied (loop thread only) */
 	bool stopping;     /* loop thread only */
 	struct event *grace_timer;
+	struct event *release_timer; /* ends the kept read snapshot (wg__loop_read) */
 	/* Event streams (sse.c), NULL until the first; loop thread only. */
 	struct wg__sse_loop *sse;
 };
@@ -85,6 +86,11 @@ int wg__evbuffer_sink(void *ctx, const char *data, size_t len);
 
 /* The loop whose thread is running now, NULL on other threads. */
 struct wg_loop *wg__current_loop(void);
+
+/* wg_store_read on the loop's own read connection, and on SQLite a timer
+ * that ends the snapshot the store keeps after it once the loop has had
+ * no read for a while (store.h). */
+int wg__loop_read(struct wg_loop *loop, wg_store_fn fn, wg_store_done_fn done, void *arg);
 
 /* Authenticate the request (session token from the Authorization header
  * or the cookie, CSRF for cookie sessions, session state, route roles), then

@@ -345,7 +345,7 @@ static void submit(wg_req *req, enum work_kind kind, wg_store_fn fn, int (*compu
 	wg_server *server = req->loop->server;
 	int rc;
 	switch (kind) {
-	case WORK_READ: rc = wg_store_read(server->store, req->loop->index, run_work, work_done, w); break;
+	case WORK_READ: rc = wg__loop_read(req->loop, run_work, work_done, w); break;
 	case WORK_WRITE: rc = wg_store_write(server->store, run_work, work_done, w); break;
 	default: rc = wg_workpool_submit(server->workpool, run_compute, work_done, w); break;
 	}

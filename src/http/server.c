@@ -518,6 +518,29 @@ static void begin_stopping(struct wg_loop *loop)
 		event_base_loopexit(loop->base, NULL);
 }
 
+/* A kept snapshot lives at most 10 ms (store.c); the timer ends one the
+ * loop no longer uses, a little after that. */
+static const struct timeval release_after = {.tv_usec = 20000};
+
+static void on_release(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct wg_loop *loop = arg;
+	if (wg_store_read_release(loop->server->store, loop->index))
+		evtimer_add(loop->release_timer, &release_after);
+}
+
+int wg__loop_read(struct wg_loop *loop, wg_store_fn fn, wg_store_done_fn done, void *arg)
+{
+	wg_store *store = loop->server->store;
+	int rc = wg_store_read(store, loop->index, fn, done, arg);
+	if (rc == 0 && loop->release_timer && !evtimer_pending(loop->release_timer, NULL) &&
+	    wg_store_read_held(store, loop->index))
+		evtimer_add(loop->release_timer, &release_after);
+	return rc;
+}
+
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
 	(void)what;
@@ -642,6 +665,11 @@ static int loop_init(wg_server *s, struct wg_loop *loop, unsigned index, char *e
 	if (!loop->wake || event_add(loop->wake, NULL) != 0) {
 		snprintf(err, errlen, "cannot create the loop's wake-up event: %s", strerror(errno));
 		return WG_EIO;
+	}
+	loop->release_timer = evtimer_new(loop->base, on_release, loop);
+	if (!loop->release_timer) {
+		snprintf(err, errlen, "cannot create the loop's snapshot timer");
+		return WG_ENOMEM;
 	}
 	return 0;
 }
@@ -847,6 +875,8 @@ void wg_server_free(wg_server *s)
 		}
 		if (loop->grace_timer)
 			event_free(loop->grace_timer);
+		if (loop->release_timer)
+			event_free(loop->release_timer);
 		if (loop->wake)
 			event_free(loop->wake);
 		if (loop->wakefd >= 0)

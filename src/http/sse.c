@@ -385,7 +385,7 @@ static void job_done(void *arg, int status)
 static int submit(struct wg__sse_loop *sl, struct job *j, wg_store_fn fn)
 {
 	struct wg_loop *loop = sl->loop;
-	return wg_store_read(loop->server->store, loop->index, fn, job_done, j);
+	return wg__loop_read(loop, fn, job_done, j);
 }
 
 static int add_event(void *ctx, const wg_notification *n)

@@ -79,6 +79,11 @@ struct wg_stmt {
  * WG_ESTORE (reason in err) or WG_ENOMEM; *out is freed by ops->close. */
 int wg__sqlite_open(const char *path, int busy_timeout_ms, wg_db **out, char *err, size_t errlen);
 
+/* How many transactions connections of this process have committed so far
+ * (any count that moved means new data: a snapshot begun after reading it
+ * sees all of them). */
+uint64_t wg__sqlite_commits(void);
+
 /* What the store (store.c) does with its SQLite connections beyond db.h.
  *
  * Full-text writes (wg_db_text_index) deferred to the end of a batch: FTS5

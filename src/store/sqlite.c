@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,12 +44,38 @@ struct sqlite_db {
 	struct text_write *texts;
 	size_t ntexts, texts_cap;
 	char text_table[64]; /* the last index found to exist, "" for none */
+	bool committing;     /* the commit hook ran in the statement being stepped */
 };
 
 struct sqlite_stmt {
 	struct wg_stmt base;
 	sqlite3_stmt *st;
 };
+
+/* Commits by every connection of this process, each counted once its
+ * statement has returned, so durable and visible to a snapshot begun
+ * after: readers that keep a snapshot across requests take a new one
+ * when this moved (store.c). */
+static _Atomic uint64_t commits;
+
+static int note_commit(void *arg)
+{
+	((struct sqlite_db *)arg)->committing = true;
+	return 0; /* 0: let the commit go on */
+}
+
+static void count_commit(struct sqlite_db *d)
+{
+	if (d->committing) {
+		d->committing = false;
+		atomic_fetch_add_explicit(&commits, 1, memory_order_release);
+	}
+}
+
+uint64_t wg__sqlite_commits(void)
+{
+	return atomic_load_explicit(&commits, memory_order_acquire);
+}
 
 static sqlite3 *conn_of(const wg_db *db)
 {
@@ -129,6 +157,7 @@ static int run_to_end(wg_db *db, sqlite3_stmt *st)
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
+	count_commit((struct sqlite_db *)db);
 	int result = rc == SQLITE_DONE ? 0 : map_error(db, rc);
 	sqlite3_reset(st);
 	return result;
@@ -197,6 +226,7 @@ static int sqlite_exec(wg_db *db, const char *sql)
 		/* Several statements (a migration): run them once, uncached. */
 		sqlite3_finalize(st);
 		rc = sqlite3_exec(d->conn, sql, NULL, NULL, NULL);
+		count_commit(d);
 		return rc == SQLITE_OK ? 0 : map_error(db, rc);
 	}
 	rc = run_to_end(db, st);
@@ -299,6 +329,7 @@ static int sqlite_step(wg_stmt *st)
 {
 	sqlite3_stmt *s = stmt_of(st);
 	int rc = sqlite3_step(s);
+	count_commit((struct sqlite_db *)st->db);
 	if (rc == SQLITE_ROW)
 		return WG_DB_ROW;
 	if (rc == SQLITE_DONE) {
@@ -614,6 +645,7 @@ int wg__sqlite_open(const char *path, int busy_timeout_ms, wg_db **out, char *er
 		return src == SQLITE_NOMEM ? WG_ENOMEM : WG_ESTORE;
 	}
 	sqlite3_extended_result_codes(db->conn, 1);
+	sqlite3_commit_hook(db->conn, note_commit, db);
 	if (busy_timeout_ms > 0)
 		sqlite3_busy_timeout(db->conn, busy_timeout_ms);
 	/* synchronous=FULL: a write is acknowledged only once the WAL is synced

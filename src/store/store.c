@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "store/driver.h"
@@ -46,6 +47,25 @@ struct worker {
 	bool started;
 };
 
+/* A loop's read connection (SQLite). Its snapshot is kept from one read to
+ * the next while nothing was committed since it began and it is younger
+ * than SNAPSHOT_MAX_US: beginning and ending a read transaction takes
+ * SQLite's shared-memory lock (a mutex the loops contend for and two
+ * fcntl calls), about a sixth of a small request's time. A commit of this
+ * process moves wg__sqlite_commits before it is acknowledged, so a read
+ * after an acknowledged write always sees it; another process's commit
+ * (a CLI's) is seen within SNAPSHOT_MAX_US. wg_store_read_release ends an
+ * idle one, so that it does not hold back checkpoints. */
+struct reader {
+	wg_db *db;
+	unsigned depth;    /* reads running on it now (nested from a done) */
+	uint64_t commits;  /* wg__sqlite_commits() before the snapshot began */
+	int64_t since_us;  /* when it began */
+	uint64_t snapshot; /* snapshots begun on it, this one included */
+};
+
+enum { SNAPSHOT_MAX_US = 10000 };
+
 struct wg_store {
 	enum wg_db_kind kind;
 	unsigned long batch_max;
@@ -68,7 +88,7 @@ struct wg_store {
 
 	struct worker *workers;
 	unsigned nworkers;
-	wg_db **readers; /* SQLite: one connection per event loop */
+	struct reader *readers; /* SQLite: one connection per event loop */
 	unsigned nreaders;
 
 	/* SQLite: the checkpointer, its connection and its wake-up (under
@@ -388,7 +408,7 @@ static void destroy(struct wg_store *s)
 			pthread_mutex_destroy(&s->workers[i].db_lock);
 	}
 	for (unsigned i = 0; s->readers && i < s->nreaders; i++)
-		wg_db_close(s->readers[i]);
+		wg_db_close(s->readers[i].db);
 	wg_db_close(s->ckpt_db);
 	if (s->ckpt_cond_ready)
 		pthread_cond_destroy(&s->ckpt_wake);
@@ -424,11 +444,12 @@ static int open_connections(struct wg_store *s, const wg_store_options *opt, cha
 	}
 	/* Opened after the writer, which creates the file and turns on WAL. */
 	for (unsigned i = 0; i < s->nreaders; i++) {
-		int rc = wg_db_open(opt->url, opt->busy_timeout_ms, &s->readers[i], err, errlen);
+		wg_db **db = &s->readers[i].db;
+		int rc = wg_db_open(opt->url, opt->busy_timeout_ms, db, err, errlen);
 		/* A read that wrote would bypass group commit and contend with
 		 * the writer for the lock; make it fail instead. */
-		if (rc == 0 && wg_db_exec(s->readers[i], "PRAGMA query_only=ON") != 0) {
-			wg__db_copy_error(err, errlen, wg_db_errmsg(s->readers[i]));
+		if (rc == 0 && wg_db_exec(*db, "PRAGMA query_only=ON") != 0) {
+			wg__db_copy_error(err, errlen, wg_db_errmsg(*db));
 			rc = WG_ESTORE;
 		}
 		if (rc)
@@ -492,7 +513,7 @@ int wg_store_open(const wg_store_options *opt, wg_store **out, char *err, size_t
 	s->nworkers = kind == WG_DB_SQLITE ? 1 : (opt->pool > 0 ? (unsigned)opt->pool : 1);
 	s->nreaders = kind == WG_DB_SQLITE ? opt->readers : 0;
 	s->workers = wg_calloc(s->nworkers, sizeof *s->workers);
-	s->readers = s->nreaders ? wg_calloc(s->nreaders, sizeof(wg_db *)) : NULL;
+	s->readers = s->nreaders ? wg_calloc(s->nreaders, sizeof *s->readers) : NULL;
 
 	int rc = !s->workers || (s->nreaders && !s->readers) ? WG_ENOMEM
 	                                                     : open_connections(s, opt, err, errlen);
@@ -551,6 +572,18 @@ int wg_store_write(wg_store *s, wg_store_fn fn, wg_store_done_fn done, void *arg
 	return submit(s, &s->writes, fn, done, arg);
 }
 
+static void end_snapshot(struct reader *r)
+{
+	if (wg__db_in_transaction(r->db) && wg_db_commit(r->db) != 0)
+		end_stray_transaction(r->db);
+}
+
+static bool snapshot_current(const struct reader *r)
+{
+	return wg__db_in_transaction(r->db) && r->commits == wg__sqlite_commits() &&
+	       wg_clock_mono_us() - r->since_us < SNAPSHOT_MAX_US;
+}
+
 int wg_store_read(wg_store *s, unsigned reader, wg_store_fn fn, wg_store_done_fn done, void *arg)
 {
 	if (s->kind == WG_DB_POSTGRES)
@@ -559,22 +592,51 @@ int wg_store_read(wg_store *s, unsigned reader, wg_store_fn fn, wg_store_done_fn
 		return WG_ESHUTDOWN;
 	if (reader >= s->nreaders)
 		return WG_EINTERNAL;
-	wg_db *db = s->readers[reader];
-	if (wg__db_in_transaction(db)) {
-		/* Started from the completion of another read on this loop (the
-		 * auth step, then the handler): same snapshot, one transaction. */
-		done(arg, fn(db, arg));
-		return 0;
+	struct reader *r = &s->readers[reader];
+	/* A read started from another's done (the auth step, then the
+	 * handler) joins its snapshot as it is. */
+	if (r->depth == 0 && !snapshot_current(r))
+		end_snapshot(r);
+	int rc = 0;
+	if (!wg__db_in_transaction(r->db)) {
+		r->commits = wg__sqlite_commits();
+		r->since_us = wg_clock_mono_us();
+		rc = wg_db_begin_read(r->db);
+		r->snapshot++;
 	}
-	int rc = wg_db_begin_read(db);
+	r->depth++;
 	if (rc == 0)
-		rc = fn(db, arg);
-	/* done runs before the snapshot ends, so that a read it starts shares
-	 * it instead of paying for a transaction of its own. */
+		rc = fn(r->db, arg);
 	done(arg, rc);
-	if (wg__db_in_transaction(db) && wg_db_commit(db) != 0)
-		end_stray_transaction(db);
+	r->depth--;
+	/* After a store failure the next read starts afresh. */
+	if (r->depth == 0 && rc == WG_ESTORE)
+		end_snapshot(r);
 	return 0;
+}
+
+bool wg_store_read_release(wg_store *s, unsigned reader)
+{
+	if (s->kind != WG_DB_SQLITE || reader >= s->nreaders)
+		return false;
+	struct reader *r = &s->readers[reader];
+	if (r->depth == 0)
+		end_snapshot(r);
+	return wg__db_in_transaction(r->db);
+}
+
+uint64_t wg_store_read_snapshot(wg_store *s, unsigned reader)
+{
+	if (s->kind != WG_DB_SQLITE || reader >= s->nreaders)
+		return 0;
+	const struct reader *r = &s->readers[reader];
+	return r->depth > 0 && wg__db_in_transaction(r->db) ? r->snapshot : 0;
+}
+
+bool wg_store_read_held(wg_store *s, unsigned reader)
+{
+	return s->kind == WG_DB_SQLITE && reader < s->nreaders &&
+	       wg__db_in_transaction(s->readers[reader].db);
 }
 
 int wg_store_run(wg_store *s, wg_store_fn fn, void *arg)

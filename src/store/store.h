@@ -24,7 +24,10 @@
  * blocks on the network (done is called from a pool thread). Either way a
  * read runs in one read-only transaction: all its statements see one
  * snapshot. On SQLite done runs before that snapshot ends, and a read
- * started from it on the same loop joins it (one transaction per request).
+ * started from it on the same loop joins it (one transaction per request);
+ * the snapshot is also kept for the loop's next reads while nothing has
+ * been committed since it began, for at most 10 ms (store.c, "struct
+ * reader"): a read always sees every write acknowledged before it began.
  *
  * done callbacks from store threads must not block; the HTTP layer posts them
  * back to the request's loop. A fn runs on a store thread (or inline for
@@ -91,6 +94,20 @@ int wg_store_write(wg_store *s, wg_store_fn fn, wg_store_done_fn done, void *arg
  * range (done is not called). SQLite read connections are query_only: a
  * read that writes fails. */
 int wg_store_read(wg_store *s, unsigned reader, wg_store_fn fn, wg_store_done_fn done, void *arg);
+
+/* SQLite: whether loop number reader keeps a snapshot now, and ending it
+ * when no read runs on it (the loop calls this soon after its reads, so
+ * that an idle loop holds back no checkpoint); returns whether one is
+ * still kept. Both false on PostgreSQL. */
+bool wg_store_read_held(wg_store *s, unsigned reader);
+
+/* SQLite, from inside a read on loop number reader: a number for the
+ * snapshot it runs in, different from every earlier snapshot of that
+ * loop, for a memo of a read's answer (the same snapshot gives the same
+ * answer); 0 when there is none, and always on PostgreSQL, whose reads
+ * run on pool threads and must not touch a loop's memo. */
+uint64_t wg_store_read_snapshot(wg_store *s, unsigned reader);
+bool wg_store_read_release(wg_store *s, unsigned reader);
 
 /* Run fn synchronously on the writer connection (PostgreSQL: the first pool
  * connection) in one transaction, committed when fn returns 0 (used by the

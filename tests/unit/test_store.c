@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -494,6 +495,9 @@ static void test_reads(void **state)
 		} else {
 			wait_done(2 + (int)reader);
 			assert_false(pthread_equal(r.j.done_thread, pthread_self()));
+			/* Nothing is kept on the loop's side: no snapshot to key on. */
+			assert_false(wg_store_read_held(s, reader));
+			assert_int_equal(wg_store_read_snapshot(s, reader), 0);
 		}
 		assert_int_equal(r.j.status, 0);
 		assert_int_equal(r.c.n, 1);
@@ -562,6 +566,68 @@ static void test_nested_read_snapshot(void **state)
 	struct read_arg after = {.c = {"SELECT count(*) FROM items", -1}};
 	assert_int_equal(wg_store_read(s, 0, count_fn, read_done, &after), 0);
 	assert_int_equal(after.c.n, 1);
+	wg_store_close(s);
+}
+
+/* A loop's snapshot is kept from one read to the next until something is
+ * committed (here by another connection of the process), until it is
+ * 10 ms old, or until the loop releases it. */
+struct kept {
+	wg_store *s;
+	struct count_arg c;
+	uint64_t snapshot;
+};
+
+static int kept_fn(wg_db *db, void *arg)
+{
+	struct kept *k = arg;
+	k->snapshot = wg_store_read_snapshot(k->s, 0);
+	return count_fn(db, &k->c);
+}
+
+static void kept_done(void *arg, int status)
+{
+	(void)arg;
+	assert_int_equal(status, 0);
+}
+
+static uint64_t kept_read(struct kept *k, int64_t want)
+{
+	assert_int_equal(wg_store_read(k->s, 0, kept_fn, kept_done, k), 0);
+	assert_int_equal(k->c.n, want);
+	return k->snapshot;
+}
+
+static void test_kept_snapshot(void **state)
+{
+	wg_test_db *f = *state;
+	wg_store *s = open_store(state, 1, BATCH);
+	struct kept k = {.s = s, .c = {"SELECT count(*) FROM items", -1}};
+	uint64_t first = kept_read(&k, 0);
+	assert_true(first > 0);
+	assert_true(wg_store_read_held(s, 0));
+	assert_int_equal(wg_store_read_snapshot(s, 0), 0); /* outside a read */
+	assert_int_equal(kept_read(&k, 0), first);
+
+	/* A commit by any connection of the process: the next read sees it. */
+	wg_db *other;
+	char err[256];
+	assert_int_equal(wg_db_open(f->url, 0, &other, err, sizeof err), 0);
+	assert_int_equal(insert_item(other, insert_items, 7), 0);
+	wg_db_close(other);
+	uint64_t second = kept_read(&k, 1);
+	assert_true(second > first);
+
+	/* Released: the next read begins another. */
+	assert_false(wg_store_read_release(s, 0));
+	assert_false(wg_store_read_held(s, 0));
+	uint64_t third = kept_read(&k, 1);
+	assert_true(third > second);
+
+	/* Older than 10 ms: another. */
+	struct timespec pause = {.tv_nsec = 15 * 1000 * 1000};
+	nanosleep(&pause, NULL);
+	assert_true(kept_read(&k, 1) > third);
 	wg_store_close(s);
 }
 
@@ -719,11 +785,17 @@ static wg_test_db pg_fixture = {.kind = WG_DB_POSTGRES};
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_url),  ON_BOTH(test_group_commit),
-		ON_BOTH(test_failing_write),     ON_BOTH(test_failed_commit),
-		ON_BOTH(test_shutdown_drains),   ON_BOTH(test_reads),
-		ON_BOTH(test_run_beside_writer), ON("sqlite/", test_nested_read_snapshot, sqlite_fixture),
-		ON_BOTH(test_alloc_failures),    ON("postgresql/", test_pg_reconnect, pg_fixture),
+		cmocka_unit_test(test_bad_url),
+		ON_BOTH(test_group_commit),
+		ON_BOTH(test_failing_write),
+		ON_BOTH(test_failed_commit),
+		ON_BOTH(test_shutdown_drains),
+		ON_BOTH(test_reads),
+		ON_BOTH(test_run_beside_writer),
+		ON("sqlite/", test_nested_read_snapshot, sqlite_fixture),
+		ON("sqlite/", test_kept_snapshot, sqlite_fixture),
+		ON_BOTH(test_alloc_failures),
+		ON("postgresql/", test_pg_reconnect, pg_fixture),
 	};
 	return cmocka_run_group_tests(tests, wg_test_group_setup, wg_test_group_teardown);
 }

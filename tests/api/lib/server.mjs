@@ -375,6 +375,8 @@ export async function startServer({
  * Returns the output rows as arrays of column strings ('|'-separated);
  * throws with the tool's message when a statement fails.
  */
+const snapshotPause = new Int32Array(new SharedArrayBuffer(4));
+
 export function sql(srv, statement) {
 	let out;
 	try {
@@ -383,6 +385,11 @@ export function sql(srv, statement) {
 				encoding: 'utf8',
 				stdio: ['ignore', 'pipe', 'pipe'],
 			});
+			// The server's loops keep a read snapshot for up to 10 ms while
+			// the server itself commits nothing (src/store/store.c, "struct
+			// reader"): another process's change is seen by reads that begin
+			// after that.
+			Atomics.wait(snapshotPause, 0, 0, 20);
 		} else {
 			out = execFileSync('psql', [srv.dbUrl, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', statement], {
 				encoding: 'utf8',
