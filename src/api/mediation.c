@@ -250,6 +250,8 @@ static void write_mediator(wg_req *req, const wg_mediator *m)
 	wg_json_kv_string(w, "region", m->body_region);
 	wg_json_object_end(w);
 	wg__api_kv_ref(req, "user", m->user_id);
+	wg_json_kv_string(w, "username", m->username);
+	wg_json_kv_string(w, "user_name", m->user_name);
 	wg_json_kv_string(w, "name", m->name);
 	wg_json_kv_string(w, "phone", m->phone);
 	wg_json_key(w, "specialities");

@@ -83,6 +83,8 @@ static void write_counts(wg_json_out *w, const char *key, const wg_stats_count *
 	for (size_t i = 0; i < n; i++) {
 		wg_json_object_begin(w);
 		wg_json_kv_string(w, "key", c[i].key);
+		if (c[i].kind)
+			wg_json_kv_string(w, "kind", c[i].kind);
 		if (name_key)
 			wg_json_kv_string(w, name_key, c[i].name);
 		wg_json_kv_int(w, "count", c[i].count);

@@ -742,8 +742,10 @@ int wg_mediation_body_update(wg_db *db, const wg_mediation_env *env, int64_t id,
 
 #define MEDIATOR_COLUMNS                                                                               \
 	"m.id, m.body, b.code, b.name, b.kind, b.trade, b.region, m.user_id, m.name, m.phone_masked, " \
-	"m.specialities, m.lead, m.active, m.created_at, m.updated_at, m.version"
-#define MEDIATOR_FROM " FROM mediators m JOIN mediation_bodies b ON b.id = m.body"
+	"m.specialities, m.lead, m.active, m.created_at, m.updated_at, m.version, u.username, u.name"
+#define MEDIATOR_FROM                                                                             \
+	" FROM mediators m JOIN mediation_bodies b ON b.id = m.body LEFT JOIN users u ON u.id = " \
+	"m.user_id"
 
 /* The codes of a specialities list as stored (["11","14"]): every quoted
  * string of two digits, so that a damaged value still reads as a list. */
@@ -784,6 +786,8 @@ static void row_to_mediator(wg_stmt *st, wg_mediator *m)
 	m->created_at = wg_stmt_int(st, 13);
 	m->updated_at = wg_stmt_int(st, 14);
 	m->version = wg_stmt_int(st, 15);
+	m->username = text_or_null(st, 16);
+	m->user_name = text_or_null(st, 17);
 }
 
 static int give_row(wg_stmt *st, void *ctx)

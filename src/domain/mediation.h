@@ -159,7 +159,9 @@ typedef struct wg_mediator {
 	const char *body_kind;
 	const char *body_trade; /* NULL unless a trade body */
 	const char *body_region;
-	int64_t user_id; /* the account, 0 when none */
+	int64_t user_id;       /* the account, 0 when none */
+	const char *username;  /* the account's, NULL when none */
+	const char *user_name; /* the account's display name, NULL when none */
 	const char *name;
 	const char *phone; /* masked (138****5678), or NULL */
 	size_t nspecialities;

@@ -717,8 +717,9 @@ static int count_row(void *ctx, wg_stmt *st)
 	return it->key && (!c->named || it->name) ? 0 : WG_ENOMEM;
 }
 
-/* State rows come per kind: the same state name of two kinds is one item,
- * labelled by the first kind's flow. */
+/* State rows come per kind ("event:handling"): one item per kind and
+ * state, labelled by that kind's flow, since two flows may name a state
+ * alike and mean different steps. */
 static int state_row(void *ctx, wg_stmt *st)
 {
 	struct counts *c = ctx;
@@ -731,7 +732,7 @@ static int state_row(void *ctx, wg_stmt *st)
 	const char *state = colon + 1;
 	int64_t n = wg_stmt_int(st, 1);
 	for (size_t i = 0; i < c->n; i++)
-		if (strcmp(c->items[i].key, state) == 0) {
+		if (strcmp(c->items[i].key, state) == 0 && strcmp(c->items[i].kind, kind) == 0) {
 			c->items[i].count += n;
 			return 0;
 		}
@@ -741,9 +742,10 @@ static int state_row(void *ctx, wg_stmt *st)
 	const wg_flow *f = wg_flow_get(kind);
 	int k = f ? wg_flow_state_index(f, state) : -1;
 	it->key = wg_arena_strdup(c->arena, state);
+	it->kind = wg_arena_strdup(c->arena, kind);
 	it->name = k >= 0 ? f->states[k].label : it->key;
 	it->count = n;
-	return it->key ? 0 : WG_ENOMEM;
+	return it->key && it->kind ? 0 : WG_ENOMEM;
 }
 
 static int totals_row(void *ctx, wg_stmt *st)

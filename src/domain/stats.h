@@ -127,6 +127,7 @@ int64_t wg_stats_local_day(int64_t ms, int offset_minutes);
 typedef struct wg_stats_count {
 	const char *key, *name; /* name NULL where the key has none (kind, source) */
 	int64_t count;
+	const char *kind; /* by_state: the flow the state is of (states of two flows may share a name) */
 } wg_stats_count;
 
 typedef struct wg_stats_overview {

@@ -267,6 +267,8 @@ describe('bodies: create and change', () => {
 		assert.equal(m.lead, true);
 		assert.equal(m.active, true);
 		assert.equal(m.user, null);
+		assert.equal(m.username, null);
+		assert.equal(m.user_name, null);
 		assert.equal(m.body.id, made.id);
 		assert.equal(m.body.trade, 'traffic');
 		const stored = srv.sql(`SELECT phone FROM mediators WHERE id = ${m.id}`)[0][0];
@@ -274,6 +276,8 @@ describe('bodies: create and change', () => {
 		const withAccount = await town1.post(url, { name: '调解员二', user: ids.mediator2, specialities: ['17'] });
 		assertStatus(withAccount, 201);
 		assert.equal(withAccount.json.user, ids.mediator2);
+		assert.equal(withAccount.json.username, 'mediator2');
+		assert.equal(typeof withAccount.json.user_name, 'string');
 		assert.equal(withAccount.json.lead, false);
 		for (const [who, target, body, status, field, code] of [
 			[town1, url, { name: '又一次', user: ids.mediator2 }, 409, 'user', 'conflict'],

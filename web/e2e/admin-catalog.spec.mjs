@@ -249,5 +249,22 @@ test('a town operator picks post holders and mediators among the accounts that f
 	await page.locator('#me-user').click({ force: true });
 	await expect(pop.locator('[data-account="mediator2"]')).toBeVisible();
 	for (const role of await pop.locator('.el-select-dropdown__item .roles').allTextContents()) expect(role).toContain('调解员');
-	await page.keyboard.press('Escape');
+	await pop.locator('.el-select-dropdown__item', { has: page.locator('[data-account="mediator2"]') }).click();
+	// mediator2 serves this committee already: refused (409), in words.
+	const medDialog = page.getByRole('dialog', { name: '添加调解员' });
+	await medDialog.locator('#me-name').fill('调解员乙');
+	await medDialog.locator('[data-submit="mediator"]').click();
+	await expect(medDialog.locator('.el-form-item__error')).toHaveText('与已有记录重复或冲突');
+	await medDialog.getByRole('button', { name: '取消' }).click();
+	// The account shows by name in the list, and by name in the picker of
+	// the edit dialog, never as a bare id.
+	const linked = page.locator('[data-mediator-account="mediator2"]');
+	await expect(linked).toBeVisible();
+	await expect(linked).not.toHaveText(/^\d+$|#/);
+	const mediatorRow = page.locator('.mediators tr', { has: linked });
+	await mediatorRow.getByRole('button', { name: /^编辑 / }).click();
+	const editDialog = page.getByRole('dialog', { name: '编辑调解员' });
+	await expect(editDialog.locator('.account-picker')).toContainText('（mediator2）');
+	await shotDialog(page, 'admin-mediator-account', testInfo);
+	await editDialog.getByRole('button', { name: '取消' }).click();
 });

@@ -252,7 +252,6 @@ const zh = {
 		gone: '（已不在分类中）',
 	},
 	categories: {
-		title: '事项分类与办理时限',
 		code: '分类代码',
 		name: '名称',
 		kind: '类型',
@@ -264,7 +263,7 @@ const zh = {
 		ownerTown: '乡镇·街道：{k}',
 		ownerCounty: '县级：{k}',
 		children: '{n} 个小类',
-		heading: '事项类别处置时限',
+		heading: '事项分类与处置时限',
 		deadlineCol: '处置时限',
 		defaultDeadline: '默认时限',
 		editedAt: '调整时间',
@@ -630,7 +629,6 @@ const en = {
 		gone: ' (no longer a category)',
 	},
 	categories: {
-		title: 'Categories and deadlines',
 		code: 'Code',
 		name: 'Name',
 		kind: 'Kind',
@@ -642,7 +640,7 @@ const en = {
 		ownerTown: 'Town: {k}',
 		ownerCounty: 'County: {k}',
 		children: '{n} minor categories',
-		heading: 'Category deadlines',
+		heading: 'Categories and deadlines',
 		deadlineCol: 'Deadline',
 		defaultDeadline: 'Default',
 		editedAt: 'Edited at',

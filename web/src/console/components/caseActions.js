@@ -7,7 +7,7 @@
 // unless the dialog is open.
 import { computed, reactive, ref, watch } from 'vue';
 import { ElMessage } from 'element-plus';
-import { api, t, live, actionLabel, errorText } from './context.js';
+import { api, t, live, actionLabel, errorText, fieldText } from './context.js';
 
 /**
  * useCaseActions({id, kase, flow, load, conflict, isConflict, otherText})
@@ -78,7 +78,7 @@ export function useCaseActions({
 				const other = [];
 				for (const x of e.problem?.errors || []) {
 					const base = String(x.field).replace(/\[\d+\]$/, '');
-					if (own.has(base)) errs[base] = x.message;
+					if (own.has(base)) errs[base] = fieldText(x);
 					else other.push(otherText(x));
 				}
 				dialog.errors = errs;

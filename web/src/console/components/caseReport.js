@@ -9,7 +9,7 @@
 // carries one Idempotency-Key per form, so a double click or a retry
 // creates one case; a 422 is put at the fields it names.
 import { reactive, ref, watch } from 'vue';
-import { api, t, newKey, errorText } from './context.js';
+import { api, t, newKey, errorText, fieldText } from './context.js';
 
 /**
  * useCaseReport({model, rules, body, validate, watched, fieldKey, problemText, onCreated})
@@ -86,7 +86,7 @@ export function useCaseReport({
 		} catch (e) {
 			if (e.status === 422) {
 				const list = e.problem.errors || [];
-				for (const x of list) errs[fieldKey(x.field)] = x.message;
+				for (const x of list) errs[fieldKey(x.field)] = fieldText(x);
 				message.value = problemText(list);
 			} else message.value = errorText(e);
 		} finally {

@@ -21,7 +21,18 @@ export const api = createApi({
 	},
 });
 
-export const { t } = createI18n(messages);
+export const { t, isZh } = createI18n(messages);
+
+/** One field error of a 422 or 409 ({field, code, message}) in the
+ * interface's language: Chinese words for the codes the server uses, its
+ * own (English) message otherwise. */
+export function fieldText(x) {
+	if (isZh.value && x?.code) {
+		const word = t(`fieldCodes.${x.code}`);
+		if (word !== `fieldCodes.${x.code}`) return word;
+	}
+	return x?.message || x?.code || '';
+}
 
 /** The signed-in user ({id, name, roles, region, ...}) or null. */
 export const user = ref(api.session()?.user || null);

@@ -213,7 +213,6 @@ export default {
 			stale: '记录已被他人修改，已重新加载，请核对后再保存',
 			notYours: '该调解组织不在您的管辖范围内，只能查看不能修改',
 			actions: '操作',
-			linked: '已关联 #{id}',
 		},
 		bodyKind: {
 			village_committee: '村人民调解委员会',
@@ -478,7 +477,6 @@ export default {
 			stale: 'Someone else changed this record; it was reloaded: check it and save again',
 			notYours: 'This body is outside your area: you may read it but not change it',
 			actions: 'Actions',
-			linked: 'Linked #{id}',
 		},
 		bodyKind: {
 			village_committee: "Village people's mediation committee",

@@ -2,6 +2,7 @@
 // server's field errors put at the field they name, and a one-line text of
 // any other failure.
 import { t } from '../../messages-more.js';
+import { fieldText } from '../../components/context.js';
 
 /**
  * The field errors of an ApiError keyed by the form's field: "location.lat"
@@ -12,7 +13,7 @@ export function fieldErrors(err) {
 	const out = {};
 	for (const e of err?.problem?.errors || []) {
 		const key = String(e.field || '').split(/[.[]/)[0];
-		if (key && !(key in out)) out[key] = e.message || e.code || '';
+		if (key && !(key in out)) out[key] = fieldText(e);
 	}
 	return out;
 }
