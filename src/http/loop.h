@@ -6,6 +6,7 @@
 #include "http/metrics.h"
 #include "http/request.h"
 #include "http/server.h"
+#include "jobs/sync.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -58,6 +59,8 @@ struct wg_server {
 	struct wg_scheduler *scheduler;    /* case clocks, while the loops run */
 	struct wg_scheduler *stats_fold;   /* the statistics' fold, while the loops run */
 	struct wg_scheduler *evaluation;   /* publishing evaluations, while the loops run */
+	struct wg_sync *sync;              /* reloads what others changed, while the loops run */
+	int64_t sync_seen[WG_SYNC_KINDS];  /* its counters when the server loaded */
 	/* Event streams per account (sse.c), made by the first stream. */
 	_Atomic(struct wg__sse_users *) sse_users;
 };

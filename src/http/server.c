@@ -22,6 +22,7 @@
 #include "jobs/evaluation_publish.h"
 #include "jobs/scheduler.h"
 #include "jobs/stats_fold.h"
+#include "jobs/sync.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -87,6 +88,12 @@ const struct wg_calendar *wg_req_calendar(const wg_req *req)
 struct wg_calendar *wg_req_calendar_edit(const wg_req *req)
 {
 	return req->loop->server->calendar;
+}
+
+static int read_sync_generations(wg_db *db, void *arg)
+{
+	wg_server *s = arg;
+	return wg_sync_generations(db, s->sync_seen);
 }
 
 static int apply_calendar_edits(wg_db *db, void *arg)
@@ -742,6 +749,14 @@ int wg_server_new(const wg_config *cfg, wg_store *store, const wg_route *routes,
 		wg_server_free(s);
 		return rc;
 	}
+	/* What the sync job compares with (read first: a change made while
+	 * the server loads is then reloaded by the job). */
+	rc = wg_store_run(store, read_sync_generations, s);
+	if (rc) {
+		snprintf(err, errlen, "cannot read sync_generations: %s", wg_error_message(rc));
+		wg_server_free(s);
+		return rc;
+	}
 	/* The loops locate points from their first request on. */
 	rc = wg_store_run(store, wg_grid_index_load, NULL);
 	if (rc) {
@@ -816,6 +831,10 @@ int wg_server_run(wg_server *s)
 	const wg_evaluation_config *evaluation = wg_evaluation_loaded();
 	if (evaluation && wg_evaluation_publish_start(s->store, s->cfg, evaluation, &s->evaluation) != 0)
 		wg_log(WG_LOG_ERROR, "cannot start the publishing of evaluations");
+	/* Live settings are set in place, as PUT /settings/{name} sets them. */
+	const wg_sync_targets targets = {.cfg = (wg_config *)s->cfg, .calendar = s->calendar};
+	if (wg_sync_start(s->store, &targets, s->sync_seen, &s->sync) != 0)
+		wg_log(WG_LOG_ERROR, "cannot start the sync job");
 	unsigned started = 0;
 	for (; started < s->nloops; started++)
 		if (pthread_create(&s->loops[started].thread, NULL, loop_main, &s->loops[started]) != 0)
@@ -847,6 +866,8 @@ int wg_server_run(wg_server *s)
 	s->stats_fold = NULL;
 	wg_scheduler_stop(s->evaluation);
 	s->evaluation = NULL;
+	wg_sync_stop(s->sync);
+	s->sync = NULL;
 	return started == s->nloops ? 0 : WG_EINTERNAL;
 }
 
