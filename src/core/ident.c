@@ -362,5 +362,5 @@ int wg_ident_ymd(int64_t utc_ms, int offset_minutes)
 	int64_t y;
 	int mo, d;
 	wg_civil_from_days(wg_floor_div(local, 86400000), &y, &mo, &d);
-	return (int)(y * 10000 + mo * 100 + d);
+	return (int)(y * 10000 + (int64_t)mo * 100 + d);
 }

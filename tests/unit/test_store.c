@@ -625,7 +625,7 @@ static void test_kept_snapshot(void **state)
 	assert_true(third > second);
 
 	/* Older than 10 ms: another. */
-	struct timespec pause = {.tv_nsec = 15 * 1000 * 1000};
+	struct timespec pause = {.tv_nsec = 15000000L};
 	nanosleep(&pause, NULL);
 	assert_true(kept_read(&k, 1) > third);
 	wg_store_close(s);
