@@ -23,7 +23,7 @@ export default {
 		trend: { title: '事件趋势', day: '按日', week: '按周', month: '按月', reported: '上报', closed: '办结' },
 		category: { title: '事件类别 前 {n} 位', other: '其他 {n} 类' },
 		source: { title: '事件来源' },
-		state: { title: '办理状态', kinds: { event: '事件', dispute: '纠纷', petition: '信访' } },
+		state: { title: '办理状态', kinds: { event: '事件', dispute: '纠纷', petition: '信访' }, other: '其他 {n} 种状态' },
 		sources: {
 			grid: '网格上报',
 			citizen: '群众反映',
@@ -145,7 +145,7 @@ export default {
 		trend: { title: 'Trend', day: 'Daily', week: 'Weekly', month: 'Monthly', reported: 'Reported', closed: 'Closed' },
 		category: { title: 'Top {n} categories', other: '{n} other categories' },
 		source: { title: 'Sources' },
-		state: { title: 'States', kinds: { event: 'Event', dispute: 'Dispute', petition: 'Petition' } },
+		state: { title: 'States', kinds: { event: 'Event', dispute: 'Dispute', petition: 'Petition' }, other: '{n} other states' },
 		sources: {
 			grid: 'Grid staff',
 			citizen: 'Citizens',
