@@ -263,9 +263,12 @@ int wg_evaluation_snapshots(wg_db *db, const wg_evaluation_list *l, wg_evaluatio
 /* A period kind with publish_after_days N is published by the system N
  * days after it ends: on that local date, every county's evaluation of
  * the last ended period of the kind, for each configured subject, that no
- * one has published by hand. Only the last ended period: an older one left
- * unpublished (the server was down across two periods) is published by
- * hand. */
+ * one has published by hand. A period before it still unpublished (the
+ * server was down across a whole period) is published then too, back to
+ * WG_EVALUATION_CATCH_UP periods in all, but none of those earlier ones
+ * that ended before the first day with statistics: there is nothing to
+ * evaluate in it. */
+enum { WG_EVALUATION_CATCH_UP = 3 };
 
 /* Whether some publishing is due at now (*due), and the clock time (ms)
  * the next one falls due when none is (*next, 0: never: no period kind

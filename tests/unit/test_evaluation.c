@@ -1071,10 +1071,12 @@ static void test_publish(void **state)
 	wg_arena_clear(&a);
 }
 
-/* 2026-11-05T00:00+08:00 and 2026-12-05T00:00+08:00: October's and
- * November's publishing by the system under AUTO_FILE. */
+/* 2026-11-05T00:00+08:00, 2026-12-05T00:00+08:00 and
+ * 2027-02-05T00:00+08:00: October's, November's and January's publishing
+ * by the system under AUTO_FILE. */
 #define NOV5 (NOV3 + INT64_C(38) * 3600000)
 #define DEC5 (DEC1 + INT64_C(4) * 86400000)
+#define FEB5 (DEC5 + INT64_C(62) * 86400000)
 
 static void test_publish_auto(void **state)
 {
@@ -1099,7 +1101,9 @@ static void test_publish_auto(void **state)
 	assert_int_equal(publish(db, &county, "2026-10", WG_EVALUATION_TOWN, NOV3, &a, &e), 0);
 
 	/* On it, the rest of October, by the system: every county's
-	 * departments and grid workers; the quarter is published by hand. */
+	 * departments and grid workers; the quarter is published by hand.
+	 * September too, never published and with statistics (its last day
+	 * has a row); August has none, so it is not published. */
 	assert_int_equal(wg_evaluation_publish_due(db, c, 480, NOV5, &due, &next), 0);
 	assert_true(due);
 	assert_int_equal(next, NOV5);
@@ -1108,7 +1112,14 @@ static void test_publish_auto(void **state)
 	assert_int_equal(
 		wg_test_end(db, wg_evaluation_publish_auto(db, c, 480, NOV5 + 60000, "sha256", &published)),
 		0);
-	assert_int_equal(published, 3 * counties - 1);
+	assert_int_equal(published, (3 * counties - 1) + 3 * counties);
+	assert_int_equal(wg_test_query_int(db, "SELECT count(*) FROM evaluation_snapshots WHERE period = ?",
+	                                   "2026-09", 0),
+	                 3 * counties);
+	assert_int_equal(wg_test_query_int(db, "SELECT count(*) FROM evaluation_snapshots WHERE period = ?",
+	                                   "2026-08", 0),
+	                 0);
+	published -= 3 * counties;
 	assert_int_equal(
 		wg_test_query_int(db,
 	                          "SELECT count(*) FROM evaluation_snapshots WHERE period = '2026-10' "
@@ -1123,7 +1134,7 @@ static void test_publish_auto(void **state)
 		1);
 	assert_int_equal(wg_test_query_int(db, "SELECT count(*) FROM audit_log WHERE action = ?",
 	                                   "evaluation.publish", 0),
-	                 3 * counties);
+	                 6 * counties);
 	assert_int_equal(get(db, &county, "2026-10", WG_EVALUATION_DEPARTMENT, &a, &e), 0);
 	assert_true(e.published);
 	assert_string_equal(e.published_by, "system");
@@ -1136,6 +1147,24 @@ static void test_publish_auto(void **state)
 	assert_int_equal(
 		wg_test_end(db, wg_evaluation_publish_auto(db, c, 480, NOV5 + 120000, "sha256", &published)),
 		0);
+	assert_int_equal(published, 0);
+
+	/* The server down from before December 5 to February 5: January's
+	 * turn publishes December and November as well, each once. */
+	wg_test_begin(db);
+	assert_int_equal(wg_test_end(db, wg_evaluation_publish_auto(db, c, 480, FEB5, "sha256", &published)),
+	                 0);
+	assert_int_equal(published, 3 * 3 * counties);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(
+			wg_test_query_int(db,
+		                          "SELECT count(*) FROM evaluation_snapshots WHERE period = ? AND "
+		                          "published_by_name = 'system'",
+		                          (const char *[]){"2026-11", "2026-12", "2027-01"}[i], 0),
+			3 * counties);
+	wg_test_begin(db);
+	assert_int_equal(wg_test_end(db, wg_evaluation_publish_auto(db, c, 480, FEB5, "sha256", &published)),
+	                 0);
 	assert_int_equal(published, 0);
 	/* Without publish_after_days, never by itself. */
 	assert_int_equal(wg_evaluation_publish_due(db, store_file, 480, DEC5, &due, &next), 0);
