@@ -11,7 +11,7 @@
 import { test, expect } from '@playwright/test';
 import { signIn, baseURL, TOWN1 } from './lib/api.mjs';
 import { expectAccessible } from './lib/axe.mjs';
-import { shot } from './lib/artifacts.mjs';
+import { shot, shotDialog } from './lib/artifacts.mjs';
 import { signInTo } from './lib/ui.mjs';
 
 const CATEGORY = '0705'; // 假冒伪劣商品, 5 working days in categories.json
@@ -29,15 +29,6 @@ async function raw(client, method, path, body, ifMatch) {
 		body: JSON.stringify(body),
 	});
 	return { status: res.status, body: await res.json() };
-}
-
-/** A screenshot with a dialog open, the viewport grown to the page so the overlay covers it. */
-async function shotDialog(page, name, testInfo) {
-	const size = page.viewportSize();
-	const height = await page.evaluate(() => document.documentElement.scrollHeight);
-	await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
-	await shot(page, name, testInfo);
-	await page.setViewportSize(size);
 }
 
 /** Wait until Element's toasts are gone (they fade, and axe would catch them half-way). */

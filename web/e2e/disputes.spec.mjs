@@ -11,7 +11,7 @@
 import { test, expect } from '@playwright/test';
 import { signIn, baseURL, GRID1 } from './lib/api.mjs';
 import { expectAccessible } from './lib/axe.mjs';
-import { shot } from './lib/artifacts.mjs';
+import { shot, shotDialog } from './lib/artifacts.mjs';
 import { attachPNG, unique, signInUI, pickOption as pick, act, phoneContext } from './lib/ui.mjs';
 
 /**
@@ -25,18 +25,6 @@ async function calm(page) {
 			await b.click({ timeout: 1000 }).catch(() => {});
 		await expect(page.locator('.el-message, .el-notification')).toHaveCount(0, { timeout: 1500 });
 	}).toPass({ timeout: 15_000 });
-}
-
-/**
- * A screenshot with a dialog open: the viewport grown to the whole page
- * first, so the dialog's overlay covers all of it.
- */
-async function shotDialog(page, name, testInfo) {
-	const size = page.viewportSize();
-	const height = await page.evaluate(() => document.documentElement.scrollHeight);
-	await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
-	await shot(page, name, testInfo);
-	await page.setViewportSize(size);
 }
 
 /** A time two days on, as the date-time picker takes it typed (Beijing time). */
