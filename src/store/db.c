@@ -140,7 +140,7 @@ int wg_db_lock(wg_db *db, const char *name)
 
 int wg_db_begin_read(wg_db *db)
 {
-	return exec_cached(db, db->ops->begin_read_sql);
+	return db->ops->begin_read ? db->ops->begin_read(db) : exec_cached(db, db->ops->begin_read_sql);
 }
 
 static const char commit_sql[] = "COMMIT";
@@ -148,6 +148,11 @@ static const char commit_sql[] = "COMMIT";
 int wg_db_commit(wg_db *db)
 {
 	return exec_cached(db, commit_sql);
+}
+
+int wg_db_end_read(wg_db *db)
+{
+	return db->ops->end_read ? db->ops->end_read(db) : wg_db_commit(db);
 }
 
 int wg_db_rollback(wg_db *db)

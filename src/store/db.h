@@ -62,10 +62,16 @@ int wg_db_commit(wg_db *db);
  * each row depends on the last. Returns 0 or WG_ESTORE. */
 int wg_db_lock(wg_db *db, const char *name);
 
-/* A read-only transaction: every statement until COMMIT sees one snapshot
- * (SQLite: a deferred transaction, which also takes the WAL read lock once
- * instead of per statement; PostgreSQL: REPEATABLE READ READ ONLY). */
+/* A read-only transaction: every statement until wg_db_end_read sees one
+ * snapshot (SQLite: a deferred transaction, which also takes the WAL read
+ * lock once instead of per statement; PostgreSQL: REPEATABLE READ READ
+ * ONLY). On PostgreSQL the BEGIN goes out with the transaction's first
+ * statement, in one round trip, and wg_db_end_read sends the COMMIT without
+ * waiting for its answer (a read-only transaction has nothing to make
+ * durable): the connection's next command collects it. wg_db_commit ends a
+ * read as well, waiting. */
 int wg_db_begin_read(wg_db *db);
+int wg_db_end_read(wg_db *db);
 int wg_db_rollback(wg_db *db);
 int wg_db_savepoint(wg_db *db, const char *name);
 int wg_db_release(wg_db *db, const char *name);

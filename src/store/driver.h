@@ -16,6 +16,10 @@ struct wg__db_ops {
 	const char *begin_sql;      /* opens a transaction that will write */
 	const char *begin_read_sql; /* opens a read-only snapshot */
 	const char *lock_sql;       /* takes a named transaction lock (one text parameter), or NULL */
+	/* wg_db_begin_read and wg_db_end_read where the driver does better
+	 * than running begin_read_sql and COMMIT; NULL to run those. */
+	int (*begin_read)(wg_db *db);
+	int (*end_read)(wg_db *db);
 	/* Frees the connection; statements are already finalized. */
 	void (*close)(wg_db *db);
 	int (*exec)(wg_db *db, const char *sql);

@@ -20,7 +20,13 @@ struct pg_db {
 	 * the statements the old one had prepared. */
 	unsigned long session;
 	unsigned long names; /* prepared statements named so far */
+	/* A read's BEGIN not sent yet: it goes out with the next command. */
+	bool begin_owed;
+	/* A read's COMMIT sent in pipeline mode, its answer not read yet. */
+	bool commit_unread;
 };
+
+static const char begin_read_sql[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 /* A statement used once runs with PQexecParams (parse, plan and execute in
  * one round trip). One kept by wg_db_prepare_cached, which runs again and
@@ -243,8 +249,111 @@ static void pg_close(wg_db *db)
 	wg_free(db);
 }
 
+/* Starts a new session on the same server after the old one broke. */
+static int restart_session(wg_db *db)
+{
+	PGconn *conn = conn_of(db);
+	struct pg_db *d = (struct pg_db *)db;
+	PQreset(conn);
+	d->session++;
+	d->begin_owed = d->commit_unread = false;
+	if (PQstatus(conn) != CONNECTION_OK) {
+		set_pg_error(db, "cannot reconnect: ", PQerrorMessage(conn));
+		return WG_ESTORE;
+	}
+	return setup_session(db);
+}
+
+/* Reads the results of what was sent in pipeline mode up to its sync
+ * point, keeping the first n (the rest are freed), and leaves pipeline
+ * mode. False when the connection failed on the way: the kept results
+ * are freed then too. */
+static bool collect(PGconn *conn, PGresult **kept, int n)
+{
+	int got = 0, nulls = 0;
+	bool synced = false;
+	/* Each command's results end with a NULL; two NULLs in a row mean
+	 * nothing more will come (a lost connection). */
+	while (!synced && nulls < 2) {
+		PGresult *res = PQgetResult(conn);
+		if (!res) {
+			nulls++;
+			continue;
+		}
+		nulls = 0;
+		synced = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+		if (!synced && got < n)
+			kept[got++] = res;
+		else
+			PQclear(res);
+	}
+	if (synced && PQexitPipelineMode(conn))
+		return true;
+	for (int i = 0; i < got; i++) {
+		PQclear(kept[i]);
+		kept[i] = NULL;
+	}
+	return false;
+}
+
+/* Reads the answer to a read's COMMIT sent earlier. Whatever it says, the
+ * read is over (its statements ran and it wrote nothing); only a broken
+ * connection matters, and a new session replaces it. */
+static int settle(wg_db *db)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	if (!d->commit_unread)
+		return 0;
+	d->commit_unread = false;
+	return collect(d->conn, NULL, 0) ? 0 : restart_session(db);
+}
+
+static int pg_begin_read(wg_db *db)
+{
+	int rc = settle(db);
+	if (rc == 0)
+		((struct pg_db *)db)->begin_owed = true;
+	return rc;
+}
+
+static int pg_end_read(wg_db *db)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	if (d->begin_owed) {
+		d->begin_owed = false; /* nothing went out: nothing to end */
+		return 0;
+	}
+	if (PQenterPipelineMode(d->conn) &&
+	    PQsendQueryParams(d->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(d->conn)) {
+		d->commit_unread = true;
+		return 0;
+	}
+	/* Not sent: end it the plain way (the pipeline holds nothing). */
+	PQexitPipelineMode(d->conn);
+	return wg_db_commit(db);
+}
+
+/* Sends a read's owed BEGIN, alone: for the commands that do not go out
+ * with it (pg_exec, statements prepared on the server). */
+static int send_owed_begin(wg_db *db)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	if (!d->begin_owed)
+		return 0;
+	d->begin_owed = false;
+	PGresult *res = PQexec(d->conn, begin_read_sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return result_error(db, res);
+	PQclear(res);
+	return 0;
+}
+
 static int pg_exec(wg_db *db, const char *sql)
 {
+	int rc = settle(db);
+	rc = rc ? rc : send_owed_begin(db);
+	if (rc)
+		return rc;
 	PGresult *res = PQexec(conn_of(db), sql);
 	ExecStatusType status = PQresultStatus(res);
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY)
@@ -269,22 +378,22 @@ static int pg_integrity_check(wg_db *db, char *err, size_t errlen)
 	return 0;
 }
 
+/* Also ends a pipeline that a failure left behind, which would refuse
+ * every later command. */
 static int pg_reconnect(wg_db *db)
 {
+	int rc = settle(db);
 	PGconn *conn = conn_of(db);
-	if (PQstatus(conn) == CONNECTION_OK)
-		return 0;
-	PQreset(conn);
-	((struct pg_db *)db)->session++;
-	if (PQstatus(conn) != CONNECTION_OK) {
-		set_pg_error(db, "cannot reconnect: ", PQerrorMessage(conn));
-		return WG_ESTORE;
-	}
-	return setup_session(db);
+	if (rc || (PQstatus(conn) == CONNECTION_OK && PQpipelineStatus(conn) == PQ_PIPELINE_OFF))
+		return rc;
+	return restart_session(db);
 }
 
 static bool pg_in_transaction(const wg_db *db)
 {
+	const struct pg_db *d = (const struct pg_db *)db;
+	if (d->begin_owed || d->commit_unread)
+		return d->begin_owed;
 	PGTransactionStatusType t = PQtransactionStatus(conn_of(db));
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
@@ -386,19 +495,61 @@ static int prepare_on_server(struct pg_stmt *s)
 	return 0;
 }
 
+static int send_statement(PGconn *conn, const struct pg_stmt *s)
+{
+	const struct wg_stmt *st = &s->base;
+	return st->cached ? PQsendQueryPrepared(conn, s->name, st->nparams, s->values, NULL, NULL, 0)
+	                  : PQsendQueryParams(conn, s->sql, st->nparams, NULL, s->values, NULL, NULL, 0);
+}
+
+/* A read's first statement goes out with its BEGIN, in one round trip.
+ * *out gets the statement's result, or the BEGIN's when that failed.
+ * WG_ESTORE when the pipeline itself failed (the connection did). */
+static int execute_after_begin(struct pg_db *d, const struct pg_stmt *s, PGresult **out)
+{
+	PGconn *conn = d->conn;
+	d->begin_owed = false;
+	PGresult *res[2] = {NULL, NULL};
+	bool ok = PQenterPipelineMode(conn);
+	if (ok) {
+		bool sent = PQsendQueryParams(conn, begin_read_sql, 0, NULL, NULL, NULL, NULL, 0) &&
+		            send_statement(conn, s);
+		ok = PQpipelineSync(conn) && collect(conn, res, 2) && sent && res[1];
+	}
+	if (!ok) {
+		PQclear(res[0]);
+		PQclear(res[1]);
+		return result_error(&d->base, NULL);
+	}
+	bool begun = PQresultStatus(res[0]) == PGRES_COMMAND_OK;
+	*out = begun ? res[1] : res[0];
+	PQclear(begun ? res[0] : res[1]);
+	return 0;
+}
+
 /* The first step executes; later steps walk the rows it returned. After
  * WG_DB_DONE the next step executes again, as sqlite3_step does. */
 static int pg_step(wg_stmt *st)
 {
 	struct pg_stmt *s = pg_stmt_of(st);
 	if (!s->res) {
-		int rc = st->cached ? prepare_on_server(s) : 0;
+		int rc = settle(st->db);
+		if (rc == 0 && st->cached)
+			rc = prepare_on_server(s);
 		if (rc)
 			return rc;
-		PGconn *conn = conn_of(st->db);
-		PGresult *res =
-			st->cached ? PQexecPrepared(conn, s->name, st->nparams, s->values, NULL, NULL, 0)
-				   : PQexecParams(conn, s->sql, st->nparams, NULL, s->values, NULL, NULL, 0);
+		struct pg_db *d = (struct pg_db *)st->db;
+		PGresult *res;
+		if (d->begin_owed) {
+			rc = execute_after_begin(d, s, &res);
+			if (rc)
+				return rc;
+		} else {
+			res = st->cached ? PQexecPrepared(d->conn, s->name, st->nparams, s->values, NULL,
+			                                  NULL, 0)
+			                 : PQexecParams(d->conn, s->sql, st->nparams, NULL, s->values, NULL,
+			                                NULL, 0);
+		}
 		ExecStatusType status = PQresultStatus(res);
 		if (status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY) {
 			st->changes = written_rows(res);
@@ -481,8 +632,10 @@ static void pg_finalize(wg_stmt *st)
 static const struct wg__db_ops pg_ops = {
 	.name = "postgresql",
 	.begin_sql = "BEGIN",
-	.begin_read_sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	.begin_read_sql = begin_read_sql,
 	.lock_sql = "SELECT pg_advisory_xact_lock(hashtext(?))",
+	.begin_read = pg_begin_read,
+	.end_read = pg_end_read,
 	.close = pg_close,
 	.exec = pg_exec,
 	.integrity_check = pg_integrity_check,
@@ -511,6 +664,7 @@ int wg__pg_open(const char *conninfo, wg_db **out, char *err, size_t errlen)
 	db->base = (struct wg_db){.ops = &pg_ops, .kind = WG_DB_POSTGRES};
 	db->session = 1;
 	db->names = 0;
+	db->begin_owed = db->commit_unread = false;
 	db->conn = PQconnectdb(conninfo);
 	if (!db->conn) {
 		wg_free(db);

@@ -331,7 +331,7 @@ static int read_in_snapshot(wg_db *db, wg_store_fn fn, void *arg)
 	int rc = wg_db_begin_read(db);
 	if (rc == 0) {
 		rc = fn(db, arg);
-		int end = rc == 0 ? wg_db_commit(db) : 0;
+		int end = rc == 0 ? wg_db_end_read(db) : 0;
 		rc = rc ? rc : end;
 	}
 	end_stray_transaction(db);

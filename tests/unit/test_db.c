@@ -420,6 +420,69 @@ static void test_transactions(void **state)
 	wg_db_close(db);
 }
 
+/* Reads: one snapshot from the first statement to wg_db_end_read. On
+ * PostgreSQL the BEGIN goes out with the first statement and the COMMIT is
+ * not waited for, so what follows on the connection must still work. */
+static void test_read_transactions(void **state)
+{
+	wg_db *db = open_fixture(state);
+	wg_db *other = open_fixture(state);
+	bool pg = wg_db_kind(db) == WG_DB_POSTGRES;
+	exec_ok(db, "CREATE TABLE rt (id BIGINT PRIMARY KEY)");
+	exec_ok(db, "INSERT INTO rt VALUES (1)");
+
+	assert_int_equal(wg_db_begin_read(db), 0);
+	assert_true(wg__db_in_transaction(db));
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM rt"), 1);
+	exec_ok(other, "INSERT INTO rt VALUES (2)");
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM rt"), 1); /* the same snapshot */
+	assert_int_equal(wg_db_end_read(db), 0);
+	assert_false(wg__db_in_transaction(db));
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM rt"), 2);
+
+	/* One read after another, then a write on the same connection. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(wg_db_begin_read(db), 0);
+		assert_int_equal(count_rows(db, "SELECT count(*) FROM rt"), 2);
+		assert_int_equal(wg_db_end_read(db), 0);
+	}
+	assert_int_equal(wg_db_begin(db), 0);
+	exec_ok(db, "INSERT INTO rt VALUES (3)");
+	assert_int_equal(wg_db_commit(db), 0);
+	assert_int_equal(count_rows(other, "SELECT count(*) FROM rt"), 3);
+
+	/* A read that runs nothing ends cleanly. */
+	assert_int_equal(wg_db_begin_read(db), 0);
+	assert_int_equal(wg_db_end_read(db), 0);
+	assert_false(wg__db_in_transaction(db));
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM rt"), 3);
+
+	if (pg) {
+		/* The BEGIN that went out with the statement made it read-only. */
+		assert_int_equal(wg_db_begin_read(db), 0);
+		wg_stmt *st = prepare_ok(db, "INSERT INTO rt VALUES (4)");
+		assert_int_equal(wg_stmt_step(st), WG_ESTORE);
+		assert_non_null(strstr(wg_db_errmsg(db), "read-only"));
+		wg_stmt_finalize(st);
+		assert_true(wg__db_in_transaction(db));
+		assert_int_equal(wg_db_rollback(db), 0);
+		assert_false(wg__db_in_transaction(db));
+		/* A failed first statement leaves the transaction to roll back. */
+		assert_int_equal(wg_db_begin_read(db), 0);
+		st = prepare_ok(db, "SELECT 1 / (count(*) - count(*)) FROM rt");
+		assert_int_equal(wg_stmt_step(st), WG_ESTORE);
+		wg_stmt_finalize(st);
+		assert_int_equal(wg_db_rollback(db), 0);
+		/* A command other than a statement sends the owed BEGIN first. */
+		assert_int_equal(wg_db_begin_read(db), 0);
+		assert_int_equal(wg_db_exec(db, "CREATE TABLE rt2 (id BIGINT)"), WG_ESTORE);
+		assert_int_equal(wg_db_rollback(db), 0);
+	}
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM rt"), 3);
+	wg_db_close(other);
+	wg_db_close(db);
+}
+
 static void test_changes(void **state)
 {
 	wg_db *db = open_fixture(state);
@@ -664,6 +727,7 @@ int main(void)
 		ON_BOTH(test_utf8_text),
 		ON_BOTH(test_constraints),
 		ON_BOTH(test_transactions),
+		ON_BOTH(test_read_transactions),
 		ON_BOTH(test_changes),
 		ON_BOTH(test_prepare_cached),
 		ON_BOTH(test_prepare_built),
