@@ -59,6 +59,15 @@ else
 fi
 count "docs" "$logdir/docs.log"
 
+step "every field-error code has words in the web app"
+if node tools/field-codes.mjs >"$logdir/field-codes.log" 2>&1; then
+	echo "1 passed, 0 failed" >>"$logdir/field-codes.log"
+else
+	cat "$logdir/field-codes.log"
+	echo "0 passed, 1 failed" >>"$logdir/field-codes.log"
+fi
+count "field-codes" "$logdir/field-codes.log"
+
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/wangge-pg.XXXXXX")
 cleanup() { tests/api/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1; }
 trap cleanup EXIT

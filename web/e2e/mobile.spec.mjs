@@ -137,6 +137,44 @@ test('a worker signs in on the phone and reports with a photo and the location: 
 	await context.close();
 });
 
+// The server's refusal is stood in for here (a route answering 422), so
+// that the test can name codes a real form rarely meets together; what is
+// checked is how the phone words them: each code in Chinese from the
+// shared table, the form field marked, nothing kept in the outbox.
+test('a report the server refuses shows its field errors in Chinese words', async ({ browser }, testInfo) => {
+	const { context, page, errors } = await phone(browser);
+	await signInOnPhone(page);
+	await page.getByRole('tab', { name: '上报', exact: true }).click();
+	await expect(page.getByTestId('report-place')).toContainText('所在网格');
+	const title = `被退回的上报 ${Date.now()}`;
+	await fillReport(page, title, png(200, 40, 40));
+	await page.route('**/api/v1/cases', (route) =>
+		route.request().method() === 'POST'
+			? route.fulfill({
+					status: 422,
+					contentType: 'application/problem+json',
+					body: JSON.stringify({
+						type: 'about:blank',
+						title: 'Unprocessable Content',
+						status: 422,
+						errors: [
+							{ field: 'title', code: 'too_long', message: 'title has at most 60 characters' },
+							{ field: 'location', code: 'no_grid', message: 'no grid covers 34.1, 107.9' },
+						],
+					}),
+				})
+			: route.fallback(),
+	);
+	await page.getByTestId('report-submit').click();
+	await expect(page.getByText('标题：太长；位置：位置不在任何网格内')).toBeVisible();
+	await expect(page.getByTestId('report-title')).toContainText('太长');
+	await shot(page, 'mobile-report-refused', testInfo);
+	await expect(page).toHaveURL(/\/m\/report/);
+	expect(await casesTitled(title)).toHaveLength(0);
+	expect(errors).toEqual([]);
+	await context.close();
+});
+
 test('a report made offline is kept on the phone, survives a reload and is sent exactly once', async ({ browser }, testInfo) => {
 	const { context, page, errors } = await phone(browser);
 	await signInOnPhone(page);

@@ -1,3 +1,5 @@
+import { fieldCodes } from '@shared/fieldCodes.js';
+
 // The console's texts in Chinese (default) and English, same keys in both.
 // Flow states and actions are not here: their labels come from the flow
 // (GET /flows/event) through label(). Enum values of action fields, which
@@ -226,32 +228,7 @@ export default {
 		},
 		// The server's field-error codes in words (the English interface
 		// shows the server's own message instead).
-		fieldCodes: {
-			required: '必填',
-			type: '类型不正确',
-			pattern: '格式不正确',
-			format: '格式不正确',
-			unknown: '不是可选的值',
-			not_found: '不存在或不在您的辖区',
-			range: '超出允许范围',
-			conflict: '与已有记录重复或冲突',
-			too_long: '太长',
-			too_short: '太短',
-			duplicate: '有重复项',
-			state: '当前状态下不能这样做',
-			role: '该账号没有相应角色',
-			level: '区划层级不符',
-			out_of_reach: '该账号的辖区不含此处',
-			inactive: '该账号已停用',
-			invalid: '不正确',
-			read_only: '不能修改',
-			policy: '不符合密码规则',
-			reused: '近期已用过',
-			mismatch: '不一致',
-			future: '不能晚于现在',
-			too_old: '时间过早',
-			unsupported: '不支持',
-		},
+		fieldCodes: fieldCodes.zh,
 		form: {
 			chars: '{min}–{max} 个字符',
 			upload: '上传文件',

@@ -14,7 +14,7 @@ import { zh, en } from './messages.js';
 const STORAGE_KEY = 'wg.mobile';
 const CACHE_PREFIX = 'wg.mobile.cache.';
 
-export const { t } = createI18n({ zh, en });
+export const { t, isZh } = createI18n({ zh, en });
 export { locale };
 
 let onUnauthorized = () => {};
@@ -132,28 +132,37 @@ export function cachedGrid(code) {
 	return code ? readCache(`grid.${code}`) : null;
 }
 
+/** One field error ({field, code, message}) in words: the code's, or the
+ * server's message for a code without words. */
+export function fieldText(x) {
+	const word = t(`fields.${x.code}`);
+	return word.startsWith('fields.') ? x.message : word;
+}
+
+/** Field errors as one line: "标题：太长；…" (the field's own name where
+ * the form's table has none). */
+export function fieldsLine(errors) {
+	return errors
+		.map((x) => {
+			const name = t(`fieldNames.${x.field}`);
+			return `${name.startsWith('fieldNames.') ? x.field : name}${isZh.value ? '：' : ': '}${fieldText(x)}`;
+		})
+		.join(isZh.value ? '；' : '; ');
+}
+
 /** A short text for an ApiError: the field errors in words, or the detail. */
 export function errorText(e) {
 	if (!e) return '';
 	if (e.offline) return t('common.networkError');
 	const errs = e.problem?.errors || [];
-	if (errs.length)
-		return errs
-			.map((x) => {
-				const word = t(`fields.${x.code}`);
-				return `${x.field}: ${word.startsWith('fields.') ? x.message : word}`;
-			})
-			.join('；');
+	if (errs.length) return fieldsLine(errs);
 	return e.problem?.detail || e.message || String(e);
 }
 
 /** The field errors of an ApiError as {field: text} for a form. */
 export function fieldErrors(e) {
 	const out = {};
-	for (const x of e?.problem?.errors || []) {
-		const word = t(`fields.${x.code}`);
-		out[x.field] = word.startsWith('fields.') ? x.message : word;
-	}
+	for (const x of e?.problem?.errors || []) out[x.field] = fieldText(x);
 	return out;
 }
 
