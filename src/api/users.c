@@ -541,6 +541,9 @@ void wg_api_users_pick(wg_req *req)
 	enum wg_region_level level;
 	if (region && !wg_region_code_level(region, &level))
 		wg_req_field_error(req, "region", "pattern", "region must be a 12-digit division code");
+	op->filter.reaches = wg_query_string(req, "reaches", 12);
+	if (op->filter.reaches && !wg_region_code_level(op->filter.reaches, &level))
+		wg_req_field_error(req, "reaches", "pattern", "reaches must be a 12-digit division code");
 	if (wg_req_errors_or_reply(req))
 		return;
 	narrow_area(op, region);

@@ -440,7 +440,8 @@ int wg_account_get(wg_db *db, const wg_caller *actor, int64_t id, wg_user_fn fn,
 #define USER_FILTER_SQL                                                      \
 	WG_SCOPE_SQL("scope_key")                                            \
 	" AND (lower(username) LIKE ? ESCAPE '!' OR name LIKE ? ESCAPE '!')" \
-	" AND ((roles & ?) <> 0 OR ? = 0) AND (active = ? OR ? < 0)"
+	" AND ((roles & ?) <> 0 OR ? = 0) AND (active = ? OR ? < 0)"         \
+	" AND (? = 0 OR scope_key IN (?, ?, ?, ?, ?))"
 
 /* "%q%" with LIKE's special characters escaped; q lower-cased (ASCII), as
  * usernames are. */
@@ -477,7 +478,13 @@ static int bind_filter(wg_stmt *st, const wg_scope *s, const char *pattern, cons
 		rc = wg_stmt_bind_int(st, idx + 4, f->active);
 	if (!rc)
 		rc = wg_stmt_bind_int(st, idx + 5, f->active);
-	return rc ? rc : idx + 6;
+	/* A code that is not a region's reaches nothing. */
+	wg_region_codes reach = {0};
+	if (!rc && f->reaches)
+		wg_region_reach(f->reaches, &reach);
+	if (!rc)
+		rc = wg_stmt_bind_int(st, idx + 6, f->reaches != NULL);
+	return rc ? rc : wg_region_codes_bind(&reach, st, idx + 7);
 }
 
 int wg_account_list(wg_db *db, const wg_caller *actor, const wg_user_filter *f, wg_user_fn fn, void *ctx,

@@ -86,11 +86,15 @@ int wg_account_get(wg_db *db, const wg_caller *actor, int64_t id, wg_user_fn fn,
 
 /* Accounts in the actor's scope, by id, after `after_id`, at most limit.
  * q matches username or name (substring); role (bits, 0: any) and active
- * (-1: any) filter. *total gets the count of all matches. */
+ * (-1: any) filter; reaches (a region code, NULL: any) keeps the accounts
+ * whose area holds that region, those that may serve it (its own and those
+ * of the regions above it; never a grid's). *total gets the count of all
+ * matches. */
 typedef struct wg_user_filter {
 	const char *q;
 	unsigned role;
 	int active; /* -1 any, 0, 1 */
+	const char *reaches;
 	int64_t after_id;
 	int64_t limit;
 } wg_user_filter;

@@ -482,44 +482,16 @@ int wg_department_load_data(wg_db *db, const char *cat_text, size_t cat_len, con
 
 /* ---- stored departments --------------------------------------------------- */
 
-/* Regions above a scope, whose departments its users also see (a town's
- * county): at most province, city, county, town and village. */
-struct above {
-	int n;
-	char code[5][WG_REGION_CODE_LEN + 1];
-};
-
-static void above_of(const wg_scope *scope, struct above *a)
-{
-	static const enum wg_region_level levels[] = {WG_REGION_PROVINCE, WG_REGION_CITY, WG_REGION_COUNTY,
-	                                              WG_REGION_TOWN, WG_REGION_VILLAGE};
-	size_t len = strlen(scope->lo);
-	a->n = 0;
-	for (size_t i = 0; i < 5 && scope->lo[0] != '~'; i++) {
-		size_t keep = wg_region_prefix_len(levels[i]);
-		if (keep >= len)
-			break;
-		memcpy(a->code[a->n], scope->lo, keep);
-		memset(a->code[a->n] + keep, '0', WG_REGION_CODE_LEN - keep);
-		a->code[a->n][WG_REGION_CODE_LEN] = '\0';
-		a->n++;
-	}
-}
-
 #define VISIBLE_SQL "((d.region >= ? AND d.region < ?) OR d.region IN (?, ?, ?, ?, ?))"
 
+/* Visibility: the scope, or a region above it (a town's users see their
+ * county's departments). */
 static int bind_visible(wg_stmt *st, int idx, const wg_scope *scope)
 {
-	struct above a;
-	above_of(scope, &a);
+	wg_region_codes above;
+	wg_region_above(scope->lo, &above);
 	int rc = wg_scope_bind(scope, st, idx);
-	for (int i = 0; rc > 0 && i < 5; i++) {
-		int b = i < a.n ? wg_stmt_bind_text(st, rc + i, a.code[i], WG_REGION_CODE_LEN)
-		                : wg_stmt_bind_null(st, rc + i);
-		if (b)
-			return b;
-	}
-	return rc < 0 ? rc : rc + 5;
+	return rc < 0 ? rc : wg_region_codes_bind(&above, st, rc);
 }
 
 /* Parameters: visibility (7), region range (2), level, pattern, key. */

@@ -134,44 +134,6 @@ static const wg_term *check_term(wg_field_errors *fe, const char *field, const w
 
 /* ---- who sees what ------------------------------------------------------------ */
 
-/* The region codes above a scope's prefix (a town's county, city and
- * province; a grid's village too), whose bodies its users also see. */
-struct above {
-	int n;
-	char code[5][WG_REGION_CODE_LEN + 1];
-};
-
-static void above_of(const char *prefix, struct above *a)
-{
-	static const enum wg_region_level levels[] = {WG_REGION_PROVINCE, WG_REGION_CITY, WG_REGION_COUNTY,
-	                                              WG_REGION_TOWN, WG_REGION_VILLAGE};
-	size_t len = strlen(prefix);
-	a->n = 0;
-	for (size_t i = 0; i < 5 && prefix[0] != '~'; i++) {
-		size_t keep = wg_region_prefix_len(levels[i]);
-		if (keep >= len)
-			break;
-		memcpy(a->code[a->n], prefix, keep);
-		memset(a->code[a->n] + keep, '0', WG_REGION_CODE_LEN - keep);
-		a->code[a->n][WG_REGION_CODE_LEN] = '\0';
-		a->n++;
-	}
-}
-
-/* The regions whose bodies reach a dispute placed in region: the region
- * itself and those above it. false when region is not a region code. */
-static bool reach_of(const char *region, struct above *a)
-{
-	char prefix[WG_SCOPE_KEY_MAX + 1];
-	enum wg_region_level level;
-	if (!wg_region_code_level(region, &level) || !wg_scope_prefix(region, prefix))
-		return false;
-	above_of(prefix, a);
-	snprintf(a->code[a->n], sizeof a->code[a->n], "%s", region);
-	a->n++;
-	return true;
-}
-
 /* Whether a region (12 digits) reaches a place (a region or grid code):
  * the place lies in the region's area. */
 static bool reaches(const char *region, const char *place)
@@ -186,33 +148,22 @@ static bool reaches(const char *region, const char *place)
  * bound by bind_visible. */
 #define VISIBLE_SQL(col) "((" col " >= ? AND " col " < ?) OR " col " IN (?, ?, ?, ?, ?))"
 
-static int bind_codes(wg_stmt *st, int idx, const struct above *a)
-{
-	for (int i = 0; i < 5; i++) {
-		int rc = i < a->n ? wg_stmt_bind_text(st, idx + i, a->code[i], WG_REGION_CODE_LEN)
-		                  : wg_stmt_bind_null(st, idx + i);
-		if (rc)
-			return rc;
-	}
-	return idx + 5;
-}
-
 static int bind_visible(wg_stmt *st, int idx, const wg_scope *scope)
 {
-	struct above a;
-	above_of(scope->lo, &a);
+	wg_region_codes above;
+	wg_region_above(scope->lo, &above);
 	int rc = wg_scope_bind(scope, st, idx);
-	return rc < 0 ? rc : bind_codes(st, rc, &a);
+	return rc < 0 ? rc : wg_region_codes_bind(&above, st, rc);
 }
 
 static bool visible(const wg_scope *scope, const char *region)
 {
 	if (wg_scope_contains(scope, region))
 		return true;
-	struct above a;
-	above_of(scope->lo, &a);
-	for (int i = 0; i < a.n; i++)
-		if (strcmp(a.code[i], region) == 0)
+	wg_region_codes above;
+	wg_region_above(scope->lo, &above);
+	for (int i = 0; i < above.n; i++)
+		if (strcmp(above.code[i], region) == 0)
 			return true;
 	return false;
 }
@@ -839,7 +790,7 @@ static int dispute_major(wg_db *db, const char *code, bool *yes)
 struct mediator_binds {
 	const wg_scope *scope;
 	const wg_mediator_filter *f;
-	struct above reach;
+	wg_region_codes reach;
 	bool by_reach;
 	char pattern[8];
 };
@@ -858,7 +809,7 @@ static int bind_mediator_filter(wg_stmt *st, const void *filter)
 		rc = wg_stmt_bind_int(st, idx + 2, f->pool);
 	if (!rc)
 		rc = wg_stmt_bind_int(st, idx + 3, b->by_reach);
-	if (!rc && (rc = bind_codes(st, idx + 4, &b->reach)) > 0)
+	if (!rc && (rc = wg_region_codes_bind(&b->reach, st, idx + 4)) > 0)
 		rc = 0;
 	if (!rc)
 		rc = wg_stmt_bind_text(st, idx + 9, b->pattern, strlen(b->pattern));
@@ -878,7 +829,7 @@ int wg_mediator_list(wg_db *db, const wg_mediation_env *env, const wg_mediator_f
 	memset(&b, 0, sizeof b);
 	b.scope = &scope;
 	b.f = f;
-	if (f->region && !(b.by_reach = reach_of(f->region, &b.reach)))
+	if (f->region && !(b.by_reach = wg_region_reach(f->region, &b.reach)))
 		wg_field_errors_add(fe, "region", "pattern", "region must be a 12-digit division code");
 	snprintf(b.pattern, sizeof b.pattern, "%%");
 	if (f->speciality) {

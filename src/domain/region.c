@@ -22,6 +22,41 @@ size_t wg_region_prefix_len(enum wg_region_level level)
 	return prefix_lens[level];
 }
 
+void wg_region_above(const char *prefix, wg_region_codes *out)
+{
+	size_t len = strlen(prefix);
+	out->n = 0;
+	for (size_t i = 0; i < 5 && prefix[0] != '~' && prefix_lens[i] < len; i++) {
+		memcpy(out->code[i], prefix, prefix_lens[i]);
+		memset(out->code[i] + prefix_lens[i], '0', WG_REGION_CODE_LEN - prefix_lens[i]);
+		out->code[i][WG_REGION_CODE_LEN] = '\0';
+		out->n++;
+	}
+}
+
+bool wg_region_reach(const char *region, wg_region_codes *out)
+{
+	char prefix[WG_SCOPE_KEY_MAX + 1];
+	enum wg_region_level level;
+	if (!wg_region_code_level(region, &level) || !wg_scope_prefix(region, prefix))
+		return false;
+	wg_region_above(prefix, out);
+	memcpy(out->code[out->n], region, WG_REGION_CODE_LEN + 1);
+	out->n++;
+	return true;
+}
+
+int wg_region_codes_bind(const wg_region_codes *c, wg_stmt *st, int idx)
+{
+	for (int i = 0; i < 5; i++) {
+		int rc = i < c->n ? wg_stmt_bind_text(st, idx + i, c->code[i], WG_REGION_CODE_LEN)
+		                  : wg_stmt_bind_null(st, idx + i);
+		if (rc)
+			return rc;
+	}
+	return idx + 5;
+}
+
 static bool all_zero(const char *s, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++)

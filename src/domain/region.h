@@ -48,6 +48,25 @@ bool wg_region_parent_code(const char *code, char parent[WG_REGION_CODE_LEN + 1]
 /* Digits of a code that matter at its level (2, 4, 6, 9 or 12). */
 size_t wg_region_prefix_len(enum wg_region_level level);
 
+/* Region codes of the areas around a place, at most one per level. */
+typedef struct wg_region_codes {
+	int n;
+	char code[5][WG_REGION_CODE_LEN + 1];
+} wg_region_codes;
+
+/* The regions above a scope prefix (wg_scope's lo): a town's province, city
+ * and county, a grid's village too; none for the empty scope ("~"). Their
+ * records (departments, mediation bodies) are seen from below. */
+void wg_region_above(const char *prefix, wg_region_codes *out);
+
+/* The regions whose areas hold region (12 digits): those above it and
+ * itself. false when region is not a region code. */
+bool wg_region_reach(const char *region, wg_region_codes *out);
+
+/* Binds the codes at idx .. idx + 4, NULL where there are fewer (for
+ * "col IN (?, ?, ?, ?, ?)"). Returns idx + 5 or a negative WG_E code. */
+int wg_region_codes_bind(const wg_region_codes *c, wg_stmt *st, int idx);
+
 typedef int (*wg_region_fn)(void *ctx, const wg_region *r);
 
 /* What a scope sees of the tree: the regions in its range and those above

@@ -485,6 +485,29 @@ describe('GET /users/pick', () => {
 		assert.deepEqual(await pickAll(county, '&q=nobody-by-that-name'), []);
 	});
 
+	it('reaches: the accounts whose area holds a region, those that may serve it, within the caller\'s area', async () => {
+		const all = await pickAll(county);
+		const fits = (code) =>
+			all.filter((u) => !u.grid && code.startsWith(u.region.replace(/0{10}$|0{8}$|0{6}$|000$/, ''))).map((u) => u.id).sort();
+		const village = await pickAll(county, `&reaches=${VILLAGE1}`);
+		assert.deepEqual(village.map((u) => u.id).sort(), fits(VILLAGE1));
+		const names = village.map((u) => u.username);
+		for (const u of ['village1', 'town1', 'county']) assert.ok(names.includes(u), `${u} may serve the village`);
+		for (const u of ['worker1', 'town2', 'village2']) assert.ok(!names.includes(u), `${u} may not`);
+		assert.deepEqual(
+			(await pickAll(county, `&reaches=${TOWN1}`)).map((u) => u.id).sort(),
+			fits(TOWN1),
+			'a town: its own accounts and those above, none of its villages',
+		);
+		// Within the caller's area only: the town operator sees no county account.
+		const fromTown = (await pickAll(town1, `&reaches=${VILLAGE1}`)).map((u) => u.username);
+		assert.ok(fromTown.includes('town1') && fromTown.includes('village1') && !fromTown.includes('county'));
+		// With the other filters; another town's village: nothing from town 1.
+		assert.deepEqual((await pickAll(county, `&reaches=${VILLAGE1}&q=village1`)).map((u) => u.username), ['village1']);
+		assert.deepEqual(await pickAll(town1, `&reaches=${TOWN2}`), []);
+		assertFieldError(await town1.get(`${PICK}?reaches=61032600`), 422, 'validation', 'reaches', 'pattern');
+	});
+
 	it('limit: 20 by default, at most 50; cursor paging', async () => {
 		for (let i = 0; i < 22; i++) {
 			assertStatus(await sys.post('/api/v1/users', { username: `pick${i}`, name: `挑选${i}`, region: TOWN1 }), 201);

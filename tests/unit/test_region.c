@@ -67,6 +67,37 @@ static void test_parent_code(void **state)
 	assert_string_equal(wg_region_level_name(WG_REGION_VILLAGE), "village");
 }
 
+/* The regions around a place: above a scope prefix, and those whose area
+ * holds a region (itself and above). */
+static void test_above_and_reach(void **state)
+{
+	(void)state;
+	wg_region_codes c;
+	wg_region_above("610326101", &c); /* a town's prefix */
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.code[0], "610000000000");
+	assert_string_equal(c.code[1], "610300000000");
+	assert_string_equal(c.code[2], "610326000000");
+	wg_region_above("610326101201003", &c); /* a grid's: its village too */
+	assert_int_equal(c.n, 5);
+	assert_string_equal(c.code[4], "610326101201");
+	wg_region_above("~", &c); /* the empty scope */
+	assert_int_equal(c.n, 0);
+
+	assert_true(wg_region_reach("610326101201", &c));
+	assert_int_equal(c.n, 5);
+	assert_string_equal(c.code[3], "610326101000");
+	assert_string_equal(c.code[4], "610326101201");
+	assert_true(wg_region_reach("610326000000", &c));
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.code[2], "610326000000");
+	assert_true(wg_region_reach("610000000000", &c));
+	assert_int_equal(c.n, 1);
+	static const char *const bad[] = {"6103", "610326101201003", "000000000000"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_false(wg_region_reach(bad[i], &c));
+}
+
 static const char tree[] = "code,parent,name\n"
 			   "610000000000,,陕西省\n"
 			   "610300000000,610000000000,宝鸡市\n"
@@ -259,6 +290,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_code_level),
 		cmocka_unit_test(test_parent_code),
+		cmocka_unit_test(test_above_and_reach),
 		STORE_TESTS(sqlite_fixture),
 		STORE_TESTS(pg_fixture),
 	};

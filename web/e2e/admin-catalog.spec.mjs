@@ -218,6 +218,8 @@ test('a town operator picks post holders and mediators among the accounts that f
 	await expect(pop.locator('[data-account="town1"]')).toBeVisible();
 	await expect(pop.locator('[data-out-of-reach]')).toHaveCount(0);
 	await expect(pop.locator('[data-account="worker1"]')).toHaveCount(0);
+	await expect(pop).toContainText('首善街道可担任的账号，含上级区划的');
+	await shotDialog(page, 'admin-posts-picker-open', testInfo);
 
 	// Typed: the whole area, a village's account greyed out with the reason.
 	await input.fill('综治');
