@@ -539,7 +539,7 @@ static int pg_step(wg_stmt *st)
 		if (rc)
 			return rc;
 		struct pg_db *d = (struct pg_db *)st->db;
-		PGresult *res;
+		PGresult *res = NULL;
 		if (d->begin_owed) {
 			rc = execute_after_begin(d, s, &res);
 			if (rc)
