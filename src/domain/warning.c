@@ -291,16 +291,27 @@ struct spikes {
 /* Reports that are not duplicates (merged into another case) per place
  * (the first 12 digits of scope_key: the village of a grid, else the region
  * the case was placed at) and category, in the window and the baseline
- * before it, from stats_day by its primary key range on day. Only places
- * with at least min_count in the window come back: the rule's first
- * condition, to keep the answer small; wg_spike_test decides. */
-#define SPIKE_SQL                                                                                      \
-	"SELECT substr(d.scope_key, 1, 12), d.category, "                                              \
-	"sum(CASE WHEN d.day >= ? THEN d.reported - d.merged ELSE 0 END), "                            \
-	"sum(CASE WHEN d.day < ? THEN d.reported - d.merged ELSE 0 END) FROM stats_day d "             \
-	"WHERE d.day >= ? AND d.day <= ? AND d.scope_key >= ? AND d.scope_key < ? AND d.department = " \
-	"COALESCE(?, d.department) GROUP BY substr(d.scope_key, 1, 12), d.category "                   \
+ * before it, from stats_day. Only places with at least min_count in the
+ * window come back: the rule's first condition, to keep the answer small;
+ * wg_spike_test decides.
+ *
+ * Which rows are read depends on the area. A county or anything wider reads
+ * the days' range of the primary key and leaves the area's range to a
+ * filter (SPIKE_WIDE: the concatenation keeps the stores from answering
+ * it through stats_day_scope, whose range would be all the area's days,
+ * every year of them); a town or anything narrower reads its range of
+ * stats_day_scope. With both as plain ranges SQLite took stats_day_scope
+ * for a county too: 543 ms for a county's spikes on a year of a million
+ * cases, 338 ms this way (docs/performance.md, "Warnings"). */
+#define SPIKE_SQL(scope_key)                                                                               \
+	"SELECT substr(d.scope_key, 1, 12), d.category, "                                                  \
+	"sum(CASE WHEN d.day >= ? THEN d.reported - d.merged ELSE 0 END), "                                \
+	"sum(CASE WHEN d.day < ? THEN d.reported - d.merged ELSE 0 END) FROM stats_day d "                 \
+	"WHERE d.day >= ? AND d.day <= ? AND " scope_key " >= ? AND " scope_key " < ? AND d.department = " \
+	"COALESCE(?, d.department) GROUP BY substr(d.scope_key, 1, 12), d.category "                       \
 	"HAVING sum(CASE WHEN d.day >= ? THEN d.reported - d.merged ELSE 0 END) >= ? ORDER BY 1, 2"
+#define SPIKE_NARROW SPIKE_SQL("d.scope_key")
+#define SPIKE_WIDE SPIKE_SQL("(d.scope_key || '')")
 
 static int spike_row(struct spikes *s, wg_stmt *st)
 {
@@ -401,7 +412,8 @@ static int spike_list(wg_db *db, const wg_warning_query *q, const wg_stats_area 
 	local_date(q->now, q->offset_minutes, q->spike.window_days + q->spike.baseline_days - 1,
 	           baseline_from);
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db, SPIKE_SQL, &st);
+	bool wide = !a->code || (!a->grid && a->level <= WG_REGION_COUNTY);
+	int rc = wg_db_prepare_cached(db, wide ? SPIKE_WIDE : SPIKE_NARROW, &st);
 	if (rc)
 		return rc;
 	rc = wg_stmt_bindf(st, "tttttttti", window_from, window_from, baseline_from, today, a->lo, a->hi,
