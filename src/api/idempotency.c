@@ -10,13 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool key_ok(const char *s)
+bool wg_idempotency_key_ok(const char *s)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n > WG_IDEMPOTENCY_KEY_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (s[i] <= 0x20 || s[i] >= 0x7f)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
 			return false;
 	return true;
 }
@@ -27,7 +27,7 @@ bool wg_idempotency_from_request(wg_req *req, bool portal, wg_idempotency *out)
 	const char *key = evhttp_find_header(evhttp_request_get_input_headers(req->ev), "Idempotency-Key");
 	if (!key)
 		return true;
-	if (!key_ok(key)) {
+	if (!wg_idempotency_key_ok(key)) {
 		wg_req_field_error(req, "Idempotency-Key", "format",
 		                   "Idempotency-Key is 1 to 128 visible ASCII characters");
 		return false;

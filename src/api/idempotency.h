@@ -25,6 +25,10 @@ typedef struct wg_idempotency {
 	char hash[65];                                 /* SHA-256 of the request body */
 } wg_idempotency;
 
+/* Whether s is a well-formed key: 1 to WG_IDEMPOTENCY_KEY_MAX visible
+ * ASCII characters (0x21..0x7e). */
+bool wg_idempotency_key_ok(const char *s);
+
 /* Read the Idempotency-Key header of req (1..128 visible ASCII characters)
  * into *out, keyed to the caller (portal: to the client address). Records a
  * field error and returns false when it is malformed; true otherwise (also

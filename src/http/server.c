@@ -17,6 +17,7 @@
 #include "http/loop.h"
 #include "http/sse.h"
 #include "http/target.h"
+#include "http/validate.h"
 #include "io/pdf_report.h"
 #include "jobs/case_clocks.h"
 #include "jobs/evaluation_publish.h"
@@ -40,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -212,15 +212,6 @@ static bool parse_query_or_reply(wg_req *req, const char *raw)
 	return rc == 0;
 }
 
-static bool is_json_media_type(const char *ct)
-{
-	static const char json[] = "application/json";
-	if (!ct || strncasecmp(ct, json, sizeof json - 1) != 0)
-		return false;
-	char next = ct[sizeof json - 1];
-	return next == '\0' || next == ';' || next == ' ';
-}
-
 /* Checks and parses a JSON object body; replies with the matching problem
  * and returns false when the body is not acceptable. */
 static bool parse_body_or_reply(wg_req *req)
@@ -228,7 +219,7 @@ static bool parse_body_or_reply(wg_req *req)
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req->ev);
 	struct evbuffer *body = evhttp_request_get_input_buffer(req->ev);
 	size_t len = evbuffer_get_length(body);
-	if (!is_json_media_type(evhttp_find_header(in, "Content-Type"))) {
+	if (!wg_media_type_is_json(evhttp_find_header(in, "Content-Type"))) {
 		wg_req_problem(req, WG_EMEDIATYPE, "send the body as application/json");
 		return false;
 	}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void field_error(wg_req *req, const char *field, const char *code, const char *fmt, const char *arg)
 {
@@ -137,6 +138,27 @@ void wg_body_only(wg_req *req, const char *const *known)
 	}
 }
 
+bool wg_version_parse(const char *h, int64_t *version)
+{
+	bool quoted = h[0] == '"';
+	const char *p = h + quoted;
+	int64_t v = 0;
+	size_t n = 0;
+	for (; p[n] >= '0' && p[n] <= '9'; n++) {
+		int d = p[n] - '0';
+		if (v > (INT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	const char *end = p + n;
+	if (quoted && *end++ != '"')
+		return false;
+	if (n == 0 || *end != '\0' || v == 0)
+		return false;
+	*version = v;
+	return true;
+}
+
 /* If-Match: "7" (or 7) is the version the client last saw; absent: 0. */
 bool wg_req_version_or_reply(wg_req *req, int64_t *version)
 {
@@ -144,15 +166,21 @@ bool wg_req_version_or_reply(wg_req *req, int64_t *version)
 	*version = 0;
 	if (!h)
 		return true;
-	char *end;
-	long long v = strtoll(h + (h[0] == '"'), &end, 10);
-	if (v <= 0 || (*end != '\0' && !(*end == '"' && end[1] == '\0'))) {
+	if (!wg_version_parse(h, version)) {
 		wg_req_problem(req, WG_EBADREQ,
 		               "If-Match must be the version number of the record, e.g. \"3\"");
 		return false;
 	}
-	*version = v;
 	return true;
+}
+
+bool wg_media_type_is_json(const char *content_type)
+{
+	static const char json[] = "application/json";
+	if (!content_type || strncasecmp(content_type, json, sizeof json - 1) != 0)
+		return false;
+	char next = content_type[sizeof json - 1];
+	return next == '\0' || next == ';' || next == ' ';
 }
 
 bool wg_query_int(wg_req *req, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out)

@@ -35,8 +35,18 @@ void wg_body_only(wg_req *req, const char *const *known);
 
 /* If-Match: "7" (or 7), the version the client last saw, for optimistic
  * concurrency; *version = 0 when absent. Replies 400 and returns false for
- * anything else. */
+ * anything else (wg_version_parse). */
 bool wg_req_version_or_reply(wg_req *req, int64_t *version);
+
+/* The version in an If-Match value h: decimal digits, in double quotes or
+ * not, from 1 to INT64_MAX (leading zeros allowed); no sign, space or
+ * anything else. Returns true with *version set, false (and *version
+ * untouched) otherwise. */
+bool wg_version_parse(const char *h, int64_t *version);
+
+/* Whether a Content-Type value is JSON: "application/json" in any case,
+ * alone or followed by its parameters ("; charset=utf-8"). */
+bool wg_media_type_is_json(const char *content_type);
 
 /* ?name= as an integer in [min, max], def when absent. false (and an error)
  * when present and invalid. */

@@ -1,7 +1,9 @@
 /* test_validate.c - typed body and query getters and the field errors they
- * record; opaque list cursors. Requests are built without a server. */
+ * record; opaque list cursors; the If-Match, Content-Type and
+ * Idempotency-Key values. Requests are built without a server. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <event2/keyvalq_struct.h>
 #include <sys/queue.h>
 
+#include "api/idempotency.h"
 #include "http/validate.h"
 
 static wg_req *make_req(const char *body, const char *query)
@@ -176,6 +179,96 @@ static void test_query(void **state)
 	free_req(req);
 }
 
+/* If-Match values: digits, quoted or not, 1..INT64_MAX, nothing else. */
+static void test_version(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *h;
+		bool ok;
+		int64_t v;
+	} cases[] = {
+		{"7", true, 7},
+		{"\"7\"", true, 7},
+		{"007", true, 7},
+		{"\"9223372036854775807\"", true, INT64_MAX},
+		{"9223372036854775808", false, 0}, /* one past INT64_MAX */
+		{"99999999999999999999", false, 0},
+		{"0", false, 0},
+		{"\"0\"", false, 0},
+		{"", false, 0},
+		{"\"\"", false, 0},
+		{"\"", false, 0},
+		{"\"7", false, 0},
+		{"7\"", false, 0},
+		{"\"7\"x", false, 0},
+		{"+7", false, 0},
+		{"-7", false, 0},
+		{" 7", false, 0},
+		{"7 ", false, 0},
+		{"W/\"7\"", false, 0},
+		{"*", false, 0},
+		{"0x7", false, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int64_t v = -1;
+		bool ok = wg_version_parse(cases[i].h, &v);
+		if (ok != cases[i].ok)
+			fail_msg("If-Match %s: %s", cases[i].h, ok ? "accepted" : "refused");
+		assert_int_equal(v, ok ? cases[i].v : -1); /* untouched when refused */
+	}
+}
+
+static void test_json_media_type(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *ct;
+		bool json;
+	} cases[] = {
+		{"application/json", true},
+		{"Application/JSON", true},
+		{"application/json; charset=utf-8", true},
+		{"application/json;charset=UTF-8", true},
+		{"application/json ; charset=utf-8", true},
+		{"application/jsonp", false},
+		{"application/json-patch+json", false},
+		{"application/jso", false},
+		{"text/json", false},
+		{"", false},
+		{NULL, false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		if (wg_media_type_is_json(cases[i].ct) != cases[i].json)
+			fail_msg("Content-Type %s", cases[i].ct ? cases[i].ct : "(none)");
+}
+
+/* Idempotency-Key values: 1..128 visible ASCII characters. */
+static void test_idempotency_key(void **state)
+{
+	(void)state;
+	char longest[WG_IDEMPOTENCY_KEY_MAX + 2];
+	memset(longest, 'k', WG_IDEMPOTENCY_KEY_MAX);
+	longest[WG_IDEMPOTENCY_KEY_MAX] = '\0';
+	assert_true(wg_idempotency_key_ok(longest));
+	longest[WG_IDEMPOTENCY_KEY_MAX] = 'k';
+	longest[WG_IDEMPOTENCY_KEY_MAX + 1] = '\0';
+	assert_false(wg_idempotency_key_ok(longest));
+	static const struct {
+		const char *key;
+		bool ok;
+	} cases[] = {
+		{"a", true},      {"2026-11-25/report#1", true},
+		{"!~", true},     {"", false},
+		{"a b", false},   {"a\tb", false},
+		{"a\x7f", false}, {"\xe4\xb8\xad", false},
+		{"\x80", false},  {"abc\n", false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		if (wg_idempotency_key_ok(cases[i].key) != cases[i].ok)
+			fail_msg("Idempotency-Key case %zu", i);
+}
+
 static void test_cursor(void **state)
 {
 	(void)state;
@@ -209,9 +302,11 @@ static void test_cursor(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_strings),        cmocka_unit_test(test_ints_and_bools),
-		cmocka_unit_test(test_unknown_fields), cmocka_unit_test(test_error_cap),
-		cmocka_unit_test(test_query),          cmocka_unit_test(test_cursor),
+		cmocka_unit_test(test_strings),         cmocka_unit_test(test_ints_and_bools),
+		cmocka_unit_test(test_unknown_fields),  cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_query),           cmocka_unit_test(test_cursor),
+		cmocka_unit_test(test_version),         cmocka_unit_test(test_json_media_type),
+		cmocka_unit_test(test_idempotency_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
