@@ -279,7 +279,9 @@ static void write_case(wg_req *req, const wg_case *c)
 	}
 	wg_json_kv_string(w, "address", c->address);
 	wg_json_kv_string(w, "grid", c->grid);
+	wg_json_kv_string(w, "grid_name", c->grid_name);
 	wg_json_kv_string(w, "region", c->region);
+	wg_json_kv_string(w, "region_name", c->region_name);
 	wg_json_kv_string(w, "department", c->department);
 	wg_json_kv_string(w, "department_name", c->department_name);
 	wg_json_key(w, "co_departments");

@@ -871,15 +871,16 @@ int wg_case_candidates(wg_db *db, const wg_case_env *env, const wg_case_report *
 /* ---- reading ---------------------------------------------------------------- */
 
 /* A case as read: the engine's row (ROW_COLUMNS, what the actions are
- * worked out from) and then what only readers need (case_from). The
- * category's and the department's names are looked up per row: joined,
- * PostgreSQL's plan read both tables whole into a hash for every case by
- * id, 40 % more work per query. */
-#define CASE_COLUMNS                                                                                       \
-	ROW_COLUMNS ", (SELECT k.name FROM categories k WHERE k.code = c.category), c.description, "       \
-		    "c.lat, c.lng, c.address, (SELECT p.name FROM departments p WHERE p.code = "           \
-		    "c.department), c.reporter_name, c.reporter_phone_masked, c.tracking_code, c.result, " \
-		    "c.reported_at, c.updated_at"
+ * worked out from) and then what only readers need (case_from). The names
+ * of the category, the grid, the region and the department are looked up
+ * per row: joined, PostgreSQL's plan read the tables whole into a hash for
+ * every case by id, 40 % more work per query. */
+#define CASE_COLUMNS                                                                                 \
+	ROW_COLUMNS ", (SELECT k.name FROM categories k WHERE k.code = c.category), c.description, " \
+		    "c.lat, c.lng, c.address, (SELECT g.name FROM grids g WHERE g.code = c.grid), "  \
+		    "(SELECT r.name FROM regions r WHERE r.code = c.region), (SELECT p.name FROM "   \
+		    "departments p WHERE p.code = c.department), c.reporter_name, "                  \
+		    "c.reporter_phone_masked, c.tracking_code, c.result, c.reported_at, c.updated_at"
 #define CASE_FROM " FROM cases c LEFT JOIN disputes dd ON dd.case_id = c.id"
 
 static const char *col_text(wg_stmt *st, int col)
@@ -922,7 +923,9 @@ static void case_from(const wg_case_env *env, wg_stmt *st, wg__case_row *row, wg
 	c->lng = wg_stmt_double(st, i++);
 	c->address = col_text(st, i++);
 	c->grid = or_null(row->grid);
+	c->grid_name = col_text(st, i++);
 	c->region = row->region;
+	c->region_name = col_text(st, i++);
 	c->department = or_null(row->department);
 	c->department_name = col_text(st, i++);
 	c->reporter_user = row->reporter_user;

@@ -97,6 +97,7 @@ typedef struct wg_case {
 	bool has_location;
 	double lat, lng;
 	const char *address, *grid, *region;
+	const char *grid_name, *region_name;      /* NULL when the code names none */
 	const char *department, *department_name; /* owner; NULL when none */
 	wg_case_department departments[WG_CASE_DEPARTMENTS_MAX];
 	size_t ndepartments;

@@ -43,6 +43,10 @@ describe('the event loop end to end', () => {
 		assert.equal(c.state_label, '待受理');
 		assert.equal(c.level, 'village');
 		assert.equal(c.grid, GRID1);
+		// The place by name as well as by code.
+		assert.equal(c.grid_name, (await village1.get(`/api/v1/grids/${GRID1}`)).json.name);
+		assert.equal(c.region_name, (await village1.get(`/api/v1/regions/${c.region}`)).json.name);
+		assert.ok(c.grid_name && c.region_name, JSON.stringify([c.grid_name, c.region_name]));
 		assert.equal(c.source, 'grid');
 		assert.ok(c.deadline, 'the acceptance clock runs');
 		assert.equal(res.header('location'), `${C}/${c.id}`);
@@ -340,6 +344,7 @@ describe('Idempotency-Key and lists', () => {
 		assert.equal(res.json.items.length, 3);
 		assert.ok(res.json.items[0].id > res.json.items[1].id);
 		assert.ok(res.json.total >= 3);
+		for (const c of res.json.items) assert.ok(c.grid_name && c.region_name, JSON.stringify(c));
 		assert.equal((await village1.get(`${C}?limit=3`)).json.total, undefined, 'a total only when asked for');
 		assertFieldError(await village1.get(`${C}?total=yes`), 422, 'validation', 'total', 'type');
 		const archived = (await county.get(`${C}?state=archived`)).json;
