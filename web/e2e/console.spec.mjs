@@ -151,6 +151,10 @@ test('the work list is filtered by a place picked by name, down to a grid', asyn
 	await expectAccessible(page, 'the work list with a place picked');
 	await page.getByRole('button', { name: '查询' }).click();
 	await expect(page.locator('.cases').getByText(kase.number)).toBeVisible();
+	// With the pointer on a primary button and on a plain one: hover colours keep their contrast.
+	await expectAccessible(page, 'the work list, the pointer on 查询');
+	await page.getByRole('button', { name: '重置' }).hover();
+	await expectAccessible(page, 'the work list, the pointer on 重置');
 	const places = await page.locator('.cases tbody tr').evaluateAll((rows) => rows.map((r) => r.textContent));
 	expect(places.length).toBeGreaterThan(0);
 	for (const p of places) expect(p).toContain('东关社区居委会第1网格');
