@@ -9,6 +9,7 @@
 #include "domain/session.h"
 #include "http/loop.h"
 #include "http/router.h"
+#include "http/validate.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -41,20 +42,8 @@ _Static_assert(WG_SSE_RETRY_MS == 3000, "retry_line states WG_SSE_RETRY_MS");
 
 bool wg_sse_parse_last_event_id(const char *s, int64_t *id)
 {
-	if (!s || !*s)
-		return false;
-	int64_t v = 0;
-	size_t n = 0;
-	for (; s[n]; n++) {
-		if (s[n] < '0' || s[n] > '9' || n >= 19)
-			return false;
-		int d = s[n] - '0';
-		if (v > (INT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*id = v;
-	return true;
+	size_t n = s ? strlen(s) : 0;
+	return n <= 19 && wg_decimal_parse(s, n, id);
 }
 
 static bool framing_safe(const char *kind)

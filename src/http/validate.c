@@ -138,22 +138,32 @@ void wg_body_only(wg_req *req, const char *const *known)
 	}
 }
 
-bool wg_version_parse(const char *h, int64_t *version)
+bool wg_decimal_parse(const char *s, size_t n, int64_t *out)
 {
-	bool quoted = h[0] == '"';
-	const char *p = h + quoted;
+	if (n == 0)
+		return false;
 	int64_t v = 0;
-	size_t n = 0;
-	for (; p[n] >= '0' && p[n] <= '9'; n++) {
-		int d = p[n] - '0';
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		int d = s[i] - '0';
 		if (v > (INT64_MAX - d) / 10)
 			return false;
 		v = v * 10 + d;
 	}
-	const char *end = p + n;
-	if (quoted && *end++ != '"')
+	*out = v;
+	return true;
+}
+
+bool wg_version_parse(const char *h, int64_t *version)
+{
+	size_t len = strlen(h);
+	bool quoted = h[0] == '"';
+	if (quoted && (len < 2 || h[len - 1] != '"'))
 		return false;
-	if (n == 0 || *end != '\0' || v == 0)
+	int64_t v;
+	size_t quotes = quoted ? 2 : 0;
+	if (!wg_decimal_parse(h + quoted, len - quotes, &v) || v == 0)
 		return false;
 	*version = v;
 	return true;

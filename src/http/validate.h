@@ -38,6 +38,12 @@ void wg_body_only(wg_req *req, const char *const *known);
  * anything else (wg_version_parse). */
 bool wg_req_version_or_reply(wg_req *req, int64_t *version);
 
+/* Decimal digits s[0..n), nothing else (n >= 1; leading zeros allowed), as
+ * an int64. Returns true with *out set when they fit, false (and *out
+ * untouched) otherwise. The header values below and Last-Event-ID
+ * (http/sse.h) are read with it. */
+bool wg_decimal_parse(const char *s, size_t n, int64_t *out);
+
 /* The version in an If-Match value h: decimal digits, in double quotes or
  * not, from 1 to INT64_MAX (leading zeros allowed); no sign, space or
  * anything else. Returns true with *version set, false (and *version
