@@ -128,6 +128,9 @@ void wg__api_case_env(wg_req *req, struct wg_case_env *env);
  * req->errors. Also the fuzz driver of the report's validation. */
 struct wg_case_report;
 void wg__api_case_read_report(wg_req *req, struct wg_case_report *r, bool portal);
+/* After a write to cases: the scheduler may have an earlier deadline to
+ * watch, and the statistics pending rows to fold. */
+void wg__api_cases_written(void);
 void wg_api_cases_create(wg_req *req);
 void wg_api_cases_list(wg_req *req);
 void wg_api_cases_get(wg_req *req);
@@ -138,6 +141,12 @@ void wg_api_cases_candidates(wg_req *req);
 void wg_api_cases_attach(wg_req *req);
 void wg_api_public_reports_create(wg_req *req);
 void wg_api_public_reports_get(wg_req *req);
+/* open311.c: Open311 GeoReport v2 over the portal's reports (open311.h) */
+void wg_api_open311_get(wg_req *req);
+void wg_api_open311_post(wg_req *req);
+void wg_api_open311_service(wg_req *req);
+void wg_api_open311_request(wg_req *req);
+void wg_api_open311_token(wg_req *req);
 void wg_api_public_reports_rate(wg_req *req);
 
 /* events.c: the live notifications (server-sent events) */

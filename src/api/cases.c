@@ -373,9 +373,7 @@ static void reply_status(wg_req *req, int status)
 		wg_req_reply(req, op->status ? op->status : 200);
 }
 
-/* After a write the scheduler may have an earlier deadline to watch, and
- * the statistics pending rows to fold. */
-static void hint_jobs(void)
+void wg__api_cases_written(void)
 {
 	int64_t now = wg_clock_now_ms();
 	wg_scheduler_hint_global(now);
@@ -385,7 +383,7 @@ static void hint_jobs(void)
 static void reply_after_write(wg_req *req, int status)
 {
 	if (!status)
-		hint_jobs();
+		wg__api_cases_written();
 	reply_status(req, status);
 }
 
@@ -486,7 +484,7 @@ static void create_then(wg_req *req, int status)
 			wg_req_header(req, "Location", location);
 	}
 	if (!status)
-		hint_jobs();
+		wg__api_cases_written();
 	if (wg_req_status_or_reply(req, status))
 		return;
 	wg_req_reply_body(req, op->status, "application/json; charset=utf-8");
@@ -759,7 +757,7 @@ void wg_api_cases_candidates(wg_req *req)
 static bool tracking_or_reply(wg_req *req, const char **code)
 {
 	*code = req->params[0];
-	if (strlen(*code) != 10) {
+	if (!wg_case_tracking_code_ok(*code)) {
 		wg_req_problem(req, WG_ENOTFOUND, NULL);
 		return false;
 	}

@@ -72,24 +72,17 @@ static bool query_degree(wg_req *req, const char *name, double max, double *out)
 		wg_req_field_error(req, name, "required", msg);
 		return false;
 	}
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || *end || end == s || !isfinite(v) || s[0] == ' ' ||
-	    (s[0] != '-' && (s[0] < '0' || s[0] > '9'))) {
+	int rc = wg_degree_parse(s, max, out);
+	if (rc == WG_EBADREQ) {
 		char msg[96];
 		snprintf(msg, sizeof msg, "%s must be a decimal number of degrees (WGS-84)", name);
 		wg_req_field_error(req, name, "type", msg);
-		return false;
-	}
-	if (v < -max || v > max) {
+	} else if (rc) {
 		char msg[96];
 		snprintf(msg, sizeof msg, "%s must be within -%g..%g", name, max, max);
 		wg_req_field_error(req, name, "range", msg);
-		return false;
 	}
-	*out = v;
-	return true;
+	return rc == 0;
 }
 
 /* A copy of g whose arrays live in the request's arena, so that no path of

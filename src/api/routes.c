@@ -99,6 +99,13 @@ const wg_route wg_api_routes[] = {
 	{WG_POST, "/api/v1/public/reports", wg_api_public_reports_create, PUBLIC | BODY, 0},
 	{WG_GET, "/api/v1/public/reports/{code}", wg_api_public_reports_get, PUBLIC, 0},
 	{WG_POST, "/api/v1/public/reports/{code}/rating", wg_api_public_reports_rate, PUBLIC | BODY, 0},
+	/* Open311 GeoReport v2 over the portal (open311.h): "{file}" is a
+	 * resource with its format, "services.json", "requests.xml". */
+	{WG_GET, "/open311/v2/{file}", wg_api_open311_get, PUBLIC, 0},
+	{WG_POST, "/open311/v2/{file}", wg_api_open311_post, PUBLIC, 0},
+	{WG_GET, "/open311/v2/services/{file}", wg_api_open311_service, PUBLIC, 0},
+	{WG_GET, "/open311/v2/requests/{file}", wg_api_open311_request, PUBLIC, 0},
+	{WG_GET, "/open311/v2/tokens/{file}", wg_api_open311_token, PUBLIC, 0},
 	/* The live notifications: for the same people as the cases. */
 	{WG_GET, "/api/v1/events/stream", wg_api_events_stream, 0, WG_ROLES_ALL & ~WG_ROLES_ADMIN},
 

@@ -134,6 +134,9 @@ enum wg_setting_flags {
 	  "Days back within which a petition by the same visitor on the same category is a repeat")     \
 	X(portal_per_minute, "portal.per_minute", INT, 5, 1, 10000, 0,                                  \
 	  "Citizen portal reports and ratings accepted per minute from one address")                    \
+	X(open311_contact, "open311.contact", STRING, "", 0, 0, 0,                                      \
+	  "Open311 discovery: whom client developers contact about the service (a name, a phone "       \
+	  "or an address); empty: none given")                                                          \
 	X(warnings_soon_due_hours, "warnings.soon_due_hours", INT, 8, 1, 240, WG_SET_RUNTIME,           \
 	  "GET /warnings: an open case is soon due when its deadline falls within this many working "   \
 	  "hours")                                                                                      \

@@ -408,6 +408,28 @@ static size_t short_decimal(double v, char *tmp)
 	return 0;
 }
 
+size_t wg_json_format_double(double v, char out[WG_JSON_DOUBLE_MAX])
+{
+	/* The first precision that reads back as the same double is the
+	 * shortest of the three; %.17g always does. The C locale is assumed
+	 * (the server never calls setlocale), so the point is '.'. At most 24
+	 * characters, and ".0". */
+	size_t n = short_decimal(v, out);
+	for (int digits = 15; n == 0 && digits <= 17; digits++) {
+		n = (size_t)snprintf(out, WG_JSON_DOUBLE_MAX - 3, "%.*g", digits, v);
+		if (strtod(out, NULL) != v)
+			n = digits < 17 ? 0 : n;
+	}
+	/* A whole number keeps a fraction so that readers which tell integers
+	 * from reals (jansson, Python) read a real back; -0.0 keeps its sign. */
+	if (!memchr(out, '.', n) && !memchr(out, 'e', n)) {
+		out[n++] = '.';
+		out[n++] = '0';
+	}
+	out[n] = '\0';
+	return n;
+}
+
 void wg_json_double(wg_json_out *w, double v)
 {
 	if (!isfinite(v)) {
@@ -416,23 +438,8 @@ void wg_json_double(wg_json_out *w, double v)
 	}
 	if (!value_begins(w))
 		return;
-	/* The first precision that reads back as the same double is the
-	 * shortest of the three; %.17g always does. The C locale is assumed
-	 * (the server never calls setlocale), so the point is '.'. */
-	char tmp[40]; /* at most 24 characters and ".0" */
-	size_t n = short_decimal(v, tmp);
-	for (int digits = 15; n == 0 && digits <= 17; digits++) {
-		n = (size_t)snprintf(tmp, sizeof tmp - 2, "%.*g", digits, v);
-		if (strtod(tmp, NULL) != v)
-			n = digits < 17 ? 0 : n;
-	}
-	/* A whole number keeps a fraction so that readers which tell integers
-	 * from reals (jansson, Python) read a real back; -0.0 keeps its sign. */
-	if (!memchr(tmp, '.', n) && !memchr(tmp, 'e', n)) {
-		tmp[n++] = '.';
-		tmp[n++] = '0';
-	}
-	put_bytes(w, tmp, n);
+	char tmp[WG_JSON_DOUBLE_MAX];
+	put_bytes(w, tmp, wg_json_format_double(v, tmp));
 }
 
 void wg_json_bool(wg_json_out *w, bool v)

@@ -70,6 +70,12 @@ void wg_json_null(wg_json_out *w);
  * way in): nothing is escaped or checked here. */
 void wg_json_raw(wg_json_out *w, const char *json);
 
+/* The text wg_json_double writes for a finite v, NUL-terminated in out;
+ * returns its length. For other formats that want the same numbers
+ * (io/tree_out.h). */
+#define WG_JSON_DOUBLE_MAX 40
+size_t wg_json_format_double(double v, char out[WG_JSON_DOUBLE_MAX]);
+
 /* Key followed by a value, the common case in handlers. */
 void wg_json_kv_string(wg_json_out *w, const char *key, const char *s);
 void wg_json_kv_int(wg_json_out *w, const char *key, int64_t v);

@@ -12,6 +12,7 @@
 #include "domain/attachment.h"
 #include "domain/audit.h"
 #include "domain/dedupe.h"
+#include "domain/department.h"
 #include "domain/dispute.h"
 #include "domain/grid.h"
 #include "domain/notification.h"
@@ -490,13 +491,20 @@ static int next_number(wg_db *db, const wg_case_env *env, const wg_flow *f, char
 	return rc;
 }
 
+static const char tracking_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+#define TRACKING_CHARS 10
+
 /* Ten characters of Crockford's base32 (no I, L, O, U): 50 random bits. */
 static void tracking_code(char *out)
 {
-	static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-	for (int i = 0; i < 10; i++)
-		out[i] = alphabet[randombytes_uniform(32)];
-	out[10] = '\0';
+	for (int i = 0; i < TRACKING_CHARS; i++)
+		out[i] = tracking_alphabet[randombytes_uniform(32)];
+	out[TRACKING_CHARS] = '\0';
+}
+
+bool wg_case_tracking_code_ok(const char *s)
+{
+	return strlen(s) == TRACKING_CHARS && strspn(s, tracking_alphabet) == TRACKING_CHARS;
 }
 
 /* Reporter contact: a phone is sealed, and kept masked for display. */
@@ -1372,6 +1380,13 @@ static int public_event(void *ctx, const wg_case_event *e)
 }
 
 /* The state of the master a report was merged into. */
+/* Whether a report in state s is dealt with, from the citizen's side. */
+static bool state_done(const wg_flow *f, int s)
+{
+	const wg_flow_action *rate = wg_flow_action_find(f, "callback");
+	return f->states[s].terminal || (rate && (rate->from & (1u << s)));
+}
+
 static int master_state(wg_db *db, int64_t master, const wg_flow *f, wg_case_public *pc)
 {
 	wg_stmt *st;
@@ -1386,6 +1401,7 @@ static int master_state(wg_db *db, int64_t master, const wg_flow *f, wg_case_pub
 		if (s >= 0) {
 			pc->master_state = f->states[s].name;
 			pc->master_state_label = f->states[s].label;
+			pc->done = state_done(f, s);
 		}
 		rc = 0;
 	}
@@ -1413,23 +1429,34 @@ int wg_case_public_get(wg_db *db, const wg_case_env *env, const char *tracking_c
 	wg_case_public pc = {
 		.tracking_code = tracking_code,
 		.number = row.number,
+		.category = row.category,
 		.state = s->name,
 		.state_label = s->label,
 		.closed = rate && (rate->from & (1u << row.state)),
+		.done = state_done(row.flow, row.state),
 		.satisfaction = (int)row.satisfaction,
 		.closed_at = row.closed_at,
+		.handle_deadline = row.handle_deadline,
 	};
 	char category_name[4 * WG_CATEGORY_NAME_MAX + 1] = "";
+	char department_name[4 * WG_DEPARTMENT_NAME_MAX + 1] = "";
 	wg_stmt *st = NULL;
 	rc = wg_db_prepare_cached(db,
-	                          "SELECT k.name, c.reported_at FROM cases c JOIN categories k ON "
-	                          "k.code = c.category WHERE c.id = ?",
+	                          "SELECT k.name, c.reported_at, c.updated_at, c.lat, c.lng, d.name "
+	                          "FROM cases c JOIN categories k ON k.code = c.category "
+	                          "LEFT JOIN departments d ON d.code = c.department WHERE c.id = ?",
 	                          &st);
 	if (!rc)
 		rc = wg_stmt_bindf(st, "i", id);
 	if (!rc && (rc = wg_stmt_step(st)) == WG_DB_ROW) {
 		copy_text(category_name, sizeof category_name, st, 0);
 		pc.reported_at = wg_stmt_int(st, 1);
+		pc.updated_at = wg_stmt_int(st, 2);
+		pc.has_location = !wg_stmt_is_null(st, 3) && !wg_stmt_is_null(st, 4);
+		pc.lat = wg_stmt_double(st, 3);
+		pc.lng = wg_stmt_double(st, 4);
+		copy_text(department_name, sizeof department_name, st, 5);
+		pc.department_name = wg_stmt_is_null(st, 5) ? NULL : department_name;
 		rc = 0;
 	}
 	if (st)
@@ -1440,6 +1467,8 @@ int wg_case_public_get(wg_db *db, const wg_case_env *env, const char *tracking_c
 	if (!rc)
 		rc = fn(ctx, &pc);
 	struct public_events pe = {row.flow, efn, ctx};
+	if (!efn)
+		return rc;
 	if (!rc)
 		rc = events_of(db, id, row.flow, true, public_event, &pe);
 	if (!rc && row.master)

@@ -41,7 +41,7 @@ struct wg_secret_key;
 #define WG_CASE_NAME_MAX 64          /* characters of a reporter's name */
 #define WG_CASE_PHOTOS_MAX 9
 #define WG_CASE_NUMBER_MAX 24      /* bytes: "SJ20261124-000042" */
-#define WG_CASE_TRACKING_LEN 12    /* "XXXX-XXXX-XX" without the dashes: 10 */
+#define WG_CASE_TRACKING_LEN 12    /* a buffer for a tracking code; the codes are 10 characters */
 #define WG_CASE_DEPARTMENTS_MAX 16 /* owner, co-handlers and summoned shown */
 
 /* What every case call needs: who asks, when, and the settings. */
@@ -218,10 +218,17 @@ int wg_case_attach(wg_db *db, const wg_case_env *env, int64_t id, const char *sh
 /* ---- the citizen portal: no account, by tracking code -------------------- */
 
 typedef struct wg_case_public {
-	const char *tracking_code, *number, *category_name, *state, *state_label;
+	const char *tracking_code, *number, *category, *category_name, *state, *state_label;
 	bool closed; /* may be rated */
+	/* Dealt with: closed (may be rated), or in a terminal state; for a
+	 * merged report, whether its master is. */
+	bool done;
 	int satisfaction;
-	int64_t reported_at, closed_at;
+	int64_t reported_at, updated_at, closed_at;
+	int64_t handle_deadline;     /* the department's deadline; 0 when none */
+	const char *department_name; /* the owner department, NULL when none */
+	bool has_location;
+	double lat, lng; /* where it was reported */
 	/* The master's state when this report was merged into it. */
 	const char *master_state, *master_state_label;
 } wg_case_public;
@@ -235,9 +242,14 @@ typedef struct wg_case_public_event {
 typedef int (*wg_case_public_fn)(void *ctx, const wg_case_public *c);
 typedef int (*wg_case_public_event_fn)(void *ctx, const wg_case_public_event *e);
 
+/* Whether s is of the form of a tracking code: ten characters of
+ * Crockford's base32 in upper case (0-9, A-Z without I, L, O, U). */
+bool wg_case_tracking_code_ok(const char *s);
+
 /* The report with this tracking code and its public timeline (no names,
  * numbers or free text of anyone); a merged report shows its master's
- * progress. Returns 0, WG_ENOTFOUND, a callback's value or a store error. */
+ * progress. efn may be NULL: no timeline. Returns 0, WG_ENOTFOUND, a
+ * callback's value or a store error. */
 int wg_case_public_get(wg_db *db, const wg_case_env *env, const char *tracking_code, wg_case_public_fn fn,
                        wg_case_public_event_fn efn, void *ctx);
 

@@ -84,9 +84,6 @@ void wg__req_discard(wg_req *req);
 void wg__req_stream_start(wg_req *req, const char *content_type);
 void wg__req_stream_end(wg_req *req, bool client_gone);
 
-/* wg_json_out sink appending to an evbuffer (ctx). */
-int wg__evbuffer_sink(void *ctx, const char *data, size_t len);
-
 /* The loop whose thread is running now, NULL on other threads. */
 struct wg_loop *wg__current_loop(void);
 

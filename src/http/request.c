@@ -39,7 +39,7 @@ static const char *reason(int status)
 	}
 }
 
-int wg__evbuffer_sink(void *ctx, const char *data, size_t len)
+int wg_evbuffer_sink(void *ctx, const char *data, size_t len)
 {
 	return evbuffer_add(ctx, data, len) == 0 ? 0 : WG_ENOMEM;
 }
@@ -229,7 +229,7 @@ void wg_req_problem(wg_req *req, int code, const char *detail)
 {
 	int status = wg_error_http_status(code);
 	evbuffer_drain(req->out, evbuffer_get_length(req->out));
-	wg_json_init(&req->json, wg__evbuffer_sink, req->out);
+	wg_json_init(&req->json, wg_evbuffer_sink, req->out);
 	wg_json_out *w = &req->json;
 	char type[64];
 	snprintf(type, sizeof type, "/errors/%s", wg_error_type(code));

@@ -77,6 +77,10 @@ struct wg_req {
 	wg_req *next_done; /* link in the loop's completion mailbox */
 };
 
+/* A wg_json_out sink appending to an evbuffer (ctx): with req->out, the
+ * response body, for writers other than req->json. */
+int wg_evbuffer_sink(void *ctx, const char *data, size_t len);
+
 /* Start the JSON response body; returns the writer (req->json). */
 wg_json_out *wg_req_json(wg_req *req);
 

@@ -428,7 +428,7 @@ static void dispatch(struct evhttp_request *ev, void *arg)
 	req->start_us = wg_clock_mono_us();
 	wg_arena_init(&req->arena, 4096);
 	wg_field_errors_init(&req->errors, &req->arena);
-	wg_json_init(&req->json, wg__evbuffer_sink, out);
+	wg_json_init(&req->json, wg_evbuffer_sink, out);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(ev);
 	req->method_name = "OTHER";
 	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
@@ -464,7 +464,7 @@ static void dispatch(struct evhttp_request *ev, void *arg)
 			wg_req_header(req, "Allow", allow);
 			wg_req_problem(req, WG_EMETHOD, NULL);
 		} else if (strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0 ||
-		           !(req->method & (WG_GET | WG_HEAD))) {
+		           strncmp(req->path, "/open311/", 9) == 0 || !(req->method & (WG_GET | WG_HEAD))) {
 			wg_req_problem(req, WG_ENOTFOUND, NULL);
 		} else {
 			wg__static_serve(req);

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <event2/http.h>
+#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,13 +185,34 @@ bool wg_req_version_or_reply(wg_req *req, int64_t *version)
 	return true;
 }
 
+bool wg_media_type_is(const char *content_type, const char *type)
+{
+	size_t n = strlen(type);
+	if (!content_type || strncasecmp(content_type, type, n) != 0)
+		return false;
+	char next = content_type[n];
+	return next == '\0' || next == ';' || next == ' ';
+}
+
 bool wg_media_type_is_json(const char *content_type)
 {
-	static const char json[] = "application/json";
-	if (!content_type || strncasecmp(content_type, json, sizeof json - 1) != 0)
-		return false;
-	char next = content_type[sizeof json - 1];
-	return next == '\0' || next == ';' || next == ' ';
+	return wg_media_type_is(content_type, "application/json");
+}
+
+int wg_degree_parse(const char *s, double max, double *out)
+{
+	/* Digits, a point, an exponent: not strtod's hexadecimal, "inf" or "nan". */
+	if (!s || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) || s[strspn(s, "0123456789.eE+-")] != '\0')
+		return WG_EBADREQ;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || end == s || !isfinite(v))
+		return WG_EBADREQ;
+	if (v < -max || v > max)
+		return WG_EVALIDATION;
+	*out = v;
+	return 0;
 }
 
 bool wg_query_int(wg_req *req, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out)

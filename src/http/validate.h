@@ -50,9 +50,18 @@ bool wg_decimal_parse(const char *s, size_t n, int64_t *out);
  * untouched) otherwise. */
 bool wg_version_parse(const char *h, int64_t *version);
 
-/* Whether a Content-Type value is JSON: "application/json" in any case,
- * alone or followed by its parameters ("; charset=utf-8"). */
+/* Whether a Content-Type value is the media type type (lower case): in
+ * any case, alone or followed by its parameters ("; charset=utf-8"). */
+bool wg_media_type_is(const char *content_type, const char *type);
+
+/* wg_media_type_is(content_type, "application/json"). */
 bool wg_media_type_is_json(const char *content_type);
+
+/* A decimal number of degrees (WGS-84) in s, within -max..max: the whole
+ * text a finite number, starting with a digit or '-'. Returns 0 with *out
+ * set, WG_EBADREQ when s is not such a number, WG_EVALIDATION when it lies
+ * outside the range (*out untouched on failure). */
+int wg_degree_parse(const char *s, double max, double *out);
 
 /* ?name= as an integer in [min, max], def when absent. false (and an error)
  * when present and invalid. */

@@ -1,7 +1,8 @@
 // API robustness probe: every route of src/api/routes.c (read at start, so a
 // new route is probed without touching this file) gets hostile path
 // parameters, query values, bodies, content types and credentials. For each
-// request: never a 5xx, a 4xx is an RFC 9457 problem of the expected class,
+// request: never a 5xx, a 4xx is an RFC 9457 problem of the expected class
+// (under /open311/, GeoReport's error document, docs/api.md "Open311"),
 // and a request meant to be refused is refused. After each route's probes
 // the server still answers /healthz and the row counts of the stored data
 // are what they were before (refused requests change nothing).
@@ -573,6 +574,25 @@ async function findLive() {
 		}
 		if (v !== undefined && v !== null && v !== '') LIVE.set(r.template, { [m[3]]: encodeURIComponent(String(v)) });
 	}
+	// Open311's {file} is a resource with its format (src/api/open311.c).
+	const tracking = srv.sql('SELECT min(tracking_code) FROM cases')[0]?.[0];
+	LIVE.set('/open311/v2/{file}', { file: 'requests.json' });
+	LIVE.set('/open311/v2/services/{file}', { file: '0301.json' });
+	if (tracking) {
+		LIVE.set('/open311/v2/requests/{file}', { file: `${tracking}.json` });
+		LIVE.set('/open311/v2/tokens/{file}', { file: `${tracking}.json` });
+	}
+}
+
+/** Whether res is GeoReport v2's error document (docs/api.md "Open311"). */
+function geoReportError(res, doc) {
+	if (/^text\/xml/.test(res.ct)) return /<errors>(<error><code>\d+<\/code><description>[^<]*<\/description><\/error>)+<\/errors>/.test(res.text);
+	return (
+		/^application\/json/.test(res.ct) &&
+		Array.isArray(doc) &&
+		doc.length > 0 &&
+		doc.every((e) => e.code === res.status && typeof e.description === 'string')
+	);
 }
 function digest() {
 	const parts = TABLES.filter((t) => !MAY_CHANGE.has(t)).map((t) => `SELECT '${t}', count(*) FROM ${t}`);
@@ -643,9 +663,15 @@ describe('API robustness probe', () => {
 						} catch {
 							doc = null;
 						}
-						const problem = /^application\/problem\+json/.test(res.ct) && doc && doc.status === res.status;
-						if (!problem || typeof doc.type !== 'string' || typeof doc.title !== 'string')
-							failures.push(`not an RFC 9457 problem for ${where}`);
+						const problem =
+							/^application\/problem\+json/.test(res.ct) &&
+							doc?.status === res.status &&
+							typeof doc.type === 'string' &&
+							typeof doc.title === 'string';
+						// Open311's handlers answer in GeoReport's shape; a path no
+						// route takes is the server's problem document.
+						const open311 = route.template.startsWith('/open311/') && geoReportError(res, doc);
+						if (!problem && !open311) failures.push(`not an RFC 9457 problem for ${where}`);
 					}
 				}
 			}

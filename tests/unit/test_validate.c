@@ -16,6 +16,7 @@
 #include <sys/queue.h>
 
 #include "api/idempotency.h"
+#include "core/error.h"
 #include "http/validate.h"
 
 static wg_req *make_req(const char *body, const char *query)
@@ -241,6 +242,50 @@ static void test_json_media_type(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		if (wg_media_type_is_json(cases[i].ct) != cases[i].json)
 			fail_msg("Content-Type %s", cases[i].ct ? cases[i].ct : "(none)");
+	static const char form[] = "application/x-www-form-urlencoded";
+	assert_true(wg_media_type_is("application/x-www-form-urlencoded; charset=UTF-8", form));
+	assert_true(wg_media_type_is("Application/X-WWW-Form-Urlencoded", form));
+	assert_false(wg_media_type_is("application/x-www-form-urlencodedx", form));
+	assert_false(wg_media_type_is("multipart/form-data; boundary=x", form));
+	assert_false(wg_media_type_is(NULL, form));
+}
+
+/* Degrees: the whole text a finite decimal number within -max..max. */
+static void test_degrees(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		int rc;
+		double v;
+	} cases[] = {
+		{"34.25", 0, 34.25},
+		{"-90", 0, -90},
+		{"90", 0, 90},
+		{"0", 0, 0},
+		{"1e1", 0, 10},
+		{"90.0001", WG_EVALIDATION, 0},
+		{"-91", WG_EVALIDATION, 0},
+		{"+1", WG_EBADREQ, 0},
+		{" 1", WG_EBADREQ, 0},
+		{"1 ", WG_EBADREQ, 0},
+		{"", WG_EBADREQ, 0},
+		{".5", WG_EBADREQ, 0},
+		{"nan", WG_EBADREQ, 0},
+		{"-inf", WG_EBADREQ, 0},
+		{"1e999", WG_EBADREQ, 0},
+		{"0x10", WG_EBADREQ, 0},
+		{"12abc", WG_EBADREQ, 0},
+		{NULL, WG_EBADREQ, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		double v = -1;
+		int rc = wg_degree_parse(cases[i].s, 90, &v);
+		if (rc != cases[i].rc)
+			fail_msg("degrees '%s': %d, not %d", cases[i].s ? cases[i].s : "(null)", rc,
+			         cases[i].rc);
+		assert_true(v == (rc ? -1 : cases[i].v)); /* untouched when refused */
+	}
 }
 
 /* Idempotency-Key values: 1..128 visible ASCII characters. */
@@ -306,7 +351,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_fields),  cmocka_unit_test(test_error_cap),
 		cmocka_unit_test(test_query),           cmocka_unit_test(test_cursor),
 		cmocka_unit_test(test_version),         cmocka_unit_test(test_json_media_type),
-		cmocka_unit_test(test_idempotency_key),
+		cmocka_unit_test(test_idempotency_key), cmocka_unit_test(test_degrees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
