@@ -111,6 +111,9 @@ void wg_api_departments_duties(wg_req *req);
 void wg_api_categories_get(wg_req *req);
 void wg_api_categories_update(wg_req *req);
 
+/* GET /api/v1/openapi.json: the route table as OpenAPI 3.1 (openapi.c). */
+void wg_api_openapi(wg_req *req);
+
 /* GET /api/v1/flows/{kind}: states and action forms of a flow (flows.c). */
 void wg_api_flows_get(wg_req *req);
 

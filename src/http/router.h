@@ -41,7 +41,8 @@ typedef struct wg_route {
 	const char *pattern;
 	wg_handler_fn handler;
 	unsigned flags;
-	unsigned roles; /* enum wg_role bits that may call it; 0: anyone signed in */
+	unsigned roles;      /* enum wg_role bits that may call it; 0: anyone signed in */
+	const char *summary; /* one line for the API's description (api/openapi.c) */
 } wg_route;
 
 typedef struct wg_router wg_router;

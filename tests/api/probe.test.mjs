@@ -101,7 +101,9 @@ function readRoutes() {
 		}
 	}
 	const routes = [];
-	for (const m of src.matchAll(/^\s*\{(WG_\w+), "([^"]+)", (wg_api_\w+), ([^,]+), ([^}]+)\},/gm)) {
+	// One entry per route, its summary wrapped onto a line of its own when long.
+	const table = src.replace(/,\n\s+"/g, ', "');
+	for (const m of table.matchAll(/^\s*\{(WG_\w+), "([^"]+)", (wg_api_\w+), ([^,]+), ([^,}]+), "[^"]*"\},/gm)) {
 		const flags = evaluate(m[4], local);
 		routes.push({
 			method: m[1].slice(3),

@@ -1,0 +1,67 @@
+// GET /api/v1/openapi.json (API.md "Conventions"): the route table of
+// src/api/routes.c as OpenAPI 3.1, served without a session. Every route is
+// in it once with its summary, path parameters, session and roles, body and
+// problem responses.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { assertStatus, call } from './lib/http.mjs';
+import { ROOT, startServer } from './lib/server.mjs';
+
+let srv, doc;
+
+before(async () => {
+	srv = await startServer();
+	const res = await call(srv, 'GET', '/api/v1/openapi.json');
+	assertStatus(res, 200);
+	assert.match(res.header('content-type'), /^application\/json/);
+	doc = res.json;
+});
+after(async () => {
+	await srv?.stop();
+});
+
+const ROUTES = [...fs.readFileSync(path.join(ROOT, 'src/api/routes.c'), 'utf8').matchAll(/^\s*\{WG_(\w+), "([^"]+)"/gm)].map(
+	(m) => ({ method: m[1].toLowerCase(), path: m[2] }),
+);
+
+describe('the OpenAPI document', () => {
+	it('is OpenAPI 3.1 with every route of the table once, and nothing else', () => {
+		assert.equal(doc.openapi, '3.1.0');
+		assert.ok(doc.info.title && doc.info.version, JSON.stringify(doc.info));
+		assert.ok(ROUTES.length > 100, `${ROUTES.length} routes read`);
+		const ops = Object.entries(doc.paths).flatMap(([p, item]) => Object.keys(item).map((m) => `${m} ${p}`));
+		assert.deepEqual(ops.sort(), ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+		const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
+		assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
+		for (const item of Object.values(doc.paths))
+			for (const op of Object.values(item)) assert.ok(op.summary && op.summary.length > 5, JSON.stringify(op));
+	});
+
+	it('says who may call what, with the path parameters and the body', () => {
+		const op = (m, p) => doc.paths[p][m];
+		assert.deepEqual(op('get', '/api/v1/audit')['x-roles'], ['auditor']);
+		assert.deepEqual(op('post', '/api/v1/users')['x-roles'], ['sysadmin']);
+		assert.deepEqual(op('get', '/healthz').security, []);
+		assert.equal(op('get', '/healthz')['x-roles'], undefined);
+		assert.deepEqual(op('post', '/api/v1/cases').security, [{ bearer: [] }, { cookie: [] }]);
+		assert.ok(!op('post', '/api/v1/cases')['x-roles'].includes('sysadmin'), 'the admin powers report no cases');
+		assert.equal(op('put', '/api/v1/me/password')['x-before-password-change'], true);
+		const act = op('post', '/api/v1/cases/{id}/actions/{action}');
+		assert.deepEqual(
+			act.parameters.map((p) => [p.name, p.in, p.required]),
+			[
+				['id', 'path', true],
+				['action', 'path', true],
+			],
+		);
+		assert.ok(act.requestBody.content['application/json']);
+		assert.ok(op('post', '/api/v1/attachments').requestBody.content['application/octet-stream']);
+		assert.ok(op('post', '/open311/v2/{file}').requestBody.content['application/x-www-form-urlencoded']);
+		assert.equal(op('get', '/api/v1/cases').requestBody, undefined);
+		assert.equal(act.responses['4XX'].$ref, '#/components/responses/Problem');
+		assert.ok(doc.components.schemas.Problem.properties.errors);
+		assert.ok(doc.components.securitySchemes.bearer && doc.components.securitySchemes.cookie);
+	});
+});
