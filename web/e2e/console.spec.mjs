@@ -194,10 +194,20 @@ test('a new case is saved once, with its grid located', async ({ page }, testInf
 	await pickOption(page, '#nc-category', '0807', { type: true });
 	await page.locator('#nc-title').fill(title);
 	await page.locator('#nc-description').fill('小区内有未拴绳的大型犬，居民反映存在安全隐患。');
-	await page.getByRole('radio', { name: '网格编码' }).check({ force: true });
-	await page.locator('#nc-grid').fill(GRID1);
-	await page.locator('#nc-grid').blur();
+	// The grid found by its name: the options show each grid's name and code.
+	const grid = await (await signIn('town1')).get(`/grids/${GRID1}`);
+	await page.getByRole('radio', { name: '选择网格' }).check({ force: true });
+	await page.locator('#nc-grid').click({ force: true });
+	await page.locator('#nc-grid').fill(grid.name);
+	// Searched by the server: every grid offered has the name typed.
+	const options = page.locator('.el-select-dropdown__item:visible');
+	await expect.poll(async () => (await options.allTextContents()).every((x) => x.includes(grid.name))).toBe(true);
+	const option = options.filter({ hasText: GRID1 });
+	await expect(option).toContainText(grid.name);
+	await shot(page, 'console-case-new-grid-search', testInfo);
+	await option.first().click();
 	await expect(page.locator('[data-located]')).toContainText(GRID1);
+	await expect(page.locator('.el-form-item', { has: page.locator('#nc-grid') })).toContainText(grid.name);
 	await expectAccessible(page, 'the new case page');
 	await shot(page, 'console-case-new', testInfo);
 
@@ -221,9 +231,8 @@ test('a window registration shows its possible duplicates before saving', async 
 	await page.getByRole('radio', { name: '来访登记（一站式窗口）' }).check({ force: true });
 	await pickOption(page, '#nc-category', '0801', { type: true });
 	await page.locator('#nc-description').fill(`${earlier.title}：楼道里有人聚集，疑似存在治安隐患。`);
-	await page.getByRole('radio', { name: '网格编码' }).check({ force: true });
-	await page.locator('#nc-grid').fill(GRID1);
-	await page.locator('#nc-grid').blur();
+	await page.getByRole('radio', { name: '选择网格' }).check({ force: true });
+	await pickOption(page, '#nc-grid', GRID1, { type: true });
 	await page.locator('#nc-rname').fill('来访群众');
 	await page.locator('#nc-rphone').fill('13900001111');
 	await page.locator('button[data-submit="case"]').click();

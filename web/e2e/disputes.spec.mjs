@@ -66,8 +66,7 @@ test('a dispute from window registration to agreement', async ({ page, browser }
 	await page.locator('#party-1-phone').fill('13900139000');
 	await page.locator('#dn-subject').fill(subject);
 	await page.locator('#dn-amount').fill('1200.50');
-	await page.locator('#dn-grid').fill(GRID1);
-	await page.locator('#dn-grid').blur();
+	await pick(page, '#dn-grid', GRID1, { type: true });
 	await expect(page.locator('[data-located]')).toBeVisible();
 	await page.locator('button[data-submit="dispute"]').click();
 	// The server's candidates come first: the earlier one, and a confirmation.
@@ -274,4 +273,40 @@ test('a family dispute is called back from the phone', async ({ browser }, testI
 	const steps = (await county.get(`/cases/${c.id}/timeline`)).items.map((e) => e.action);
 	expect(steps.at(-1)).toBe('family_visit');
 	await context.close();
+});
+
+test('a petition is registered at the window, its grid found by name', async ({ page }, testInfo) => {
+	const subject = unique('拖欠工资');
+	const grid = await (await signIn('village1')).get(`/grids/${GRID1}`);
+	await signInUI(page, 'village1', '/petitions/new');
+	await page.locator('#pn-name').fill('赵六');
+	await page.locator('#pn-phone').fill('13700137000');
+	await pick(page, '#pn-category', '1401', { type: true });
+	await page.locator('#pn-subject').fill(subject);
+	await page.locator('#pn-description').fill(`${subject}：工地拖欠农民工工资三个月，多次讨要未果`);
+	await page.locator('#pn-demands').fill('请求督促用工单位支付拖欠工资');
+	// Part of the grid's name finds it among the village's grids.
+	await page.locator('#pn-grid').click({ force: true });
+	await page.locator('#pn-grid').fill(grid.name.slice(-4));
+	await page.locator('.el-select-dropdown__item:visible', { hasText: GRID1 }).first().click();
+	await expect(page.locator('.el-form-item', { has: page.locator('#pn-grid') })).toContainText(grid.name);
+	await expectAccessible(page, 'the petition registration');
+	await shot(page, 'petition-new', testInfo);
+	await page.locator('button[data-submit="petition"]').click();
+	const anyway = page.locator('button[data-submit="anyway"]');
+	const done = page.locator('.el-result');
+	await expect(done.or(anyway)).toBeVisible();
+	if (await anyway.isVisible()) await anyway.click();
+	await expect(done).toContainText('已登记信访件');
+
+	const found = await (await signIn('village1')).get(`/cases?kind=petition&q=${encodeURIComponent(subject)}`);
+	expect(found.items).toHaveLength(1);
+	expect(found.items[0].grid).toBe(GRID1);
+});
+
+test('a grid worker registering a dispute starts at their own grid, shown by name', async ({ page }) => {
+	const grid = await (await signIn('worker1')).get(`/grids/${GRID1}`);
+	await signInUI(page, 'worker1', '/disputes/new');
+	await expect(page.locator('.el-form-item', { has: page.locator('#dn-grid') })).toContainText(grid.name);
+	await expect(page.locator('[data-located]')).toContainText(GRID1);
 });
