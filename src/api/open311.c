@@ -67,6 +67,10 @@ static void send_tree(struct op *op, int status)
 		wg_req_problem(op->req, rc, NULL);
 		return;
 	}
+	/* Open311 apps in browsers run on other origins. Nothing here reads a
+	 * cookie or a session, so letting any origin read the answers gives
+	 * away nothing a plain request does not. */
+	wg_req_header(op->req, "Access-Control-Allow-Origin", "*");
 	wg_req_reply_body(op->req, status,
 	                  op->xml ? "text/xml; charset=utf-8" : "application/json; charset=utf-8");
 }

@@ -56,6 +56,7 @@ describe('discovery and services', () => {
 		assert.equal(ep.specification, 'http://wiki.open311.org/GeoReport_v2');
 		assert.equal(ep.url, `${srv.url}${V2}`);
 		assert.deepEqual(ep.formats, ['text/xml', 'application/json']);
+		assert.equal(res.header('access-control-allow-origin'), '*', 'apps on other origins may read it');
 		const xml = await call(srv, 'GET', `${V2}/discovery.xml`);
 		assertStatus(xml, 200);
 		assert.match(xml.header('content-type'), /^text\/xml; charset=utf-8/);
@@ -240,6 +241,7 @@ describe('errors in GeoReport shape, nothing created', () => {
 			headers: FORM,
 		});
 		assertErrors(twice, 400, 'service_code');
+		assert.equal(twice.header('access-control-allow-origin'), '*', 'errors too');
 		assertErrors(await call(srv, 'POST', `${V2}/requests.json`, { body: 'service_code=%zz', headers: FORM }), 400, 'percent');
 		assert.equal(count(), before, 'nothing created');
 	});
