@@ -45,7 +45,7 @@ struct op {
 	size_t found;
 	/* GET /services: the major category the minors that follow belong to. */
 	const char *group;
-	bool done; /* the service asked for was found */
+	bool service_found; /* GET /services/{code}: it is an event category */
 };
 
 static const wg_caller citizen = {.user_id = 0, .username = "citizen", .roles = 0, .scope = NULL};
@@ -236,7 +236,7 @@ static void tree_then(wg_req *req, int status)
 static int definition_item(void *ctx, const wg_category *c)
 {
 	struct op *op = ctx;
-	op->done = op->done || (c->parent && strcmp(c->code, op->stem) == 0);
+	op->service_found = op->service_found || (c->parent && strcmp(c->code, op->stem) == 0);
 	return 0;
 }
 
@@ -246,7 +246,7 @@ static int definition_run(wg_db *db, void *arg)
 	int rc = wg_category_list(db, "event", definition_item, op);
 	if (rc)
 		return rc;
-	if (!op->done)
+	if (!op->service_found)
 		return WG_ENOTFOUND;
 	/* No service has attributes: every one is "metadata": false. */
 	tree_begin(op);

@@ -1379,14 +1379,20 @@ static int public_event(void *ctx, const wg_case_event *e)
 	return p->fn(p->ctx, &pe);
 }
 
-/* The state of the master a report was merged into. */
+/* Whether the reporter may rate a report in state s (the flow's callback). */
+static bool may_rate(const wg_flow *f, int s)
+{
+	const wg_flow_action *rate = wg_flow_action_find(f, "callback");
+	return rate && (rate->from & (1u << s));
+}
+
 /* Whether a report in state s is dealt with, from the citizen's side. */
 static bool state_done(const wg_flow *f, int s)
 {
-	const wg_flow_action *rate = wg_flow_action_find(f, "callback");
-	return f->states[s].terminal || (rate && (rate->from & (1u << s)));
+	return f->states[s].terminal || may_rate(f, s);
 }
 
+/* The state of the master a report was merged into. */
 static int master_state(wg_db *db, int64_t master, const wg_flow *f, wg_case_public *pc)
 {
 	wg_stmt *st;
@@ -1425,14 +1431,13 @@ int wg_case_public_get(wg_db *db, const wg_case_env *env, const char *tracking_c
 	if (rc)
 		return rc;
 	const wg_flow_state *s = &row.flow->states[row.state];
-	const wg_flow_action *rate = wg_flow_action_find(row.flow, "callback");
 	wg_case_public pc = {
 		.tracking_code = tracking_code,
 		.number = row.number,
 		.category = row.category,
 		.state = s->name,
 		.state_label = s->label,
-		.closed = rate && (rate->from & (1u << row.state)),
+		.closed = may_rate(row.flow, row.state),
 		.done = state_done(row.flow, row.state),
 		.satisfaction = (int)row.satisfaction,
 		.closed_at = row.closed_at,

@@ -118,21 +118,35 @@ export function categoryName(tree, code) {
 	return code;
 }
 
+/**
+ * Every item of a cursor-paged list, following next_cursor up to maxPages
+ * pages of `limit`. Returns {items, total, complete}: complete is false when
+ * the page limit stopped it before the end.
+ */
+export async function fetchAll(path, query = {}, { limit = 200, maxPages = 100 } = {}) {
+	const items = [];
+	let cursor;
+	let total;
+	for (let page = 0; page < maxPages; page++) {
+		const r = await api.get(path, { ...query, limit, cursor });
+		items.push(...(r.items || []));
+		if (total === undefined && r.total !== undefined) total = r.total;
+		if (!r.next_cursor) return { items, total: total ?? items.length, complete: true };
+		cursor = r.next_cursor;
+	}
+	return { items, total: total ?? items.length, complete: false };
+}
+
+/** The items of every page of a list (fetchAll's items). */
+export async function fetchEvery(path, query = {}) {
+	return (await fetchAll(path, query)).items;
+}
+
 let departmentsPromise = null;
 /** Every department the caller may see (all pages of GET /departments), read once. */
 export function loadDepartments() {
 	if (!departmentsPromise)
-		departmentsPromise = (async () => {
-			const items = [];
-			let cursor;
-			for (let i = 0; i < 50; i++) {
-				const r = await api.get('/departments', { limit: 200, cursor });
-				items.push(...(r.items || []));
-				if (!r.next_cursor) break;
-				cursor = r.next_cursor;
-			}
-			return items;
-		})().catch((e) => {
+		departmentsPromise = fetchEvery('/departments').catch((e) => {
 			departmentsPromise = null;
 			throw e;
 		});

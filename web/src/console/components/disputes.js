@@ -3,7 +3,7 @@
 // registries the assign form picks from, and region names for the people in
 // charge. Their flows come from context.js's loadFlow(kind).
 import { createI18n } from '@shared/i18n.js';
-import { api, t, locale, catLabel } from './context.js';
+import { api, t, locale, catLabel, fetchEvery } from './context.js';
 import tables from './disputeMessages.js';
 
 export { catLabel };
@@ -60,18 +60,6 @@ export function serves(bodyRegion, placeRegion) {
 	return false;
 }
 
-/** Every page of a cursor-paged list (at most `max` items). */
-export async function fetchEvery(path, query = {}, max = 2000) {
-	const items = [];
-	let cursor;
-	while (items.length < max) {
-		const r = await api.get(path, { ...query, limit: 200, cursor });
-		items.push(...(r.items || []));
-		if (!r.next_cursor) break;
-		cursor = r.next_cursor;
-	}
-	return items;
-}
 
 /**
  * What the assign form offers for a case placed in `region`: the bodies
