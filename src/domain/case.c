@@ -1392,11 +1392,17 @@ static bool state_done(const wg_flow *f, int s)
 	return f->states[s].terminal || may_rate(f, s);
 }
 
-/* The state of the master a report was merged into. */
-static int master_state(wg_db *db, int64_t master, const wg_flow *f, wg_case_public *pc)
+/* What a merged report's reporter follows of the master it was merged
+ * into: its state, its department (the name into department, cap bytes)
+ * and that department's deadline, and when it last changed. */
+static int master_state(wg_db *db, int64_t master, const wg_flow *f, wg_case_public *pc, char *department,
+                        size_t cap)
 {
 	wg_stmt *st;
-	int rc = wg_db_prepare_cached(db, "SELECT state FROM cases WHERE id = ?", &st);
+	int rc = wg_db_prepare_cached(db,
+	                              "SELECT c.state, c.handle_deadline, c.updated_at, d.name FROM cases c "
+	                              "LEFT JOIN departments d ON d.code = c.department WHERE c.id = ?",
+	                              &st);
 	if (rc)
 		return rc;
 	rc = wg_stmt_bindf(st, "i", master);
@@ -1409,6 +1415,11 @@ static int master_state(wg_db *db, int64_t master, const wg_flow *f, wg_case_pub
 			pc->master_state_label = f->states[s].label;
 			pc->done = state_done(f, s);
 		}
+		pc->handle_deadline = wg_stmt_int(st, 1);
+		if (wg_stmt_int(st, 2) > pc->updated_at)
+			pc->updated_at = wg_stmt_int(st, 2);
+		copy_text(department, cap, st, 3);
+		pc->department_name = wg_stmt_is_null(st, 3) ? NULL : department;
 		rc = 0;
 	}
 	wg_stmt_finalize(st);
@@ -1468,7 +1479,7 @@ int wg_case_public_get(wg_db *db, const wg_case_env *env, const char *tracking_c
 		wg_stmt_finalize(st);
 	pc.category_name = category_name;
 	if (!rc && row.master)
-		rc = master_state(db, row.master, row.flow, &pc);
+		rc = master_state(db, row.master, row.flow, &pc, department_name, sizeof department_name);
 	if (!rc)
 		rc = fn(ctx, &pc);
 	struct public_events pe = {row.flow, efn, ctx};

@@ -225,8 +225,11 @@ typedef struct wg_case_public {
 	bool done;
 	int satisfaction;
 	int64_t reported_at, updated_at, closed_at;
-	int64_t handle_deadline;     /* the department's deadline; 0 when none */
-	const char *department_name; /* the owner department, NULL when none */
+	/* The owner department (NULL when none) and its deadline (0 when
+	 * none); a merged report's are its master's, as its updated_at is the
+	 * later of the two. */
+	int64_t handle_deadline;
+	const char *department_name;
 	bool has_location;
 	double lat, lng; /* where it was reported */
 	/* The master's state when this report was merged into it. */

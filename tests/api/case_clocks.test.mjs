@@ -346,11 +346,25 @@ describe('merge', () => {
 		let pub = (await call(srv, 'GET', `/api/v1/public/reports/${code}`)).json;
 		assert.equal(pub.state, 'merged');
 		assert.equal(pub.merged_into_state, 'reported');
-		await act(who.village1, master, 'accept');
+		let m = await act(who.village1, master, 'accept');
 		pub = (await call(srv, 'GET', `/api/v1/public/reports/${code}`)).json;
 		assert.equal(pub.merged_into_state, 'accepted');
 		assert.equal(pub.merged_into_state_label, '待研判');
 		assert.ok(!JSON.stringify(pub).includes('钱多多'));
+		// Open311 follows the master as well: its state, then its department.
+		const open311 = async () => {
+			const r = await call(srv, 'GET', `/open311/v2/requests/${code}.json`);
+			assertStatus(r, 200);
+			return r.json[0];
+		};
+		let r = await open311();
+		assert.deepEqual([r.status, r.status_notes, r.agency_responsible], ['open', '待研判', null]);
+		m = await act(who.village1, m, 'assess');
+		m = await act(who.village1, m, 'dispatch');
+		r = await open311();
+		const dept = (await who.county.get(`/api/v1/departments/${m.department}`)).json;
+		assert.deepEqual([r.status, r.status_notes, r.agency_responsible], ['open', '待签收', dept.name]);
+		assert.ok(r.expected_datetime && r.updated_datetime >= r.requested_datetime, JSON.stringify(r));
 		// A merged case is done: no more actions, no clock firing.
 		assert.deepEqual((await get(who.village1, id)).actions, []);
 	});
