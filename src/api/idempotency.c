@@ -21,7 +21,7 @@ bool wg_idempotency_key_ok(const char *s)
 	return true;
 }
 
-bool wg_idempotency_from_request(wg_req *req, bool portal, wg_idempotency *out)
+bool wg_idempotency_from_text(wg_req *req, bool portal, const char *text, size_t len, wg_idempotency *out)
 {
 	memset(out, 0, sizeof *out);
 	const char *key = evhttp_find_header(evhttp_request_get_input_headers(req->ev), "Idempotency-Key");
@@ -35,16 +35,22 @@ bool wg_idempotency_from_request(wg_req *req, bool portal, wg_idempotency *out)
 	out->given = true;
 	out->user_id = portal ? 0 : req->caller->user_id;
 	snprintf(out->key, sizeof out->key, "%s%s%s", portal ? req->address : "", portal ? " " : "", key);
-	char *body = req->body ? json_dumps(req->body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	wg_digest *d = wg_digest_begin("sha256");
 	char hex[WG_DIGEST_HEX_MAX];
 	if (d) {
-		wg_digest_update(d, body ? body : "", body ? strlen(body) : 0);
+		wg_digest_update(d, text, len);
 		if (wg_digest_end(d, hex) == 0)
 			snprintf(out->hash, sizeof out->hash, "%s", hex);
 	}
-	free(body);
 	return true;
+}
+
+bool wg_idempotency_from_request(wg_req *req, bool portal, wg_idempotency *out)
+{
+	char *body = req->body ? json_dumps(req->body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	bool ok = wg_idempotency_from_text(req, portal, body ? body : "", body ? strlen(body) : 0, out);
+	free(body);
+	return ok;
 }
 
 int wg_idempotency_replay(wg_db *db, const wg_idempotency *k, struct evbuffer *out, int *status,

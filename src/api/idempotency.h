@@ -35,6 +35,10 @@ bool wg_idempotency_key_ok(const char *s);
  * when there is none: out->given false). */
 bool wg_idempotency_from_request(wg_req *req, bool portal, wg_idempotency *out);
 
+/* The same for a request whose body is not JSON: text[0..len) is what a
+ * retry must repeat (Open311: its format and its form). */
+bool wg_idempotency_from_text(wg_req *req, bool portal, const char *text, size_t len, wg_idempotency *out);
+
 /* In the create's write transaction, before creating: when the key was
  * used before, append the stored body to out, set *status and *replayed.
  * Returns 0, WG_EVALIDATION (the key came with another body: the error is

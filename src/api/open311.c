@@ -7,6 +7,7 @@
 #include "api/open311.h"
 
 #include "api/api.h"
+#include "api/idempotency.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -40,6 +41,8 @@ struct op {
 	wg_case_report report;
 	char tracking[WG_CASE_TRACKING_LEN + 1];
 	int64_t id;
+	wg_idempotency idem;
+	int status; /* of the answer written in the write transaction */
 	const char *ids[IDS_MAX];
 	size_t nids;
 	size_t found;
@@ -60,19 +63,32 @@ static void tree_begin(struct op *op)
 		wg_tree_init_json(&op->tree, wg_req_json(op->req));
 }
 
-static void send_tree(struct op *op, int status)
+/* The document written to req->out, as it is. */
+static void send_body(struct op *op, int status)
 {
-	int rc = wg_tree_finish(&op->tree);
-	if (rc && rc != WG_EBADREQ) {
-		wg_req_problem(op->req, rc, NULL);
-		return;
-	}
 	/* Open311 apps in browsers run on other origins. Nothing here reads a
 	 * cookie or a session, so letting any origin read the answers gives
 	 * away nothing a plain request does not. */
 	wg_req_header(op->req, "Access-Control-Allow-Origin", "*");
 	wg_req_reply_body(op->req, status,
 	                  op->xml ? "text/xml; charset=utf-8" : "application/json; charset=utf-8");
+}
+
+/* The end of the document (invalid UTF-8 in it was replaced, WG_EBADREQ:
+ * still sent); 0 or what stopped it. */
+static int tree_end(struct op *op)
+{
+	int rc = wg_tree_finish(&op->tree);
+	return rc == WG_EBADREQ ? 0 : rc;
+}
+
+static void send_tree(struct op *op, int status)
+{
+	int rc = tree_end(op);
+	if (rc)
+		wg_req_problem(op->req, rc, NULL);
+	else
+		send_body(op, status);
 }
 
 /* GeoReport's error document: [{"code": status, "description"}], one per
@@ -430,6 +446,13 @@ static bool form_or_reply(struct op *op)
 		send_errors(op, 400, why ? why : "the form contains a NUL byte");
 		return false;
 	}
+	/* A retry repeats the form and the format the first answer was in. */
+	char *retried = wg_arena_printf(&req->arena, "%s\n%s", op->xml ? "xml" : "json", text);
+	if (!retried) {
+		wg_req_problem(req, WG_ENOMEM, NULL);
+		return false;
+	}
+	wg_idempotency_from_text(req, true, retried, strlen(retried), &op->idem);
 	if (req->errors.n) {
 		send_errors(op, 400, NULL);
 		return false;
@@ -450,10 +473,36 @@ static bool form_or_reply(struct op *op)
 	return true;
 }
 
+/* GeoReport's answer to a request posted: its id, in the transaction that
+ * made it, so that a retry with the same Idempotency-Key gets it again. */
+static int write_created(struct op *op)
+{
+	tree_begin(op);
+	wg_tree_list_begin(&op->tree, "service_requests");
+	wg_tree_object_begin(&op->tree, "request");
+	wg_tree_string(&op->tree, "service_request_id", op->tracking);
+	wg_tree_string(&op->tree, "service_notice", "已收到您的报告，可凭编号查询办理进度。");
+	wg_tree_string(&op->tree, "account_id", NULL);
+	wg_tree_object_end(&op->tree);
+	wg_tree_list_end(&op->tree);
+	return tree_end(op);
+}
+
 static int create_run(wg_db *db, void *arg)
 {
 	struct op *op = arg;
-	return wg_case_create(db, &op->env, &op->report, &op->id, op->tracking, &op->req->errors);
+	wg_req *req = op->req;
+	op->status = 201;
+	bool replayed = false;
+	int rc = wg_idempotency_replay(db, &op->idem, req->out, &op->status, &replayed, &req->errors);
+	if (rc || replayed)
+		return rc;
+	rc = wg_case_create(db, &op->env, &op->report, &op->id, op->tracking, &req->errors);
+	if (!rc)
+		rc = write_created(op);
+	if (!rc)
+		rc = wg_idempotency_save(db, &op->idem, op->status, req->out, op->env.now);
+	return rc;
 }
 
 static void create_then(wg_req *req, int status)
@@ -464,15 +513,7 @@ static void create_then(wg_req *req, int status)
 		return;
 	}
 	wg__api_cases_written();
-	tree_begin(op);
-	wg_tree_list_begin(&op->tree, "service_requests");
-	wg_tree_object_begin(&op->tree, "request");
-	wg_tree_string(&op->tree, "service_request_id", op->tracking);
-	wg_tree_string(&op->tree, "service_notice", "已收到您的报告，可凭编号查询办理进度。");
-	wg_tree_string(&op->tree, "account_id", NULL);
-	wg_tree_object_end(&op->tree);
-	wg_tree_list_end(&op->tree);
-	send_tree(op, 201);
+	send_body(op, op->status);
 }
 
 void wg_api_open311_post(wg_req *req)

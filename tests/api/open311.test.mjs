@@ -29,8 +29,8 @@ const post = (fields, headers = FORM, format = 'json') =>
 		headers,
 	});
 
-const report = (extra = {}) =>
-	post({ service_code: '0301', lat: String(at.lat), long: String(at.lng), description: '路口垃圾堆了三天没人清理', ...extra });
+const report = (extra = {}, headers = FORM) =>
+	post({ service_code: '0301', lat: String(at.lat), long: String(at.lng), description: '路口垃圾堆了三天没人清理', ...extra }, headers);
 
 /** Asserts a GeoReport error document: status, and a description naming what. */
 function assertErrors(res, status, what) {
@@ -211,6 +211,28 @@ describe('a service request', () => {
 		assertStatus(await report({ description: '井盖丢失', service_code: '0401', media_url: url }), 201);
 		const c = (await village1.get('/api/v1/cases?source=citizen')).json.items.find((x) => x.description.startsWith('井盖丢失'));
 		assert.equal(c.description, `井盖丢失\n照片：${url}`);
+	});
+});
+
+describe('Idempotency-Key', () => {
+	const count = () => Number(srv.sql('SELECT count(*) FROM cases')[0][0]);
+
+	it('a retry gets the first answer and creates nothing; another form with the key is refused', async () => {
+		const key = { ...FORM, 'Idempotency-Key': `o311-${process.pid}-${Date.now()}` };
+		const before = count();
+		const first = await report({ description: '重试不重复登记' }, key);
+		assertStatus(first, 201);
+		const again = await report({ description: '重试不重复登记' }, key);
+		assertStatus(again, 201);
+		assert.equal(again.text, first.text, 'the same answer, the same id');
+		assert.equal(count(), before + 1, 'one case');
+		assertErrors(await report({ description: '另一件事' }, key), 400, 'Idempotency-Key');
+		// The same form asked as XML is another request: the key was the JSON one's.
+		const xml = await post({ service_code: '0301', lat: String(at.lat), long: String(at.lng), description: '重试不重复登记' }, key, 'xml');
+		assertStatus(xml, 400);
+		assert.ok(xml.text.includes('<description>Idempotency-Key: '), xml.text);
+		assertErrors(await report({}, { ...FORM, 'Idempotency-Key': 'has space' }), 400, 'Idempotency-Key');
+		assert.equal(count(), before + 1, 'nothing more');
 	});
 });
 
