@@ -1,14 +1,17 @@
 /* GET /api/v1/openapi.json: the route table (routes.c) as an OpenAPI 3.1
  * document, written from the table on each request, so that it says what
- * the router serves and cannot drift from it. Each operation has its
- * summary, its path parameters, whether it needs a session and which roles
- * may call it ("x-roles"), the body it takes and the problem document its
- * errors are. The members of bodies and answers and the query parameters
- * are described in docs/api.md, not here; Open311's resources are
- * GeoReport v2's (its externalDocs). */
+ * the router serves and cannot drift from it (the test clock's route only
+ * where testing.clock is on). Each operation has its summary, its path
+ * parameters, whether it needs a session and which roles may call it
+ * ("x-roles"), the body it takes and the problem document its errors are.
+ * The members of bodies and answers and the query parameters are described
+ * in docs/api.md, not here; Open311's resources are GeoReport v2's (its
+ * externalDocs). */
 #include "api/api.h"
 
+#include "core/config.h"
 #include "domain/role.h"
+#include "http/server.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -182,13 +185,21 @@ static void operation(wg_json_out *w, const wg_route *r)
 	wg_json_object_end(w);
 }
 
+/* Whether the route answers here: the test clock only where it is on. */
+static bool served(const wg_route *r, const wg_config *cfg)
+{
+	return r->handler != wg_api_testing_clock || cfg->testing_clock;
+}
+
 /* "paths": each pattern once, with the operations of every route on it. */
-static void paths(wg_json_out *w)
+static void paths(wg_json_out *w, const wg_config *cfg)
 {
 	wg_json_key(w, "paths");
 	wg_json_object_begin(w);
 	for (size_t i = 0; i < wg_api_route_count; i++) {
 		const char *pattern = wg_api_routes[i].pattern;
+		if (!served(&wg_api_routes[i], cfg))
+			continue;
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = strcmp(wg_api_routes[j].pattern, pattern) == 0;
@@ -197,7 +208,7 @@ static void paths(wg_json_out *w)
 		wg_json_key(w, pattern);
 		wg_json_object_begin(w);
 		for (size_t j = i; j < wg_api_route_count; j++)
-			if (strcmp(wg_api_routes[j].pattern, pattern) == 0)
+			if (strcmp(wg_api_routes[j].pattern, pattern) == 0 && served(&wg_api_routes[j], cfg))
 				operation(w, &wg_api_routes[j]);
 		wg_json_object_end(w);
 	}
@@ -272,7 +283,7 @@ void wg_api_openapi(wg_req *req)
 	wg_json_object_end(w);
 	wg_json_key(w, "servers");
 	wg_json_raw(w, "[{\"url\":\"/\"}]");
-	paths(w);
+	paths(w, wg_req_config(req));
 	components(w);
 	wg_json_object_end(w);
 	wg_req_reply(req, 200);
