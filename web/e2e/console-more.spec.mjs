@@ -5,7 +5,7 @@
 // then finds in the audit trail; the system administrator creates a user;
 // the security administrator is refused a combination of admin powers.
 import { test, expect } from '@playwright/test';
-import { baseURL, signIn, COUNTY, TOWN1 } from './lib/api.mjs';
+import { baseURL, signIn, COUNTY, GRID1, TOWN1 } from './lib/api.mjs';
 import { expectAccessible } from './lib/axe.mjs';
 import { shot } from './lib/artifacts.mjs';
 import { signInTo as signInUi } from './lib/ui.mjs';
@@ -128,4 +128,25 @@ test('the system administrator creates a user; combined admin powers are refused
 	await dlg.getByRole('button', { name: '保存' }).click();
 	await expect(dlg.locator('.el-form-item__error')).toContainText('三权分立');
 	await ctx.close();
+});
+
+test('base data is filtered by a grid picked by name, and a new record starts in it', async ({ page }, testInfo) => {
+	const village1 = await signIn('village1');
+	const grid = await village1.get(`/grids/${GRID1}`);
+	await village1.post('/houses', { address: `东关街${Date.now() % 1e6}号`, grid: GRID1 });
+	await signInUi(page, 'village1', '/basedata/houses');
+	await page.locator('#bd-grid').click({ force: true });
+	await page.locator('#bd-grid').fill(grid.name);
+	await page.locator('.el-select-dropdown__item:visible', { hasText: GRID1 }).first().click();
+	await page.getByRole('button', { name: '查询' }).click();
+	// Every house listed is in that grid.
+	const rows = page.locator('.el-table__body tr');
+	await expect(rows.first()).toContainText(GRID1);
+	for (const text of await rows.allTextContents()) expect(text).toContain(GRID1);
+	await expectAccessible(page, 'the houses list filtered by grid');
+	// The new record's grid is the filter's, shown by its name.
+	await page.getByRole('button', { name: '新建' }).click();
+	const field = page.locator('.el-dialog .el-form-item', { has: page.locator('#bd-edit-grid') });
+	await expect(field).toContainText(grid.name);
+	await shot(page, 'console-basedata-new-in-grid', testInfo);
 });
