@@ -9,7 +9,7 @@
 // each. Then the registries' admin pages, the dashboard's 化解率 tile
 // against GET /stats/disputes, and a family call-back recorded on the phone.
 import { test, expect } from '@playwright/test';
-import { signIn, baseURL, GRID1 } from './lib/api.mjs';
+import { signIn, baseURL, GRID1, TOWN1 } from './lib/api.mjs';
 import { expectAccessible } from './lib/axe.mjs';
 import { shot, shotDialog } from './lib/artifacts.mjs';
 import { attachPNG, unique, signInUI, pickOption as pick, act, phoneContext } from './lib/ui.mjs';
@@ -187,6 +187,27 @@ test('the mediation registries and the posts in charge', async ({ page }, testIn
 	await expect(page.locator('.mediators')).toContainText('调解员二');
 	await expectAccessible(page, 'the mediation bodies page');
 	await shot(page, 'admin-mediation', testInfo);
+
+	// A new trade body serving the town, the town picked by name (its villages
+	// are offered under it; one body of a kind and trade per place).
+	const code = `e2e-${Date.now() % 1e8}`;
+	await page.locator('button[data-create="body"]').click();
+	const dialog = page.locator('.el-dialog');
+	await dialog.locator('#be-code').fill(code);
+	await dialog.getByRole('combobox', { name: '服务区域' }).click();
+	const node = (name) => page.locator('.el-cascader-node:visible', { hasText: name });
+	await node('首善街道').click();
+	await expect(node('东关社区居委会')).toBeVisible();
+	await node('首善街道').locator('.el-radio').click();
+	await dialog.locator('#be-name').click();
+	await dialog.locator('#be-name').fill('首善街道物业纠纷调解委员会（测试）');
+	await pick(page, '#be-kind', '行业性专业性调解组织');
+	await pick(page, '#be-trade', '物业纠纷');
+	await shot(page, 'admin-mediation-new-body', testInfo);
+	await dialog.locator('button[data-submit="body"]').click();
+	await expect(dialog).toBeHidden();
+	const bodies = await (await signIn('town1')).get('/mediation/bodies?limit=200');
+	expect(bodies.items.find((b) => b.code === code)?.region).toBe(TOWN1);
 
 	await page.goto(`${baseURL()}/admin/posts`);
 	await expect(page.locator('[data-holder="townsec1"]')).toBeVisible();
