@@ -102,12 +102,18 @@ test('the system administrator creates a user; combined admin powers are refused
 	// The server's field error is shown at the field.
 	await expect(page.locator('.el-form-item.is-error').filter({ has: page.locator('#user-region') })).toBeVisible();
 	await page.locator('#user-region').fill(COUNTY);
+	// The department is picked by name.
+	await page.locator('#user-department').click({ force: true });
+	await page.locator('#user-department').fill('公安');
+	await page.locator('.el-select-dropdown__item:visible', { hasText: '610326-police' }).first().click();
+	await shot(page, 'console-user-new', testInfo);
 	await page.getByRole('button', { name: '保存' }).click();
 	await expect(page.getByText(/初始密码（仅显示一次）/)).toBeVisible();
 	await page.getByRole('button', { name: /OK|确定|确认/ }).click();
 	const sys = await signIn('sysadmin');
 	const found = await sys.get(`/users?q=${username}`);
 	expect(found.items.map((u) => u.username)).toContain(username);
+	expect(found.items.find((u) => u.username === username).department).toBe('610326-police');
 
 	// Settings: the page lists the live settings with their ranges.
 	await page.goto(`${baseURL()}/admin/settings`);
