@@ -457,21 +457,18 @@ static int create_answer(wg_db *db, struct op *op)
 	return rc ? rc : (wg_json_finish(wg_req_json(req)) ? WG_ENOMEM : 0);
 }
 
+static int create_case(wg_db *db, void *arg)
+{
+	struct op *op = arg;
+	int rc = wg_case_create(db, &op->env, &op->report, &op->id, op->tracking, &op->req->errors);
+	return rc ? rc : create_answer(db, op);
+}
+
 static int create_run(wg_db *db, void *arg)
 {
 	struct op *op = arg;
-	wg_req *req = op->req;
 	op->status = 201;
-	bool replayed = false;
-	int rc = wg_idempotency_replay(db, &op->idem, req->out, &op->status, &replayed, &req->errors);
-	if (rc || replayed)
-		return rc;
-	rc = wg_case_create(db, &op->env, &op->report, &op->id, op->tracking, &req->errors);
-	if (!rc)
-		rc = create_answer(db, op);
-	if (!rc)
-		rc = wg_idempotency_save(db, &op->idem, op->status, req->out, op->env.now);
-	return rc;
+	return wg_idempotency_run(db, &op->idem, op->req, &op->status, op->env.now, create_case, op);
 }
 
 static void create_then(wg_req *req, int status)

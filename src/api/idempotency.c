@@ -113,3 +113,14 @@ int wg_idempotency_save(wg_db *db, const wg_idempotency *k, int status, struct e
 	wg_stmt_finalize(st);
 	return rc == WG_DB_DONE ? 0 : rc;
 }
+
+int wg_idempotency_run(wg_db *db, const wg_idempotency *k, wg_req *req, int *status, int64_t now,
+                       int (*make)(wg_db *db, void *ctx), void *ctx)
+{
+	bool replayed = false;
+	int rc = wg_idempotency_replay(db, k, req->out, status, &replayed, &req->errors);
+	if (rc || replayed)
+		return rc;
+	rc = make(db, ctx);
+	return rc ? rc : wg_idempotency_save(db, k, *status, req->out, now);
+}

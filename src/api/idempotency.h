@@ -51,4 +51,12 @@ int wg_idempotency_replay(wg_db *db, const wg_idempotency *k, struct evbuffer *o
  * error (WG_ECONFLICT if a concurrent request with the key won). */
 int wg_idempotency_save(wg_db *db, const wg_idempotency *k, int status, struct evbuffer *out, int64_t now);
 
+/* A create in its write transaction, the two above around it: the stored
+ * answer when the key was used before (*status set, make not called), or
+ * make(db, ctx), which creates and writes its answer to req->out, kept with
+ * the key. *status is the new answer's status (set by the caller, e.g.
+ * 201). Returns 0, what replay or make returned, or a store error. */
+int wg_idempotency_run(wg_db *db, const wg_idempotency *k, wg_req *req, int *status, int64_t now,
+                       int (*make)(wg_db *db, void *ctx), void *ctx);
+
 #endif
