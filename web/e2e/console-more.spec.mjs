@@ -95,13 +95,17 @@ test('the system administrator creates a user; combined admin powers are refused
 
 	const username = `e2e_user_${Date.now() % 1e8}`;
 	await page.getByRole('button', { name: '新建用户' }).click();
-	await page.locator('#user-username').fill(username);
+	await page.locator('#user-username').fill('Not A Username!');
 	await page.locator('#user-name').fill('端到端测试');
-	await page.locator('#user-region').fill('nonsense');
+	// The region is picked by name, from the administrator's own county.
+	const regionField = page.locator('.el-dialog .el-form-item', { hasText: '所属区划' }).locator('.el-cascader');
+	await regionField.click();
+	await page.locator('.el-cascader-node:visible', { hasText: '眉县' }).first().locator('.el-radio').click();
+	await page.locator('.el-dialog .el-dialog__title').click();
 	await page.getByRole('button', { name: '保存' }).click();
 	// The server's field error is shown at the field.
-	await expect(page.locator('.el-form-item.is-error').filter({ has: page.locator('#user-region') })).toBeVisible();
-	await page.locator('#user-region').fill(COUNTY);
+	await expect(page.locator('.el-form-item.is-error').filter({ has: page.locator('#user-username') })).toBeVisible();
+	await page.locator('#user-username').fill(username);
 	// The department is picked by name.
 	await page.locator('#user-department').click({ force: true });
 	await page.locator('#user-department').fill('公安');
@@ -113,7 +117,12 @@ test('the system administrator creates a user; combined admin powers are refused
 	const sys = await signIn('sysadmin');
 	const found = await sys.get(`/users?q=${username}`);
 	expect(found.items.map((u) => u.username)).toContain(username);
-	expect(found.items.find((u) => u.username === username).department).toBe('610326-police');
+	const made = found.items.find((u) => u.username === username);
+	expect([made.region, made.department]).toEqual([COUNTY, '610326-police']);
+	// An account's region is shown by name when it is edited.
+	await page.locator('.el-table__body tr', { hasText: 'town1' }).first().getByRole('button', { name: '编辑' }).click();
+	await expect(regionField.locator('input')).toHaveValue('首善街道');
+	await page.getByRole('button', { name: '取消' }).click();
 
 	// Settings: the page lists the live settings with their ranges.
 	await page.goto(`${baseURL()}/admin/settings`);
