@@ -40,7 +40,8 @@ struct op {
 	wg_case_env env;
 	wg_case_report report;
 	char tracking[WG_CASE_TRACKING_LEN + 1];
-	int64_t id;
+	int64_t id;     /* the case a POST made */
+	bool one_asked; /* GET /requests/{id}: 404 when it is not found */
 	wg_idempotency idem;
 	int status; /* of the answer written in the write transaction */
 	const char *ids[IDS_MAX];
@@ -322,7 +323,7 @@ static int requests_run(wg_db *db, void *arg)
 			return rc;
 	}
 	wg_tree_list_end(&op->tree);
-	return op->id && !op->found ? WG_ENOTFOUND : 0;
+	return op->one_asked && !op->found ? WG_ENOTFOUND : 0;
 }
 
 /* ?service_request_id=A,B,...: the requests to show; GeoReport's other
@@ -364,7 +365,7 @@ void wg_api_open311_request(wg_req *req)
 		return;
 	}
 	op->ids[op->nids++] = op->stem;
-	op->id = 1; /* one asked for by path: 404 when absent */
+	op->one_asked = true;
 	show_requests(op);
 }
 
