@@ -111,7 +111,7 @@ void wg__api_query_area(wg_req *req, const char **area, const char **field)
 }
 
 void wg__api_write_where(wg_req *req, bool has_location, double lat, double lng, const char *grid,
-                         const char *region)
+                         const char *grid_name, const char *region, const char *region_name)
 {
 	wg_json_out *w = wg_req_json(req);
 	wg_json_key(w, "location");
@@ -125,8 +125,11 @@ void wg__api_write_where(wg_req *req, bool has_location, double lat, double lng,
 	} else {
 		wg_json_null(w);
 	}
-	wg_json_kv_string(w, "grid", grid && *grid ? grid : NULL);
+	bool in_grid = grid && *grid;
+	wg_json_kv_string(w, "grid", in_grid ? grid : NULL);
+	wg_json_kv_string(w, "grid_name", in_grid ? grid_name : NULL);
 	wg_json_kv_string(w, "region", region);
+	wg_json_kv_string(w, "region_name", region_name);
 }
 
 void wg__api_write_term(wg_req *req, const char *key, const wg_terms *v, const char *value)

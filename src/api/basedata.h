@@ -34,9 +34,10 @@ void wg__api_body_where(wg_req *req, wg_basedata_where *w);
  * *field the parameter's name; field errors recorded. */
 void wg__api_query_area(wg_req *req, const char **area, const char **field);
 
-/* Write "location", "grid" and "region" of a record. */
+/* Write "location", "grid", "grid_name", "region" and "region_name" of a
+ * record (a name NULL when the code names none). */
 void wg__api_write_where(wg_req *req, bool has_location, double lat, double lng, const char *grid,
-                         const char *region);
+                         const char *grid_name, const char *region, const char *region_name);
 
 /* Write key and a value of a vocabulary with its labels:
  * "type":"school","type_label":"学校". */

@@ -23,7 +23,8 @@ static void write_house(wg_req *req, const wg_house *h)
 	wg__api_write_term(req, "use", &wg_house_uses, h->use);
 	wg_json_kv_bool(w, "rental", h->rental);
 	wg_json_kv_string(w, "owner_name", h->owner_name);
-	wg__api_write_where(req, h->has_location, h->lat, h->lng, h->grid, h->region);
+	wg__api_write_where(req, h->has_location, h->lat, h->lng, h->grid, h->grid_name, h->region,
+	                    h->region_name);
 	wg_json_kv_int(w, "residents", h->residents);
 	wg__api_kv_time(req, "created_at", h->created_at);
 	wg__api_kv_time(req, "updated_at", h->updated_at);

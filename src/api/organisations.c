@@ -21,7 +21,8 @@ static void write_org(wg_req *req, const wg_organisation *o)
 	else
 		wg_json_kv_null(w, "employees");
 	wg_json_kv_string(w, "address", o->address);
-	wg__api_write_where(req, o->has_location, o->lat, o->lng, o->grid, o->region);
+	wg__api_write_where(req, o->has_location, o->lat, o->lng, o->grid, o->grid_name, o->region,
+	                    o->region_name);
 	wg__api_kv_time(req, "created_at", o->created_at);
 	wg__api_kv_time(req, "updated_at", o->updated_at);
 	wg_json_kv_int(w, "version", o->version);

@@ -18,7 +18,8 @@ static void write_place(wg_req *req, const wg_key_place *p)
 	wg__api_kv_ref(req, "organisation", p->organisation);
 	wg__api_kv_ref(req, "visit_days", p->visit_days);
 	wg__api_kv_ref(req, "worker", p->worker);
-	wg__api_write_where(req, p->has_location, p->lat, p->lng, p->grid, p->region);
+	wg__api_write_where(req, p->has_location, p->lat, p->lng, p->grid, p->grid_name, p->region,
+	                    p->region_name);
 	wg__api_kv_time(req, "created_at", p->created_at);
 	wg__api_kv_time(req, "updated_at", p->updated_at);
 	wg_json_kv_int(w, "version", p->version);

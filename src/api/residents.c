@@ -27,7 +27,8 @@ void wg__api_write_resident(wg_req *req, const wg_resident *r)
 	wg_json_kv_string(w, "address", r->address);
 	wg__api_kv_ref(req, "house", r->house);
 	wg_json_kv_string(w, "house_relation", r->house_relation);
-	wg__api_write_where(req, r->has_location, r->lat, r->lng, r->grid, r->region);
+	wg__api_write_where(req, r->has_location, r->lat, r->lng, r->grid, r->grid_name, r->region,
+	                    r->region_name);
 	wg_json_key(w, "tags");
 	wg_json_array_begin(w);
 	for (size_t i = 0; i < r->ntags; i++) {

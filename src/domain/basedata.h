@@ -73,6 +73,12 @@ typedef struct wg_basedata_where {
 	double lat, lng;
 } wg_basedata_where;
 
+/* The names of a record's grid and region, two columns to append to a
+ * record's own (t: the table's alias): lists show places by name. */
+#define WG_BASEDATA_NAMES_SQL(t)                                             \
+	", (SELECT g.name FROM grids g WHERE g.code = " t ".grid), (SELECT " \
+	"n.name FROM regions n WHERE n.code = " t ".region)"
+
 /* "Not given" for optional ids of an update, where 0 means "none". */
 #define WG_BASEDATA_UNSET (-1)
 

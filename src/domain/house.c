@@ -12,7 +12,7 @@
 #define HOUSE_COLUMNS                                                                                    \
 	"h.id, h.address, h.use, h.rental, h.owner_name, h.lat, h.lng, h.grid, h.region, h.scope_key, "  \
 	"h.created_at, h.updated_at, h.version, (SELECT count(*) FROM residents x WHERE x.house = h.id " \
-	"AND " WG_SCOPE_SQL("x.scope_key") ")"
+	"AND " WG_SCOPE_SQL("x.scope_key") ")" WG_BASEDATA_NAMES_SQL("h")
 
 enum {
 	C_ID,
@@ -28,7 +28,9 @@ enum {
 	C_CREATED,
 	C_UPDATED,
 	C_VERSION,
-	C_RESIDENTS
+	C_RESIDENTS,
+	C_GRID_NAME,
+	C_REGION_NAME
 };
 
 static const char *text_or_null(wg_stmt *st, int col)
@@ -47,6 +49,8 @@ static void row_to_house(wg_stmt *st, wg_house *h)
 	h->has_location = wg__basedata_location(st, C_LAT, &h->lat, &h->lng);
 	h->grid = text_or_null(st, C_GRID);
 	h->region = wg_stmt_text(st, C_REGION, NULL);
+	h->grid_name = text_or_null(st, C_GRID_NAME);
+	h->region_name = text_or_null(st, C_REGION_NAME);
 	h->created_at = wg_stmt_int(st, C_CREATED);
 	h->updated_at = wg_stmt_int(st, C_UPDATED);
 	h->version = wg_stmt_int(st, C_VERSION);

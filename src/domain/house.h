@@ -33,7 +33,8 @@ typedef struct wg_house {
 	double lat, lng;
 	const char *grid; /* NULL when placed by region only */
 	const char *region;
-	int64_t residents; /* residents in the caller's scope who name it */
+	const char *grid_name, *region_name; /* NULL when unknown */
+	int64_t residents;                   /* residents in the caller's scope who name it */
 	int64_t created_at, updated_at, version;
 } wg_house;
 

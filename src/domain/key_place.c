@@ -7,9 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PLACE_COLUMNS                                                                                     \
-	"p.id, p.name, p.type, p.address, p.organisation, p.visit_days, p.worker, p.lat, p.lng, p.grid, " \
-	"p.region, p.scope_key, p.created_at, p.updated_at, p.version, p.visit_since"
+#define PLACE_COLUMNS                                                                                        \
+	"p.id, p.name, p.type, p.address, p.organisation, p.visit_days, p.worker, p.lat, p.lng, p.grid, "    \
+	"p.region, p.scope_key, p.created_at, p.updated_at, p.version, p.visit_since" WG_BASEDATA_NAMES_SQL( \
+		"p")
 
 enum {
 	C_ID,
@@ -27,7 +28,9 @@ enum {
 	C_CREATED,
 	C_UPDATED,
 	C_VERSION,
-	C_SINCE
+	C_SINCE,
+	C_GRID_NAME,
+	C_REGION_NAME
 };
 
 static const char *text_or_null(wg_stmt *st, int col)
@@ -48,6 +51,8 @@ static void row_to_place(wg_stmt *st, wg_key_place *p)
 	p->has_location = wg__basedata_location(st, C_LAT, &p->lat, &p->lng);
 	p->grid = text_or_null(st, C_GRID);
 	p->region = wg_stmt_text(st, C_REGION, NULL);
+	p->grid_name = text_or_null(st, C_GRID_NAME);
+	p->region_name = text_or_null(st, C_REGION_NAME);
 	p->created_at = wg_stmt_int(st, C_CREATED);
 	p->updated_at = wg_stmt_int(st, C_UPDATED);
 	p->version = wg_stmt_int(st, C_VERSION);

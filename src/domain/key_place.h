@@ -42,6 +42,7 @@ typedef struct wg_key_place {
 	double lat, lng;
 	const char *grid;
 	const char *region;
+	const char *grid_name, *region_name; /* NULL when unknown */
 	int64_t created_at, updated_at, version;
 } wg_key_place;
 

@@ -10,7 +10,7 @@
 
 #define ORG_COLUMNS                                                                                   \
 	"o.id, o.name, o.credit_code, o.type, o.legal_person, o.employees, o.address, o.lat, o.lng, " \
-	"o.grid, o.region, o.scope_key, o.created_at, o.updated_at, o.version"
+	"o.grid, o.region, o.scope_key, o.created_at, o.updated_at, o.version" WG_BASEDATA_NAMES_SQL("o")
 
 enum {
 	C_ID,
@@ -27,7 +27,9 @@ enum {
 	C_SCOPE,
 	C_CREATED,
 	C_UPDATED,
-	C_VERSION
+	C_VERSION,
+	C_GRID_NAME,
+	C_REGION_NAME
 };
 
 static const char *text_or_null(wg_stmt *st, int col)
@@ -48,6 +50,8 @@ static void row_to_org(wg_stmt *st, wg_organisation *o)
 	o->has_location = wg__basedata_location(st, C_LAT, &o->lat, &o->lng);
 	o->grid = text_or_null(st, C_GRID);
 	o->region = wg_stmt_text(st, C_REGION, NULL);
+	o->grid_name = text_or_null(st, C_GRID_NAME);
+	o->region_name = text_or_null(st, C_REGION_NAME);
 	o->created_at = wg_stmt_int(st, C_CREATED);
 	o->updated_at = wg_stmt_int(st, C_UPDATED);
 	o->version = wg_stmt_int(st, C_VERSION);

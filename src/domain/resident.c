@@ -14,7 +14,8 @@
 #define RESIDENT_COLUMNS                                                                                \
 	"r.id, r.name, r.id_number, r.id_number_masked, r.sex, r.birth_date, r.phone, r.phone_masked, " \
 	"r.residence_type, r.household, r.address, r.house, r.house_relation, r.lat, r.lng, r.grid, "   \
-	"r.region, r.scope_key, r.created_at, r.updated_at, r.version, r.id_number_index, r.phone_index"
+	"r.region, r.scope_key, r.created_at, r.updated_at, r.version, r.id_number_index, "             \
+	"r.phone_index" WG_BASEDATA_NAMES_SQL("r")
 
 enum {
 	C_ID,
@@ -40,6 +41,8 @@ enum {
 	C_VERSION,
 	C_IDN_INDEX,
 	C_PHONE_INDEX,
+	C_GRID_NAME,
+	C_REGION_NAME,
 };
 
 static const char *text_or_null(wg_stmt *st, int col)
@@ -65,6 +68,8 @@ static void row_to_resident(wg_stmt *st, wg_resident *r)
 	r->has_location = wg__basedata_location(st, C_LAT, &r->lat, &r->lng);
 	r->grid = text_or_null(st, C_GRID);
 	r->region = text_or_null(st, C_REGION);
+	r->grid_name = text_or_null(st, C_GRID_NAME);
+	r->region_name = text_or_null(st, C_REGION_NAME);
 	r->created_at = wg_stmt_int(st, C_CREATED);
 	r->updated_at = wg_stmt_int(st, C_UPDATED);
 	r->version = wg_stmt_int(st, C_VERSION);

@@ -83,6 +83,7 @@ typedef struct wg_resident {
 	double lat, lng;
 	const char *grid; /* NULL when placed by region only */
 	const char *region;
+	const char *grid_name, *region_name; /* NULL when unknown */
 	size_t ntags;
 	wg_resident_tag tags[WG_SPECIAL_GROUP_COUNT];
 	int64_t created_at, updated_at, version;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { as, assertFieldError, assertProblem, assertStatus, login } from './lib/http.mjs';
-import { allItems, ensureGrids, maskId, newIdNumber } from './lib/basedata.mjs';
+import { allItems, assertPlaceNames, ensureGrids, maskId, newIdNumber } from './lib/basedata.mjs';
 import { GRID1, GRID2, VILLAGE1, VILLAGE2, startServer } from './lib/server.mjs';
 
 const H = '/api/v1/houses';
@@ -41,6 +41,7 @@ describe('houses', () => {
 		assert.equal(h.owner_name, '王房东');
 		assert.equal(h.grid, GRID1);
 		assert.equal(h.region, VILLAGE1);
+		await assertPlaceNames(town1, h);
 		assert.equal(h.residents, 0);
 		assert.deepEqual(h.household, []);
 		assert.deepEqual(h.tenants, []);
@@ -102,6 +103,9 @@ describe('houses', () => {
 		await create(town2, { address: '槐芽村9号', region: VILLAGE2 });
 		const all = await allItems(town1, `${H}?limit=1`);
 		assert.ok(all.length >= 3);
+		const byRegion = all.find((h) => h.address === '商铺街8号');
+		assert.equal(byRegion.grid_name, null);
+		await assertPlaceNames(town1, byRegion);
 		assert.ok(all.every((h) => h.region.startsWith('610326001')), 'town 1 sees only town 1');
 		assert.ok((await allItems(town1, `${H}?rental=true`)).every((h) => h.rental));
 		assert.ok((await allItems(town1, `${H}?rental=false`)).every((h) => !h.rental));

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { as, assertFieldError, assertProblem, assertStatus, login } from './lib/http.mjs';
-import { allItems, ensureGrids } from './lib/basedata.mjs';
+import { allItems, assertPlaceNames, ensureGrids } from './lib/basedata.mjs';
 import { GRID1, VILLAGE1, VILLAGE2, startServer } from './lib/server.mjs';
 
 const O = '/api/v1/organisations';
@@ -45,6 +45,7 @@ describe('organisations', () => {
 		assert.equal(o.employees, 25);
 		assert.equal(o.region, VILLAGE1);
 		assert.equal(o.grid, null);
+		await assertPlaceNames(county, (await county.get(`${O}/${o.id}`)).json);
 		assertStatus(await county.get(`${O}/${o.id}`), 200);
 		assertProblem(await town2.get(`${O}/${o.id}`), 404, 'not-found');
 	});

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { as, assertFieldError, assertProblem, assertStatus, login } from './lib/http.mjs';
-import { allItems, ensureGrids } from './lib/basedata.mjs';
+import { allItems, assertPlaceNames, ensureGrids } from './lib/basedata.mjs';
 import { GRID1, GRID2, VILLAGE1, VILLAGE2, startServer } from './lib/server.mjs';
 
 const P = '/api/v1/places';
@@ -44,6 +44,7 @@ describe('places', () => {
 		assert.equal(p.visit_days, 7);
 		assert.equal(p.worker, me1.id);
 		assert.equal(p.organisation, null);
+		await assertPlaceNames(worker1, p);
 		const noSchedule = (await town1.post(P, { name: '首善小学', type: 'school', region: VILLAGE1 })).json;
 		assert.equal(noSchedule.visit_days, null);
 		assert.equal(noSchedule.worker, null);

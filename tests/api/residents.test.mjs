@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { as, assertFieldError, assertProblem, assertStatus, login } from './lib/http.mjs';
-import { allItems, auditRows, ensureGrids, maskId, maskPhone, newIdNumber, newPhone } from './lib/basedata.mjs';
+import { allItems, assertPlaceNames, auditRows, ensureGrids, maskId, maskPhone, newIdNumber, newPhone } from './lib/basedata.mjs';
 import { GRID1, GRID2, TOWN1, VILLAGE1, VILLAGE2, startServer } from './lib/server.mjs';
 
 const R = '/api/v1/residents';
@@ -78,6 +78,7 @@ describe('create', () => {
 		assert.equal(r.birth_date, '1985-03-15');
 		assert.equal(r.region, VILLAGE1);
 		assert.equal(r.grid, null);
+		await assertPlaceNames(town1, r);
 		assert.equal(r.residence_type, 'floating');
 		assert.equal(r.residence_type_label, '流动人口');
 		assert.equal(r.version, 1);
@@ -94,6 +95,7 @@ describe('create', () => {
 		const me = (await worker1.get('/api/v1/me')).json;
 		const r = await create(worker1, { name: '赵六', grid: GRID1, tags: [{ tag: 'community_correction' }] });
 		assert.equal(r.grid, GRID1);
+		await assertPlaceNames(worker1, r);
 		assert.equal(r.tags[0].worker, me.id);
 		assert.equal(r.tags[0].visit_days, 7);
 		assertFieldError(await worker1.post(R, { name: '赵六', region: VILLAGE1 }), 422, 'validation', 'region', 'not_found');

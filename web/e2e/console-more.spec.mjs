@@ -154,11 +154,17 @@ test('base data is filtered by a grid picked by name, and a new record starts in
 	await page.locator('#bd-grid').fill(grid.name);
 	await page.locator('.el-select-dropdown__item:visible', { hasText: GRID1 }).first().click();
 	await page.getByRole('button', { name: '查询' }).click();
-	// Every house listed is in that grid.
+	// Every house listed is in that grid, shown by its name and its village's.
+	const village = await village1.get(`/regions/${grid.region}`);
 	const rows = page.locator('.el-table__body tr');
-	await expect(rows.first()).toContainText(GRID1);
-	for (const text of await rows.allTextContents()) expect(text).toContain(GRID1);
+	await expect(rows.first()).toContainText(grid.name);
+	for (const text of await rows.allTextContents()) {
+		expect(text).toContain(grid.name);
+		expect(text).toContain(village.name);
+		expect(text).not.toContain(GRID1);
+	}
 	await expectAccessible(page, 'the houses list filtered by grid');
+	await shot(page, 'console-basedata-by-grid', testInfo);
 	// The new record's grid is the filter's, shown by its name.
 	await page.getByRole('button', { name: '新建' }).click();
 	const field = page.locator('.el-dialog .el-form-item', { has: page.locator('#bd-edit-grid') });

@@ -23,6 +23,21 @@ export function ensureGrids(srv) {
 	}
 }
 
+/**
+ * A record names its grid and region as the grid and region read by code
+ * name themselves (grid_name null without a grid).
+ */
+export async function assertPlaceNames(who, record) {
+	const name = async (path) => {
+		const res = await who.get(path);
+		assertStatus(res, 200);
+		assert.ok(res.json.name, `${path} has a name`);
+		return res.json.name;
+	};
+	assert.equal(record.grid_name, record.grid ? await name(`/api/v1/grids/${record.grid}`) : null);
+	assert.equal(record.region_name, await name(`/api/v1/regions/${record.region}`));
+}
+
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK = '10X98765432';
 
