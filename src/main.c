@@ -234,6 +234,7 @@ static int cmd_serve(wg_config *cfg, int argc, char **argv)
 		.batch_max = (int)cfg->db_batch_max,
 		.readers = wg_server_loop_count(cfg),
 		.ack_before_commit = cfg->testing_ack_before_commit,
+		.watch_sessions = true,
 	};
 	wg_store *store;
 	rc = wg_store_open(&opt, &store, err, sizeof err);

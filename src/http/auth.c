@@ -81,19 +81,29 @@ struct auth_state {
 	void (*next)(wg_req *req);
 	wg_session_info info;
 	int64_t now;
+	uint64_t epoch; /* PostgreSQL: wg_store_session_epoch before the lookup; 0: no memo */
+	bool memoised;  /* info came from the memo */
 };
 
-/* Each loop's memo of the sessions it found (SQLite). A lookup in the
- * snapshot an entry was made in would find the same row (store.h,
- * wg_store_read_snapshot), so a hit only checks the time again: the
- * session is good until its expires_at, exactly as the lookup counts. Only
- * sessions found are kept; the strings are copied in, and out again into
- * the request's arena, since an entry may be replaced while a request
- * that read it still runs. */
+/* Each loop's memo of the sessions it found, each entry with the stamp it
+ * was found under. On SQLite the stamp is the read snapshot (store.h,
+ * wg_store_read_snapshot): a lookup in it would find the same row. On
+ * PostgreSQL it is the session epoch read before the lookup began
+ * (wg_store_session_epoch), which moves on every change to sessions and
+ * accounts, this node's before they are acknowledged and other nodes' when
+ * their NOTIFY arrives (milliseconds later, or, should the listening
+ * connection be lost, as soon as that is noticed). The memo is checked on
+ * the loop before the pool is asked, so that a request is one pool job,
+ * not two. A hit checks the time again against the current limits, and is
+ * refused once the session is due to be marked used, so that marking it
+ * (a write no one is told of) always follows a real lookup. Only sessions
+ * found are kept; the strings are copied in, and out again into the
+ * request's arena, since an entry may be replaced while a request that
+ * read it still runs. */
 enum { MEMO_SLOTS = 64, MEMO_TEXT = 96 };
 
 struct memo_entry {
-	uint64_t snapshot; /* 0: empty */
+	uint64_t stamp; /* 0: empty */
 	char token_hash[65];
 	wg_session_info info; /* the caller's strings are NULL here */
 	char username[MEMO_TEXT], scope[MEMO_TEXT], department[MEMO_TEXT];
@@ -119,10 +129,10 @@ static bool copy_in(char *dst, const char *s)
 	return true;
 }
 
-static void memo_put(struct memo_entry *e, uint64_t snapshot, const char *token_hash,
+static void memo_put(struct memo_entry *e, uint64_t stamp, const char *token_hash,
                      const wg_session_info *info)
 {
-	e->snapshot = 0;
+	e->stamp = 0;
 	const wg_caller *c = &info->caller;
 	if (!copy_in(e->username, c->username) || !copy_in(e->scope, c->scope) ||
 	    !copy_in(e->department, c->department))
@@ -131,16 +141,20 @@ static void memo_put(struct memo_entry *e, uint64_t snapshot, const char *token_
 	e->info = *info;
 	e->info.caller.username = e->info.caller.scope = e->info.caller.department = NULL;
 	memcpy(e->token_hash, token_hash, sizeof e->token_hash);
-	e->snapshot = snapshot;
+	e->stamp = stamp;
 }
 
 /* The entry's session into *out, its strings in arena; false when it is
- * not one for this token and snapshot, or has ended by now. */
-static bool memo_get(const struct memo_entry *e, uint64_t snapshot, const char *token_hash, int64_t now,
-                     wg_arena *arena, wg_session_info *out)
+ * not one for this token and stamp, has ended by now under the current
+ * limits, or is due to be marked used. */
+static bool memo_get(const wg_config *cfg, const struct memo_entry *e, uint64_t stamp, const char *token_hash,
+                     int64_t now, wg_arena *arena, wg_session_info *out)
 {
-	if (!snapshot || e->snapshot != snapshot || sodium_memcmp(e->token_hash, token_hash, 64) != 0 ||
-	    now > e->info.expires_at)
+	const wg_session_info *in = &e->info;
+	if (!stamp || e->stamp != stamp || sodium_memcmp(e->token_hash, token_hash, 64) != 0 ||
+	    now > in->expires_at || now - in->last_seen_at > cfg->security_session_idle_s * 1000 ||
+	    now - in->created_at > cfg->security_session_absolute_s * 1000 ||
+	    now - in->last_seen_at >= TOUCH_EVERY_MS)
 		return false;
 	*out = e->info;
 	out->caller.username = wg_arena_strdup(arena, e->username);
@@ -156,9 +170,9 @@ static int lookup(wg_db *db, void *arg)
 	const wg_server *server = req->loop->server;
 	uint64_t snapshot = wg_store_read_snapshot(server->store, req->loop->index);
 	struct memo_entry *e = snapshot ? memo_slot(req->token_hash) : NULL;
-	if (e && memo_get(e, snapshot, req->token_hash, a->now, &req->arena, &a->info))
-		return 0;
 	const wg_config *cfg = server->cfg;
+	if (e && memo_get(cfg, e, snapshot, req->token_hash, a->now, &req->arena, &a->info))
+		return 0;
 	int rc = wg_session_lookup(db, req->token_hash, a->now, cfg->security_session_idle_s * 1000,
 	                           cfg->security_session_absolute_s * 1000, &req->arena, &a->info);
 	if (rc == 0 && e)
@@ -203,6 +217,8 @@ static void after_lookup(wg_req *req, int status)
 	}
 	if (wg_req_status_or_reply(req, status))
 		return;
+	if (a->epoch && !a->memoised)
+		memo_put(memo_slot(req->token_hash), a->epoch, req->token_hash, &a->info);
 	a->info.caller.address = req->address;
 	req->session = &a->info;
 	req->caller = &a->info.caller;
@@ -250,5 +266,13 @@ void wg__authenticate(wg_req *req, void (*next)(wg_req *req))
 	a->next = next;
 	a->now = wg_clock_now_ms();
 	req->user = a;
+	const wg_server *server = req->loop->server;
+	a->epoch = wg_store_session_epoch(server->store);
+	if (a->epoch && memo_get(server->cfg, memo_slot(req->token_hash), a->epoch, req->token_hash, a->now,
+	                         &req->arena, &a->info)) {
+		a->memoised = true;
+		after_lookup(req, 0);
+		return;
+	}
 	wg_req_read(req, lookup, req, after_lookup);
 }

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "store/driver.h"
+#include "store/pg_watch.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -66,6 +67,9 @@ struct reader {
 
 enum { SNAPSHOT_MAX_US = 10000 };
 
+/* What migration 0018's triggers NOTIFY when a session may have changed. */
+#define SESSIONS_CHANNEL "wangge_sessions"
+
 struct wg_store {
 	enum wg_db_kind kind;
 	unsigned long batch_max;
@@ -101,6 +105,9 @@ struct wg_store {
 	bool ckpt_cond_ready;
 	bool ckpt_started;
 	bool ckpt_wanted;
+
+	/* PostgreSQL: wg_store_session_epoch's listener, or NULL. */
+	wg_pg_watch *sessions_watch;
 
 	atomic_ullong commits;
 	atomic_ullong acked;
@@ -220,6 +227,14 @@ static void log_failure(const char *msg, wg_db *db, unsigned long jobs)
 	wg_log_line_end(w);
 }
 
+/* A session or an account may have changed: memos of sessions end here,
+ * before the writes are acknowledged (wg_store_session_epoch). */
+static void after_any_commit(struct wg_store *s)
+{
+	if (s->sessions_watch)
+		wg__pg_watch_bump(s->sessions_watch);
+}
+
 /* Wakes the checkpointer once a commit has left enough in the log. */
 static void after_commit(struct wg_store *s, wg_db *db)
 {
@@ -289,6 +304,7 @@ static void run_batch(struct wg_store *s, wg_db *db, struct job *head, unsigned 
 			ok += j->status == 0;
 		atomic_fetch_add_explicit(&s->commits, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&s->acked, ok, memory_order_relaxed);
+		after_any_commit(s);
 		if (sqlite)
 			after_commit(s, db);
 		return;
@@ -519,6 +535,8 @@ int wg_store_open(const wg_store_options *opt, wg_store **out, char *err, size_t
 	                                                     : open_connections(s, opt, err, errlen);
 	if (rc == 0)
 		rc = start_threads(s);
+	if (rc == 0 && kind == WG_DB_POSTGRES && opt->watch_sessions)
+		rc = wg__pg_watch_start(opt->url, SESSIONS_CHANNEL, &s->sessions_watch);
 	if (rc) {
 		if (rc == WG_ENOMEM)
 			wg__db_copy_error(err, errlen, "out of memory");
@@ -546,6 +564,8 @@ void wg_store_shutdown(wg_store *s)
 			pthread_join(s->workers[i].thread, NULL);
 	if (s->ckpt_started)
 		pthread_join(s->ckpt_thread, NULL);
+	wg__pg_watch_stop(s->sessions_watch);
+	s->sessions_watch = NULL;
 	s->joined = true;
 }
 
@@ -633,6 +653,11 @@ uint64_t wg_store_read_snapshot(wg_store *s, unsigned reader)
 	return r->depth > 0 && wg__db_in_transaction(r->db) ? r->snapshot : 0;
 }
 
+uint64_t wg_store_session_epoch(wg_store *s)
+{
+	return s->sessions_watch ? wg__pg_watch_epoch(s->sessions_watch) : 0;
+}
+
 bool wg_store_read_held(wg_store *s, unsigned reader)
 {
 	return s->kind == WG_DB_SQLITE && reader < s->nreaders &&
@@ -652,6 +677,8 @@ int wg_store_run(wg_store *s, wg_store_fn fn, void *arg)
 		rc = wg_db_commit(w->db);
 	if (rc == 0 && s->kind == WG_DB_SQLITE)
 		after_commit(s, w->db);
+	if (rc == 0)
+		after_any_commit(s);
 	end_stray_transaction(w->db);
 	pthread_mutex_unlock(&w->db_lock);
 	return rc;

@@ -65,6 +65,8 @@ typedef struct wg_store_options {
 	 * that succeeded as soon as it ran, before its batch commits, so that a
 	 * crash loses acknowledged writes; the crash test's positive control. */
 	bool ack_before_commit;
+	/* PostgreSQL: keep wg_store_session_epoch (below); the server sets it. */
+	bool watch_sessions;
 } wg_store_options;
 
 /* Open connections and start threads. Returns 0, WG_ECONFIG, WG_ESTORE (with
@@ -107,6 +109,18 @@ bool wg_store_read_held(wg_store *s, unsigned reader);
  * answer); 0 when there is none, and always on PostgreSQL, whose reads
  * run on pool threads and must not touch a loop's memo. */
 uint64_t wg_store_read_snapshot(wg_store *s, unsigned reader);
+
+/* PostgreSQL, opened with watch_sessions: a number that stays the same
+ * only while no session and no account a session rests on can have
+ * changed, for a memo of sessions looked up (http/auth.c). It moves on
+ * every commit of this process (before its writes are acknowledged), on
+ * every notification of a change by another process (migration 0018's
+ * triggers NOTIFY the channel "wangge_sessions" on any change to the
+ * sessions' or the accounts' columns a session lookup reads; marking a
+ * session used does not), and whenever the listening connection is lost
+ * or back. 0 when nothing may be memoised: not listening (yet), SQLite, or
+ * not watched. Any thread. */
+uint64_t wg_store_session_epoch(wg_store *s);
 bool wg_store_read_release(wg_store *s, unsigned reader);
 
 /* Run fn synchronously on the writer connection (PostgreSQL: the first pool

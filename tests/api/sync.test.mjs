@@ -3,7 +3,10 @@
 // behind its back, as another node on PostgreSQL or a CLI command makes
 // them: here SQL run by the test. Triggers move a counter per table
 // (migration 0017) and the sync job (src/jobs/sync.c) reloads what moved
-// within a poll or two.
+// within a poll or two. Its memo of sessions looked up (src/http/auth.c)
+// ends with the snapshot on SQLite and, on PostgreSQL, when a trigger's
+// NOTIFY arrives (migration 0018): a changed session or account is seen
+// from the next request on SQLite and within moments on PostgreSQL.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -84,5 +87,52 @@ describe('changes made elsewhere reach the server', () => {
 			const res = await county.get(far);
 			return res.status === 200 && res.json.code === code;
 		});
+	});
+});
+
+describe('changes to sessions and accounts made elsewhere end what the server remembers of them', () => {
+	// Several requests first, so that the session is in the loops' memos.
+	async function warm(who, path, status) {
+		for (let i = 0; i < 6; i++) assertStatus(await who.get(path), status);
+	}
+	/** At once on SQLite; within 2 s on PostgreSQL (the NOTIFY's way). */
+	async function soon(what, who, path, status) {
+		const end = Date.now() + (srv.store === 'sqlite' ? 0 : 2000);
+		for (;;) {
+			const res = await who.get(path);
+			if (res.status === status) return;
+			if (Date.now() >= end) assert.fail(`${what}: ${path} answered ${res.status}, not ${status}:\n${res}`);
+			await new Promise((r) => setTimeout(r, 20));
+		}
+	}
+	const userOf = (name) => `(SELECT id FROM users WHERE username = '${name}')`;
+
+	it('a session revoked', async () => {
+		const who = as(srv, await login(srv, 'village1'));
+		await warm(who, '/api/v1/me', 200);
+		srv.sql(`UPDATE sessions SET revoked_at = 1 WHERE user_id = ${userOf('village1')}`);
+		await soon('the revoked session', who, '/api/v1/me', 401);
+	});
+
+	it('an account disabled', async () => {
+		const who = as(srv, await login(srv, 'police1'));
+		await warm(who, '/api/v1/me', 200);
+		srv.sql("UPDATE users SET active = 0 WHERE username = 'police1'");
+		await soon('the disabled account', who, '/api/v1/me', 401);
+	});
+
+	it('roles taken away', async () => {
+		const who = as(srv, await login(srv, 'town2'));
+		await warm(who, '/api/v1/users/pick', 200);
+		srv.sql("UPDATE users SET roles = 0 WHERE username = 'town2'");
+		await soon('the roles taken away', who, '/api/v1/users/pick', 403);
+		assertStatus(await who.get('/api/v1/me'), 200);
+	});
+
+	it('a session made older than the idle limit', async () => {
+		const who = as(srv, await login(srv, 'worker2'));
+		await warm(who, '/api/v1/me', 200);
+		srv.sql(`UPDATE sessions SET last_seen_at = last_seen_at - ${31 * 60 * 1000} WHERE user_id = ${userOf('worker2')}`);
+		await soon('the idle session', who, '/api/v1/me', 401);
 	});
 });

@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
 #include <sodium.h>
+#include <time.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -427,6 +429,86 @@ static void test_inactive_account(void **state)
 	assert_int_equal(info.caller.roles, WG_ROLE_LEADER);
 }
 
+/* ---- PostgreSQL: changes are told (migration 0018) ----------------------- */
+
+/* Notifications on wangge_sessions from this case's schema (the payload)
+ * that arrive within ms; others' (tests running beside) are dropped. */
+static int told(PGconn *listener, const char *schema, int ms)
+{
+	int n = 0;
+	for (int waited = 0; waited <= ms; waited += 10) {
+		assert_int_equal(PQconsumeInput(listener), 1);
+		PGnotify *note;
+		while ((note = PQnotifies(listener)) != NULL) {
+			n += strcmp(note->relname, "wangge_sessions") == 0 &&
+			     strcmp(note->extra, schema) == 0;
+			PQfreemem(note);
+		}
+		if (n)
+			return n;
+		struct timespec t = {.tv_sec = 0, .tv_nsec = 10000000L};
+		nanosleep(&t, NULL);
+	}
+	return n;
+}
+
+static void sql(struct fixture *f, const char *statement, const char *hash)
+{
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_db_execf(f->db, statement, NULL, "t", hash)), 0);
+}
+
+/* Every change to what a session lookup reads is told to the servers
+ * listening (their memos end); marking a session used is not, nor are
+ * the account's other columns. Each change is followed by one that is
+ * told, so that "not told" is seen by the order of arrival, not by a
+ * wait: notifications of one connection arrive in commit order. */
+static void test_changes_told(void **state)
+{
+	struct fixture *f = fixture_of(state);
+	if (f->t.kind != WG_DB_POSTGRES)
+		skip();
+	wg_caller who = account(f, "watched", "610326101000", NULL, WG_ROLE_GRID_WORKER);
+	char hash[WG_TOKEN_HASH_TEXT], csrf[WG_TOKEN_TEXT];
+	open_session(f, &who, WG_SESSION_FULL, T0, hash, csrf);
+	PGconn *listener = PQconnectdb(getenv("WG_TEST_PG_URL"));
+	assert_int_equal(PQstatus(listener), CONNECTION_OK);
+	PGresult *r = PQexec(listener, "LISTEN wangge_sessions");
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	const char *schema = f->t.schema;
+
+	/* Not told: marked used, signed in again, renamed. Then told: revoked. */
+	wg_test_begin(f->db);
+	assert_int_equal(wg_test_end(f->db, wg_session_touch(f->db, hash, T0 + 60000)), 0);
+	sql(f,
+	    "UPDATE users SET last_login_at = 1, name = '改名' WHERE id = (SELECT user_id FROM sessions "
+	    "WHERE token_hash = ?)",
+	    hash);
+	sql(f, "UPDATE sessions SET revoked_at = 5 WHERE token_hash = ?", hash);
+	assert_int_equal(told(listener, schema, 5000), 1);
+	assert_int_equal(told(listener, schema, 100), 0);
+
+	/* Told, one by one: made older, its state, the account's roles, area,
+	 * department, whether it is active, and the session deleted. */
+	static const char *const changes[] = {
+		"UPDATE sessions SET last_seen_at = last_seen_at - 1 WHERE token_hash = ?",
+		"UPDATE sessions SET state = 1 WHERE token_hash = ?",
+		"UPDATE users SET roles = 0 WHERE id = (SELECT user_id FROM sessions WHERE token_hash = ?)",
+		"UPDATE users SET scope_key = '610326102201' WHERE id = (SELECT user_id FROM sessions "
+		"WHERE token_hash = ?)",
+		"UPDATE users SET department = NULL WHERE id = (SELECT user_id FROM sessions WHERE "
+		"token_hash = ?)",
+		"UPDATE users SET active = 0 WHERE id = (SELECT user_id FROM sessions WHERE token_hash = ?)",
+		"DELETE FROM sessions WHERE token_hash = ?",
+	};
+	for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+		sql(f, changes[i], hash);
+		assert_int_equal(told(listener, schema, 5000), 1);
+	}
+	PQfinish(listener);
+}
+
 static struct fixture sqlite_fixture = {.t.kind = WG_DB_SQLITE};
 static struct fixture pg_fixture = {.t.kind = WG_DB_POSTGRES};
 
@@ -439,9 +521,10 @@ static struct fixture pg_fixture = {.t.kind = WG_DB_POSTGRES};
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tokens),  ON_BOTH(test_create_lookup), ON_BOTH(test_limits),
-		ON_BOTH(test_revoke),           ON_BOTH(test_revoke_user),   ON_BOTH(test_state),
-		ON_BOTH(test_inactive_account),
+		cmocka_unit_test(test_tokens),  ON_BOTH(test_create_lookup),
+		ON_BOTH(test_limits),           ON_BOTH(test_revoke),
+		ON_BOTH(test_revoke_user),      ON_BOTH(test_state),
+		ON_BOTH(test_inactive_account), ON("postgresql/", test_changes_told, pg_fixture),
 	};
 	return cmocka_run_group_tests(tests, group_setup, wg_test_group_teardown);
 }

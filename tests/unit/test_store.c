@@ -42,19 +42,24 @@ static int setup(void **state)
 static int create_tables(wg_db *db, void *arg)
 {
 	(void)arg;
-	return wg_db_exec(db, "CREATE TABLE items (id BIGINT PRIMARY KEY, v BIGINT NOT NULL);"
-	                      "CREATE TABLE parent (id BIGINT PRIMARY KEY);"
-	                      "CREATE TABLE child (id BIGINT PRIMARY KEY, parent BIGINT NOT NULL "
-	                      "REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)");
+	return wg_db_exec(db,
+	                  "CREATE TABLE IF NOT EXISTS items (id BIGINT PRIMARY KEY, v BIGINT NOT NULL);"
+	                  "CREATE TABLE IF NOT EXISTS parent (id BIGINT PRIMARY KEY);"
+	                  "CREATE TABLE IF NOT EXISTS child (id BIGINT PRIMARY KEY, parent BIGINT NOT NULL "
+	                  "REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)");
 }
 
-static wg_store *open_store(void **state, int pool, int batch_max)
+static wg_store *open_store_watching(void **state, int pool, int batch_max, bool watch_sessions)
 {
 	wg_test_db *f = *state;
 	if (f->skip)
 		skip();
-	wg_store_options opt = {
-		.url = f->url, .busy_timeout_ms = 5000, .pool = pool, .batch_max = batch_max, .readers = 2};
+	wg_store_options opt = {.url = f->url,
+	                        .busy_timeout_ms = 5000,
+	                        .pool = pool,
+	                        .batch_max = batch_max,
+	                        .readers = 2,
+	                        .watch_sessions = watch_sessions};
 	wg_store *s = NULL;
 	char err[256] = "";
 	int rc = wg_store_open(&opt, &s, err, sizeof err);
@@ -64,6 +69,11 @@ static wg_store *open_store(void **state, int pool, int batch_max)
 	assert_int_equal(wg_store_kind(s), f->kind);
 	assert_int_equal(wg_store_run(s, create_tables, NULL), 0);
 	return s;
+}
+
+static wg_store *open_store(void **state, int pool, int batch_max)
+{
+	return open_store_watching(state, pool, batch_max, false);
 }
 
 /* ---- jobs ------------------------------------------------------------ */
@@ -723,6 +733,95 @@ static void test_pg_reconnect(void **state)
 	wg_store_close(s);
 }
 
+/* ---- the session epoch (PostgreSQL) ------------------------------------- */
+
+static void sleep_ms(long ms)
+{
+	struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	nanosleep(&t, NULL);
+}
+
+/* The epoch once it is neither 0 nor was, waiting up to 10 s; 0 if never. */
+static uint64_t epoch_other_than(wg_store *s, uint64_t was)
+{
+	for (int i = 0; i < 1000; i++) {
+		uint64_t e = wg_store_session_epoch(s);
+		if (e && e != was)
+			return e;
+		sleep_ms(10);
+	}
+	return 0;
+}
+
+static int64_t listener_pid(wg_db *admin)
+{
+	wg_stmt *st;
+	assert_int_equal(wg_db_prepare(admin,
+	                               "SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE "
+	                               "application_name = ? AND query = 'LISTEN wangge_sessions'",
+	                               &st),
+	                 0);
+	assert_int_equal(wg_stmt_bind_text(st, 1, app_name, strlen(app_name)), 0);
+	assert_int_equal(wg_stmt_step(st), WG_DB_ROW);
+	int64_t pid = wg_stmt_int(st, 0);
+	wg_stmt_finalize(st);
+	return pid;
+}
+
+/* SQLite, or a store not asked to watch: always 0. PostgreSQL: not 0 once
+ * listening; moved by this process's commits before they return, by a
+ * NOTIFY from elsewhere soon after, and by losing the listening connection,
+ * which comes back by itself. */
+static void test_session_epoch(void **state)
+{
+	wg_test_db *f = *state;
+	wg_store *s = open_store_watching(state, 1, BATCH, true);
+	if (f->kind == WG_DB_SQLITE) {
+		assert_int_equal(wg_store_session_epoch(s), 0);
+		wg_store_close(s);
+		return;
+	}
+	uint64_t e = epoch_other_than(s, 0);
+	assert_true(e != 0);
+	struct job j = {.id = 1};
+	assert_int_equal(wg_store_run(s, run_fn, &j), 0);
+	uint64_t after_run = wg_store_session_epoch(s);
+	assert_true(after_run > e);
+	done_reset();
+	j.id = 2;
+	assert_int_equal(wg_store_write(s, insert_fn, done_cb, &j), 0);
+	wait_done(1);
+	uint64_t after_write = wg_store_session_epoch(s);
+	assert_true(after_write > after_run);
+
+	wg_db *admin;
+	char err[256];
+	unsetenv("PGAPPNAME");
+	assert_int_equal(wg_db_open(f->url, 0, &admin, err, sizeof err), 0);
+	setenv("PGAPPNAME", app_name, 1);
+	assert_int_equal(wg_db_exec(admin, "NOTIFY wangge_sessions"), 0);
+	assert_true(epoch_other_than(s, after_write) > after_write);
+
+	/* The listening connection killed: a new one listens, under a new epoch. */
+	int64_t pid = listener_pid(admin);
+	assert_true(pid > 0);
+	uint64_t before_loss = wg_store_session_epoch(s);
+	assert_int_equal(terminate_fn(admin, app_name), 0);
+	int64_t again = 0;
+	for (int i = 0; i < 1000 && (again == 0 || again == pid); i++) {
+		sleep_ms(10);
+		again = listener_pid(admin);
+	}
+	assert_true(again != 0 && again != pid);
+	assert_true(epoch_other_than(s, before_loss) > before_loss);
+	wg_db_close(admin);
+	wg_store_close(s);
+	/* Not asked to watch: 0 whatever happens. */
+	s = open_store(state, 1, BATCH);
+	assert_int_equal(wg_store_session_epoch(s), 0);
+	wg_store_close(s);
+}
+
 /* Every allocation of open, a write and close fails in turn. */
 static void test_alloc_failures(void **state)
 {
@@ -799,6 +898,7 @@ int main(void)
 		ON("sqlite/", test_kept_snapshot, sqlite_fixture),
 		ON_BOTH(test_alloc_failures),
 		ON("postgresql/", test_pg_reconnect, pg_fixture),
+		ON_BOTH(test_session_epoch),
 	};
 	return cmocka_run_group_tests(tests, wg_test_group_setup, wg_test_group_teardown);
 }
