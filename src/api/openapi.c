@@ -2,11 +2,11 @@
  * document, written from the table on each request, so that it says what
  * the router serves and cannot drift from it (the test clock's route only
  * where testing.clock is on). Each operation has its summary, its path
- * parameters, whether it needs a session and which roles may call it
- * ("x-roles"), the body it takes and the problem document its errors are.
- * The members of bodies and answers and the query parameters are described
- * in docs/api.md, not here; Open311's resources are GeoReport v2's (its
- * externalDocs). */
+ * and query parameters, whether it needs a session and which roles may
+ * call it ("x-roles"), the body it takes and the problem document its
+ * errors are. The members of bodies and answers, and what each query
+ * parameter means, are described in docs/api.md, not here; Open311's
+ * resources are GeoReport v2's (its externalDocs). */
 #include "api/api.h"
 
 #include "core/config.h"
@@ -65,21 +65,50 @@ static void tag(wg_json_out *w, const wg_route *r)
 	wg_json_array_end(w);
 }
 
-static void path_parameters(wg_json_out *w, const wg_route *r)
+/* A query parameter's type by its name, the same on every route that
+ * reads it; any other is a string. */
+static const struct {
+	const char *name, *type;
+} query_types[] = {
+	{"limit", "integer"},  {"house", "integer"}, {"organisation", "integer"}, {"subject_id", "integer"},
+	{"days", "integer"},   {"lat", "number"},    {"lng", "number"},           {"active", "boolean"},
+	{"rental", "boolean"}, {"total", "boolean"}, {"overdue", "boolean"},
+};
+
+static const char *query_type(const char *name, size_t n)
+{
+	for (size_t i = 0; i < sizeof query_types / sizeof query_types[0]; i++)
+		if (strlen(query_types[i].name) == n && memcmp(query_types[i].name, name, n) == 0)
+			return query_types[i].type;
+	return "string";
+}
+
+static void parameter(wg_json_out *w, const char *name, size_t n, const char *in, const char *type)
+{
+	wg_json_object_begin(w);
+	wg_json_key(w, "name");
+	wg_json_string_n(w, name, n);
+	wg_json_kv_string(w, "in", in);
+	wg_json_kv_bool(w, "required", strcmp(in, "path") == 0);
+	wg_json_key(w, "schema");
+	wg_json_object_begin(w);
+	wg_json_kv_string(w, "type", type);
+	wg_json_object_end(w);
+	wg_json_object_end(w);
+}
+
+/* The path's parameters, then the query's (r->query, space-separated). */
+static void parameters(wg_json_out *w, const wg_route *r)
 {
 	wg_json_key(w, "parameters");
 	wg_json_array_begin(w);
-	for (const char *p = strchr(r->pattern, '{'); p; p = strchr(p + 1, '{')) {
-		wg_json_object_begin(w);
-		wg_json_key(w, "name");
-		wg_json_string_n(w, p + 1, strcspn(p + 1, "}"));
-		wg_json_kv_string(w, "in", "path");
-		wg_json_kv_bool(w, "required", true);
-		wg_json_key(w, "schema");
-		wg_json_object_begin(w);
-		wg_json_kv_string(w, "type", "string");
-		wg_json_object_end(w);
-		wg_json_object_end(w);
+	for (const char *p = strchr(r->pattern, '{'); p; p = strchr(p + 1, '{'))
+		parameter(w, p + 1, strcspn(p + 1, "}"), "path", "string");
+	for (const char *q = r->query; q && *q;) {
+		size_t n = strcspn(q, " ");
+		if (n)
+			parameter(w, q, n, "query", query_type(q, n));
+		q += n + (q[n] == ' ');
 	}
 	wg_json_array_end(w);
 }
@@ -178,7 +207,7 @@ static void operation(wg_json_out *w, const wg_route *r)
 		wg_json_kv_string(w, "url", GEOREPORT);
 		wg_json_object_end(w);
 	}
-	path_parameters(w, r);
+	parameters(w, r);
 	who(w, r);
 	body(w, r);
 	responses(w, r);

@@ -43,6 +43,10 @@ typedef struct wg_route {
 	unsigned flags;
 	unsigned roles;      /* enum wg_role bits that may call it; 0: anyone signed in */
 	const char *summary; /* one line for the API's description (api/openapi.c) */
+	/* The query parameters it reads, space-separated, for the same
+	 * description; NULL for none. tests/api/openapi.test.mjs holds it to
+	 * what the handler's source reads. */
+	const char *query;
 } wg_route;
 
 typedef struct wg_router wg_router;

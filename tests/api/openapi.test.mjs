@@ -1,11 +1,13 @@
 // GET /api/v1/openapi.json (API.md "Conventions"): the route table of
 // src/api/routes.c as OpenAPI 3.1, served without a session. Every route is
-// in it once with its summary, path parameters, session and roles, body and
-// problem responses.
+// in it once with its summary, path and query parameters, session and
+// roles, body and problem responses; the query parameters are the ones the
+// handler's source reads (lib/handlers.mjs), typed as it reads them.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { handlerInputs } from './lib/handlers.mjs';
 import { assertStatus, call } from './lib/http.mjs';
 import { ROOT, startServer } from './lib/server.mjs';
 
@@ -22,9 +24,12 @@ after(async () => {
 	await srv?.stop();
 });
 
-const ROUTES = [...fs.readFileSync(path.join(ROOT, 'src/api/routes.c'), 'utf8').matchAll(/^\s*\{WG_(\w+), "([^"]+)"/gm)].map(
-	(m) => ({ method: m[1].toLowerCase(), path: m[2] }),
+const ROUTES = [...fs.readFileSync(path.join(ROOT, 'src/api/routes.c'), 'utf8').matchAll(/^\s*\{WG_(\w+), "([^"]+)", (\w+)/gm)].map(
+	(m) => ({ method: m[1].toLowerCase(), path: m[2], handler: m[3] }),
 );
+
+// The type a query getter reads its parameter as; others read text.
+const GETTER_TYPES = { wg_query_int: 'integer', query_degree: 'number', query_flag: 'boolean' };
 
 describe('the OpenAPI document', () => {
 	it('lists the test clock where it is on', async () => {
@@ -51,6 +56,29 @@ describe('the OpenAPI document', () => {
 		assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
 		for (const item of Object.values(doc.paths))
 			for (const op of Object.values(item)) assert.ok(op.summary && op.summary.length > 5, JSON.stringify(op));
+	});
+
+	it('names the query parameters each handler reads, typed as it reads them', () => {
+		let routes = 0;
+		for (const r of ROUTES.filter((x) => x.path !== '/api/v1/testing/clock')) {
+			const op = doc.paths[r.path][r.method];
+			const declared = op.parameters.filter((p) => p.in === 'query');
+			const { getters } = handlerInputs(r.handler);
+			const what = `${r.method} ${r.path} (${r.handler})`;
+			assert.deepEqual(declared.map((p) => p.name).sort(), [...getters.keys()].sort(), `${what}: query parameters`);
+			for (const p of declared) {
+				assert.equal(p.required, false, `${what}: ${p.name}`);
+				const getter = getters.get(p.name);
+				const want = getter === 'page' ? (p.name === 'limit' ? 'integer' : 'string') : GETTER_TYPES[getter];
+				if (want) assert.equal(p.schema.type, want, `${what}: ${p.name} is read by ${getter}`);
+			}
+			routes += declared.length > 0;
+		}
+		assert.ok(routes > 30, `${routes} routes with query parameters`);
+		const list = doc.paths['/api/v1/cases'].get.parameters;
+		const type = (name) => list.find((p) => p.name === name)?.schema.type;
+		assert.deepEqual([type('state'), type('overdue'), type('limit'), type('cursor')], ['string', 'boolean', 'integer', 'string']);
+		assert.equal(doc.paths['/api/v1/grids/locate'].get.parameters.find((p) => p.name === 'lat').schema.type, 'number');
 	});
 
 	it('says who may call what, with the path parameters and the body', () => {

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { get, login, raw } from './lib/http.mjs';
+import { flowActions, handlerInputs } from './lib/handlers.mjs';
 import { DEMO, ROOT, startServer } from './lib/server.mjs';
 
 /* ---- the route table, from the source of truth ------------------------ */
@@ -119,100 +120,6 @@ function readRoutes() {
 		});
 	}
 	return routes;
-}
-
-/* ---- what a handler reads, from its source ------------------------------ */
-
-// The top-level functions of a C file: name -> body text.
-function functionsOf(text) {
-	const fns = new Map();
-	const lines = text.split('\n');
-	let head = [];
-	for (let i = 0; i < lines.length; i++) {
-		const line = lines[i];
-		if (line === '{') {
-			const m = /(\w+)\s*\(/.exec(head.join(' '));
-			let j = i + 1;
-			while (j < lines.length && lines[j] !== '}') j++;
-			if (m) fns.set(m[1], lines.slice(i, j + 1).join('\n'));
-			i = j;
-			head = [];
-		} else if (line === '' || line.startsWith('}') || line.startsWith('#') || /;\s*$/.test(line)) {
-			head = [];
-		} else if (!line.startsWith('/*') && !line.startsWith(' *')) {
-			head.push(line);
-		}
-	}
-	return fns;
-}
-
-// The case actions of every flow (flows/*.json): name -> {fields: Set,
-// from: Set of states}.
-function flowActions() {
-	const out = new Map();
-	const dir = path.join(ROOT, 'flows');
-	for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json'))) {
-		const flow = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
-		for (const [name, a] of Object.entries(flow.actions || {})) {
-			const fields = a.fields || {};
-			if (!out.has(name)) out.set(name, { fields: new Set(), from: new Set() });
-			for (const field of Array.isArray(fields) ? fields.map((x) => x.name ?? x) : Object.keys(fields)) out.get(name).fields.add(field);
-			for (const st of a.from || []) out.get(name).from.add(st);
-		}
-	}
-	return out;
-}
-function flowFields() {
-	return new Set([...flowActions().values()].flatMap((x) => [...x.fields]));
-}
-
-const SOURCES = new Map(); // handler -> {query: Set, body: Set}
-function handlerInputs(handler) {
-	if (SOURCES.size === 0) {
-		const dir = path.join(ROOT, 'src/api');
-		for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.c'))) {
-			const fns = functionsOf(fs.readFileSync(path.join(dir, f), 'utf8'));
-			for (const name of fns.keys()) {
-				if (!name.startsWith('wg_api_')) continue;
-				// The handler and every function of its file it names (calls and
-				// the run/then callbacks it passes), transitively.
-				const seen = new Set([name]);
-				const todo = [name];
-				while (todo.length) {
-					for (const id of fns.get(todo.pop()).match(/\b\w+\b/g) || []) {
-						if (fns.has(id) && !seen.has(id)) {
-							seen.add(id);
-							todo.push(id);
-						}
-					}
-				}
-				const query = new Set();
-				const body = new Set();
-				for (const fn of seen) {
-					const text = fns.get(fn);
-					for (const m of text.matchAll(/\b(\w+)\(\s*req\s*,\s*"(\w+)"/g)) {
-						if (/query|time_filter|^choice$/.test(m[1])) query.add(m[2]);
-						else if (/^wg_body_|^wg__api_body_/.test(m[1])) body.add(m[2]);
-					}
-					for (const m of text.matchAll(/json_object_get\(\s*req->body\s*,\s*(?:portal \? )?"(\w+)"(?:\s*:\s*"(\w+)")?/g)) {
-						body.add(m[1]);
-						if (m[2]) body.add(m[2]);
-					}
-					if (/wg__api_query_area\b/.test(text)) ['region', 'grid'].forEach((q) => query.add(q));
-					if (/wg__api_body_where\b/.test(text)) ['location', 'grid'].forEach((b) => body.add(b));
-					if (/wg_query_limit\b|wg__api_page|wg_page_/.test(text)) ['limit', 'cursor'].forEach((q) => query.add(q));
-					if (/wg_query_cursor\b/.test(text)) query.add('cursor');
-					// The members wg_body_only() accepts are fields too.
-					for (const m of text.matchAll(/\{((?:\s*"\w+",)+)\s*NULL\s*\}/g)) for (const f of m[1].match(/\w+/g)) body.add(f);
-					// Case actions take the fields their flow definition names.
-					if (/\bwg_case_act\(/.test(text)) for (const f of flowFields()) body.add(f);
-				}
-				const only = [...seen].some((fn) => /\bwg_body_only\(/.test(fns.get(fn)));
-				SOURCES.set(name, { query, body, only });
-			}
-		}
-	}
-	return SOURCES.get(handler) || { query: new Set(), body: new Set(), only: false };
 }
 
 /* ---- hostile values ------------------------------------------------------ */
