@@ -755,17 +755,10 @@ static uint64_t epoch_other_than(wg_store *s, uint64_t was)
 
 static int64_t listener_pid(wg_db *admin)
 {
-	wg_stmt *st;
-	assert_int_equal(wg_db_prepare(admin,
-	                               "SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE "
-	                               "application_name = ? AND query = 'LISTEN wangge_sessions'",
-	                               &st),
-	                 0);
-	assert_int_equal(wg_stmt_bind_text(st, 1, app_name, strlen(app_name)), 0);
-	assert_int_equal(wg_stmt_step(st), WG_DB_ROW);
-	int64_t pid = wg_stmt_int(st, 0);
-	wg_stmt_finalize(st);
-	return pid;
+	return wg_test_query_int(admin,
+	                         "SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE "
+	                         "application_name = ? AND query = 'LISTEN wangge_sessions'",
+	                         app_name, 0);
 }
 
 /* SQLite, or a store not asked to watch: always 0. PostgreSQL: not 0 once
