@@ -197,7 +197,7 @@ static void touched(void *arg, int status)
 static void touch_later(wg_req *req)
 {
 	char *copy = wg_strdup(req->token_hash);
-	if (copy && wg_store_write(req->loop->server->store, touch, touched, copy) != 0)
+	if (copy && wg_store_write_keeping_sessions(req->loop->server->store, touch, touched, copy) != 0)
 		wg_free(copy);
 }
 

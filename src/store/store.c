@@ -28,6 +28,7 @@ struct job {
 	wg_store_done_fn done;
 	void *arg;
 	int status;
+	bool keeps_sessions; /* wg_store_write_keeping_sessions */
 };
 
 struct queue {
@@ -162,7 +163,8 @@ static void recycle(struct wg_store *s, struct job *head, struct job *tail, unsi
 	}
 }
 
-static int submit(struct wg_store *s, struct queue *q, wg_store_fn fn, wg_store_done_fn done, void *arg)
+static int submit(struct wg_store *s, struct queue *q, wg_store_fn fn, wg_store_done_fn done, void *arg,
+                  bool keeps_sessions)
 {
 	struct job *j = NULL;
 	pthread_mutex_lock(&s->lock);
@@ -185,7 +187,7 @@ static int submit(struct wg_store *s, struct queue *q, wg_store_fn fn, wg_store_
 		s->free_jobs = j->next;
 		s->nfree--;
 	}
-	*j = (struct job){.fn = fn, .done = done, .arg = arg};
+	*j = (struct job){.fn = fn, .done = done, .arg = arg, .keeps_sessions = keeps_sessions};
 	push(q, j);
 	if (q == &s->writes)
 		atomic_store_explicit(&s->depth, q->n, memory_order_relaxed);
@@ -233,6 +235,15 @@ static void after_any_commit(struct wg_store *s)
 {
 	if (s->sessions_watch)
 		wg__pg_watch_bump(s->sessions_watch);
+}
+
+/* Whether every write of a batch promised to leave sessions alone. */
+static bool batch_keeps_sessions(const struct job *head)
+{
+	for (const struct job *j = head; j; j = j->next)
+		if (!j->keeps_sessions)
+			return false;
+	return true;
 }
 
 /* Wakes the checkpointer once a commit has left enough in the log. */
@@ -304,7 +315,8 @@ static void run_batch(struct wg_store *s, wg_db *db, struct job *head, unsigned 
 			ok += j->status == 0;
 		atomic_fetch_add_explicit(&s->commits, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&s->acked, ok, memory_order_relaxed);
-		after_any_commit(s);
+		if (!batch_keeps_sessions(head))
+			after_any_commit(s);
 		if (sqlite)
 			after_commit(s, db);
 		return;
@@ -589,7 +601,12 @@ const char *wg_store_kind_name(const wg_store *s)
 
 int wg_store_write(wg_store *s, wg_store_fn fn, wg_store_done_fn done, void *arg)
 {
-	return submit(s, &s->writes, fn, done, arg);
+	return submit(s, &s->writes, fn, done, arg, false);
+}
+
+int wg_store_write_keeping_sessions(wg_store *s, wg_store_fn fn, wg_store_done_fn done, void *arg)
+{
+	return submit(s, &s->writes, fn, done, arg, true);
 }
 
 static void end_snapshot(struct reader *r)
@@ -607,7 +624,7 @@ static bool snapshot_current(const struct reader *r)
 int wg_store_read(wg_store *s, unsigned reader, wg_store_fn fn, wg_store_done_fn done, void *arg)
 {
 	if (s->kind == WG_DB_POSTGRES)
-		return submit(s, &s->reads, fn, done, arg);
+		return submit(s, &s->reads, fn, done, arg, false);
 	if (atomic_load_explicit(&s->shut, memory_order_relaxed))
 		return WG_ESHUTDOWN;
 	if (reader >= s->nreaders)

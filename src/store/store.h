@@ -90,6 +90,13 @@ const char *wg_store_kind_name(const wg_store *s);
  * thread) or WG_ESHUTDOWN / WG_ENOMEM (done is not called). */
 int wg_store_write(wg_store *s, wg_store_fn fn, wg_store_done_fn done, void *arg);
 
+/* The same, for a write that changes no session and no account column a
+ * session lookup reads, only marks a session used (later, never earlier):
+ * a batch of nothing else leaves wg_store_session_epoch as it was, so
+ * that marking sessions used, once a minute per active session, does not
+ * end every memo of the server. */
+int wg_store_write_keeping_sessions(wg_store *s, wg_store_fn fn, wg_store_done_fn done, void *arg);
+
 /* Run a read for loop number reader (0 <= reader < readers; each loop uses
  * only its own number). Returns 0 (done called exactly once, possibly before
  * this returns) or WG_ESHUTDOWN / WG_ENOMEM / WG_EINTERNAL for a reader out of
@@ -102,6 +109,7 @@ int wg_store_read(wg_store *s, unsigned reader, wg_store_fn fn, wg_store_done_fn
  * that an idle loop holds back no checkpoint); returns whether one is
  * still kept. Both false on PostgreSQL. */
 bool wg_store_read_held(wg_store *s, unsigned reader);
+bool wg_store_read_release(wg_store *s, unsigned reader);
 
 /* SQLite, from inside a read on loop number reader: a number for the
  * snapshot it runs in, different from every earlier snapshot of that
@@ -121,7 +129,6 @@ uint64_t wg_store_read_snapshot(wg_store *s, unsigned reader);
  * or back. 0 when nothing may be memoised: not listening (yet), SQLite, or
  * not watched. Any thread. */
 uint64_t wg_store_session_epoch(wg_store *s);
-bool wg_store_read_release(wg_store *s, unsigned reader);
 
 /* Run fn synchronously on the writer connection (PostgreSQL: the first pool
  * connection) in one transaction, committed when fn returns 0 (used by the
