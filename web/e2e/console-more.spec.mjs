@@ -97,7 +97,9 @@ test('the system administrator creates a user; combined admin powers are refused
 	await page.getByRole('button', { name: '新建用户' }).click();
 	await page.locator('#user-username').fill('Not A Username!');
 	await page.locator('#user-name').fill('端到端测试');
-	// The region is picked by name, from the administrator's own county.
+	// The region is picked by name, from the administrator's own county; its
+	// text box is named by the field's label, not by its placeholder.
+	await expect(page.locator('.el-dialog').getByRole('combobox', { name: '所属区划', exact: true })).toBeVisible();
 	const regionField = page.locator('.el-dialog .el-form-item', { hasText: '所属区划' }).locator('.el-cascader');
 	await regionField.click();
 	await page.locator('.el-cascader-node:visible', { hasText: '眉县' }).first().locator('.el-radio').click();
