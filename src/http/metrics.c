@@ -164,6 +164,13 @@ int wg_metrics_render(wg_metrics *const *loops, size_t nloops, const wg_router *
 	                    "# HELP wg_store_errors_total Failed commits and connection errors.\n"
 	                    "# TYPE wg_store_errors_total counter\nwg_store_errors_total %llu\n",
 	                    st.queue_depth, st.commits, st.writes, st.errors);
+	if (st.session_watch >= 0)
+		evbuffer_add_printf(
+			out,
+			"# HELP wg_session_watch_listening Whether the server hears of session "
+			"changes made elsewhere (PostgreSQL LISTEN); 0: no session memo.\n"
+			"# TYPE wg_session_watch_listening gauge\nwg_session_watch_listening %d\n",
+			st.session_watch);
 	wg_scheduler_stats sc;
 	if (wg_scheduler_global_stats(&sc))
 		evbuffer_add_printf(

@@ -707,4 +707,5 @@ void wg_store_get_stats(wg_store *s, wg_store_stats *out)
 	out->writes = atomic_load_explicit(&s->acked, memory_order_relaxed);
 	out->errors = atomic_load_explicit(&s->errors, memory_order_relaxed);
 	out->queue_depth = atomic_load_explicit(&s->depth, memory_order_relaxed);
+	out->session_watch = s->sessions_watch ? wg__pg_watch_epoch(s->sessions_watch) != 0 : -1;
 }

@@ -144,6 +144,7 @@ typedef struct wg_store_stats {
 	unsigned long long writes;  /* writes acknowledged */
 	unsigned long long errors;  /* failed commits or connection errors */
 	unsigned long queue_depth;  /* writes waiting now */
+	int session_watch;          /* 1 listening, 0 not (yet), -1 not watched (wg_store_session_epoch) */
 } wg_store_stats;
 void wg_store_get_stats(wg_store *s, wg_store_stats *out);
 

@@ -98,6 +98,18 @@ describe('metrics', () => {
 		}
 		const depth = samples.find((s) => s.name === 'wg_store_queue_depth');
 		assert.ok(depth.value >= 0);
+		// PostgreSQL: listening for session changes (docs/operations.md), once its
+		// connection is up (moments after the start); SQLite has no such thing.
+		const watching = (list) => list.find((s) => s.name === 'wg_session_watch_listening');
+		if (srv.store === 'sqlite') assert.equal(watching(samples), undefined);
+		else {
+			let watch = watching(samples);
+			for (let i = 0; i < 50 && watch?.value !== 1; i++) {
+				await new Promise((r) => setTimeout(r, 100));
+				watch = watching((await metrics()).samples);
+			}
+			assert.equal(watch?.value, 1, `wg_session_watch_listening:\n${res}`);
+		}
 	});
 
 	it('counts requests by route pattern, method and status', async () => {
