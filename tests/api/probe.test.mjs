@@ -102,9 +102,10 @@ function readRoutes() {
 		}
 	}
 	const routes = [];
-	// One entry per route, its summary wrapped onto a line of its own when long.
-	const table = src.replace(/,\n\s+"/g, ', "');
-	for (const m of table.matchAll(/^\s*\{(WG_\w+), "([^"]+)", (wg_api_\w+), ([^,]+), ([^,}]+), "[^"]*"\},/gm)) {
+	// One entry per route, its summary (and the query parameters it reads)
+	// wrapped onto a line of their own when long, a long string split in two.
+	const table = src.replace(/"\n\s+"/g, '').replace(/,\n\s+"/g, ', "');
+	for (const m of table.matchAll(/^\s*\{(WG_\w+), "([^"]+)", (wg_api_\w+), ([^,]+), ([^,}]+), "[^"]*"(?:, "[^"]*")?\},/gm)) {
 		const flags = evaluate(m[4], local);
 		routes.push({
 			method: m[1].slice(3),
